@@ -1,0 +1,47 @@
+# migrator: PGXS build.  `make && make install` builds and installs the
+# extension; `make test` and `make demo` are the two entry points the README
+# documents (they install what is missing on a fresh Debian machine).
+
+EXTENSION = migrator
+EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" migrator.control)
+
+MODULE_big = migrator
+OBJS = \
+	src/migrator.o \
+	src/version.o \
+	src/script.o \
+	src/classify.o \
+	src/history.o \
+	src/register.o \
+	src/apply.o
+
+# The install script of the current version is assembled from src/sql/*.sql
+# (one file per module); upgrade scripts are kept by hand.
+DATA = $(filter-out migrator--$(EXTVERSION).sql,$(wildcard migrator--*.sql))
+DATA_built = migrator--$(EXTVERSION).sql
+
+REGRESS = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
+REGRESS_OPTS = --temp-config=$(srcdir)/test/regress.conf
+
+PG_CPPFLAGS = -I$(srcdir)/src
+PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-sign-compare \
+	-Wno-missing-field-initializers
+
+EXTRA_CLEAN = tmp_install
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+migrator--$(EXTVERSION).sql: $(sort $(wildcard src/sql/*.sql))
+	cat $^ > $@
+
+.PHONY: test demo bench
+test:
+	bash test/run.sh
+
+demo:
+	bash scripts/demo.sh
+
+bench:
+	bash bench/run.sh

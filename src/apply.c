@@ -1,0 +1,572 @@
+/*-------------------------------------------------------------------------
+ *
+ * apply.c
+ *	  migrator.apply(), rollback(), rollback_to() and verify().
+ *
+ * All of them run in the caller's transaction: user scripts execute with
+ * the caller's rights, the history rows are written in the same
+ * transaction, and an error anywhere leaves nothing of the call behind.
+ * Each call first takes migrator's lock (history.c), so two sessions never
+ * apply the same migration; the rows to work on are read, and locked, only
+ * after the lock is held.
+ *
+ * Settings a script changes (SET search_path, SET ROLE, ...) last until the
+ * end of that script and are then undone, as a subtransaction abort would
+ * undo them, so a migration cannot change the environment of the next one
+ * or of the caller.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "migrator.h"
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "tcop/utility.h"
+#include "utils/builtins.h"
+#include "utils/datetime.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+#include "utils/tuplestore.h"
+
+PG_FUNCTION_INFO_V1(migrator_apply);
+PG_FUNCTION_INFO_V1(migrator_rollback);
+PG_FUNCTION_INFO_V1(migrator_rollback_to);
+PG_FUNCTION_INFO_V1(migrator_verify);
+
+/* One migration loaded from the catalog. */
+typedef struct Migration
+{
+	char	   *version;
+	char	   *kind;
+	bool		transactional;
+	char	   *up;
+	char	   *down;
+	char	   *verify;
+	char	   *checksum;
+	char	   *state;
+} Migration;
+
+#define MIGRATION_SELECT \
+	"SELECT version, kind, transactional, up, down, verify, checksum, state " \
+	"FROM migrator.migrations "
+#define VERSION_ORDER \
+	" ORDER BY migrator.version_key(version), version"
+
+/* The migration whose script is running, for the guard; NULL when none. */
+static Migration *running_migration = NULL;
+static const char *running_direction = NULL;
+
+bool
+migrator_running_script(void)
+{
+	return running_migration != NULL;
+}
+
+/*
+ * Version and kind of the migration whose script is running; false when no
+ * script runs.
+ */
+bool
+migrator_current_migration(const char **version, const char **kind,
+						   const char **direction)
+{
+	if (running_migration == NULL)
+		return false;
+	*version = running_migration->version;
+	*kind = running_migration->kind;
+	*direction = running_direction;
+	return true;
+}
+
+/*
+ * migrator's functions cannot be called from inside a migration's script.
+ */
+void
+migrator_check_not_in_script(const char *function)
+{
+	if (running_migration != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_MIGRATOR_RECURSION),
+				 errmsg("%s cannot be called from inside a migration", function),
+				 errdetail("Migration \"%s\" is running its %s script.",
+						   running_migration->version, running_direction)));
+}
+
+/*
+ * Load migrations with "sql" (which selects MIGRATION_SELECT's columns) as
+ * a List of Migration.
+ */
+static List *
+load_migrations(const char *sql, int nargs, Oid *types, Datum *values,
+				const char *nulls)
+{
+	List	   *result = NIL;
+	uint64		i;
+
+	history_exec(sql, nargs, types, values, nulls);
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		Migration  *m = palloc0(sizeof(Migration));
+		bool		isnull;
+
+		m->version = SPI_getvalue(tup, desc, 1);
+		m->kind = SPI_getvalue(tup, desc, 2);
+		m->transactional = DatumGetBool(SPI_getbinval(tup, desc, 3, &isnull));
+		m->up = SPI_getvalue(tup, desc, 4);
+		m->down = SPI_getvalue(tup, desc, 5);
+		m->verify = SPI_getvalue(tup, desc, 6);
+		m->checksum = SPI_getvalue(tup, desc, 7);
+		m->state = SPI_getvalue(tup, desc, 8);
+		result = lappend(result, m);
+	}
+	return result;
+}
+
+static Migration *
+load_migration(const char *version)
+{
+	Oid			type = TEXTOID;
+	Datum		value = CStringGetTextDatum(version);
+	List	   *list;
+
+	list = load_migrations(MIGRATION_SELECT "WHERE version = $1 FOR UPDATE",
+						   1, &type, &value, NULL);
+	if (list == NIL)
+		ereport(ERROR,
+				(errcode(ERRCODE_MIGRATOR_UNKNOWN_VERSION),
+				 errmsg("migration \"%s\" is not registered", version),
+				 errhint("See migrator.status() for the registered migrations.")));
+	return linitial(list);
+}
+
+/*
+ * Run one script of "m" ("up" or "down") with the caller's rights, with
+ * settings it changes undone at its end.
+ */
+static void
+run_script(Migration *m, const char *direction, const char *sql)
+{
+	int			save_nestlevel = NewGUCNestLevel();
+
+	running_migration = m;
+	running_direction = direction;
+	PG_TRY();
+	{
+		script_execute(sql, m->version, direction);
+	}
+	PG_FINALLY();
+	{
+		running_migration = NULL;
+		running_direction = NULL;
+	}
+	PG_END_TRY();
+	/* Undo every setting the script changed, SET without LOCAL included. */
+	AtEOXact_GUC(false, save_nestlevel);
+}
+
+static Interval *
+elapsed_interval(TimestampTz start)
+{
+	Interval   *iv = palloc0(sizeof(Interval));
+
+	iv->time = GetCurrentTimestamp() - start;
+	return iv;
+}
+
+static void
+put_result_row(ReturnSetInfo *rsinfo, Migration *m, Interval *duration)
+{
+	Datum		values[4];
+	bool		nulls[4] = {false, false, false, false};
+
+	values[0] = CStringGetTextDatum(m->version);
+	values[1] = CStringGetTextDatum(m->kind);
+	values[2] = CStringGetTextDatum("success");
+	values[3] = IntervalPGetDatum(duration);
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+}
+
+/*
+ * Common entry checks of the functions that change state.
+ */
+static void
+begin_state_change(const char *function)
+{
+	migrator_check_not_in_script(function);
+	PreventCommandIfReadOnly(function);
+	PreventCommandDuringRecovery(function);
+}
+
+/*
+ * Apply "m": run its up script, then record it as applied.
+ */
+static void
+apply_one(ReturnSetInfo *rsinfo, Migration *m)
+{
+	TimestampTz start = GetCurrentTimestamp();
+	char	   *actual = script_checksum(m->up);
+	Interval   *duration;
+	Oid			types[3] = {TEXTOID, TEXTOID, INTERVALOID};
+	Datum		values[3];
+
+	if (strcmp(actual, m->checksum) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_MIGRATOR_CHECKSUM_MISMATCH),
+				 errmsg("up script of migration \"%s\" does not match its checksum", m->version),
+				 errdetail("Recorded checksum %s, actual %s.", m->checksum, actual),
+				 errhint("Register the migration again to record its current content.")));
+
+	run_script(m, "up", m->up);
+	duration = elapsed_interval(start);
+
+	values[0] = CStringGetTextDatum(m->version);
+	values[1] = CStringGetTextDatum(GetUserNameFromId(GetUserId(), false));
+	values[2] = IntervalPGetDatum(duration);
+	history_exec("UPDATE migrator.migrations SET state = 'applied', "
+				 "applied_at = pg_catalog.clock_timestamp(), applied_by = $2, "
+				 "duration = $3, apply_seq = "
+				 "(SELECT COALESCE(pg_catalog.max(apply_seq), 0) + 1 "
+				 "   FROM migrator.migrations) "
+				 "WHERE version = $1",
+				 3, types, values, NULL);
+	history_event(m->version, "apply", m->kind, "success", NULL, NULL,
+				  psprintf("applied in %s",
+						   DatumGetCString(DirectFunctionCall1(interval_out,
+															   IntervalPGetDatum(duration)))));
+	put_result_row(rsinfo, m, duration);
+}
+
+/*
+ * migrator.apply(target text, allow_out_of_order boolean)
+ */
+Datum
+migrator_apply(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	char	   *target = PG_ARGISNULL(0) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(0));
+	bool		allow_out_of_order = !PG_ARGISNULL(1) && PG_GETARG_BOOL(1);
+	List	   *pending;
+	List	   *todo = NIL;
+	List	   *newest;
+	Migration  *newest_applied = NULL;
+	ListCell   *lc;
+
+	begin_state_change("migrator.apply()");
+	InitMaterializedSRF(fcinfo, 0);
+	SPI_connect();
+	history_lock("applying migrations");
+
+	if (target)
+		(void) load_migration(target);
+
+	pending = load_migrations(MIGRATION_SELECT "WHERE state = 'pending'"
+							  VERSION_ORDER " FOR UPDATE", 0, NULL, NULL, NULL);
+	newest = load_migrations(MIGRATION_SELECT "WHERE state = 'applied' "
+							 "ORDER BY migrator.version_key(version) DESC, version DESC "
+							 "LIMIT 1", 0, NULL, NULL, NULL);
+	if (newest != NIL)
+		newest_applied = linitial(newest);
+
+	foreach(lc, pending)
+	{
+		Migration  *m = lfirst(lc);
+
+		if (target && version_compare(m->version, target) > 0)
+			break;
+		if (newest_applied && !allow_out_of_order &&
+			version_compare(m->version, newest_applied->version) < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_MIGRATOR_OUT_OF_ORDER),
+					 errmsg("pending migration \"%s\" is older than applied migration \"%s\"",
+							m->version, newest_applied->version),
+					 errdetail("Applying it now would run migrations in a different order than their versions say."),
+					 errhint("Call migrator.apply(allow_out_of_order => true) to apply it anyway, or register it under a newer version.")));
+		if (!m->transactional)
+			ereport(ERROR,
+					(errcode(ERRCODE_MIGRATOR_NOT_TRANSACTIONAL),
+					 errmsg("migration \"%s\" cannot run inside a transaction block", m->version),
+					 errdetail("It was registered with transactional => false."),
+					 errhint("Run it with CALL migrator.deploy(), outside a transaction block.")));
+		todo = lappend(todo, m);
+	}
+
+	foreach(lc, todo)
+		apply_one(rsinfo, (Migration *) lfirst(lc));
+
+	SPI_finish();
+	return (Datum) 0;
+}
+
+/*
+ * Run the down scripts of "todo" (most recent first) and record them as
+ * pending again.  Every migration must have a down script; this is checked
+ * before anything runs.
+ */
+static void
+rollback_list(ReturnSetInfo *rsinfo, List *todo)
+{
+	ListCell   *lc;
+
+	foreach(lc, todo)
+	{
+		Migration  *m = lfirst(lc);
+
+		if (m->down == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_MIGRATOR_NO_DOWN),
+					 errmsg("migration \"%s\" has no down script", m->version),
+					 errdetail("Nothing was rolled back."),
+					 errhint("Register a down script with the migration, or roll back fewer migrations.")));
+	}
+
+	foreach(lc, todo)
+	{
+		Migration  *m = lfirst(lc);
+		TimestampTz start = GetCurrentTimestamp();
+		Interval   *duration;
+		Oid			type = TEXTOID;
+		Datum		value = CStringGetTextDatum(m->version);
+
+		run_script(m, "down", m->down);
+		duration = elapsed_interval(start);
+		history_exec("UPDATE migrator.migrations SET state = 'pending', "
+					 "applied_at = NULL, applied_by = NULL, duration = NULL, "
+					 "apply_seq = NULL WHERE version = $1",
+					 1, &type, &value, NULL);
+		history_event(m->version, "rollback", m->kind, "success", NULL, NULL,
+					  psprintf("rolled back in %s",
+							   DatumGetCString(DirectFunctionCall1(interval_out,
+																   IntervalPGetDatum(duration)))));
+		put_result_row(rsinfo, m, duration);
+	}
+}
+
+/*
+ * migrator.rollback(steps integer)
+ */
+Datum
+migrator_rollback(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	int32		steps;
+	List	   *todo;
+	Oid			type = INT4OID;
+	Datum		value;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("steps must not be null"),
+				 errhint("Pass the number of migrations to roll back.")));
+	steps = PG_GETARG_INT32(0);
+	if (steps < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("steps must not be negative")));
+
+	begin_state_change("migrator.rollback()");
+	InitMaterializedSRF(fcinfo, 0);
+	SPI_connect();
+	history_lock("rolling back migrations");
+
+	value = Int32GetDatum(steps);
+	todo = load_migrations(MIGRATION_SELECT "WHERE state = 'applied' "
+						   "ORDER BY apply_seq DESC LIMIT $1 FOR UPDATE",
+						   1, &type, &value, NULL);
+	if (list_length(todo) < steps)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot roll back %d migrations: only %d are applied",
+						steps, list_length(todo))));
+	rollback_list(rsinfo, todo);
+
+	SPI_finish();
+	return (Datum) 0;
+}
+
+/*
+ * migrator.rollback_to(target text): roll back every migration applied
+ * after "target", which stays applied.
+ */
+Datum
+migrator_rollback_to(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	char	   *target;
+	Migration  *t;
+	List	   *todo;
+	Oid			type = TEXTOID;
+	Datum		value;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("target must not be null"),
+				 errhint("To roll back every migration, use migrator.rollback(steps => n).")));
+	target = text_to_cstring(PG_GETARG_TEXT_PP(0));
+
+	begin_state_change("migrator.rollback_to()");
+	InitMaterializedSRF(fcinfo, 0);
+	SPI_connect();
+	history_lock("rolling back migrations");
+
+	t = load_migration(target);
+	if (strcmp(t->state, "applied") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_MIGRATOR_UNKNOWN_VERSION),
+				 errmsg("migration \"%s\" is not applied", target),
+				 errhint("rollback_to() keeps its target applied and undoes what was applied after it.")));
+
+	value = CStringGetTextDatum(target);
+	todo = load_migrations(MIGRATION_SELECT "WHERE state = 'applied' AND apply_seq > "
+						   "(SELECT apply_seq FROM migrator.migrations WHERE version = $1) "
+						   "ORDER BY apply_seq DESC FOR UPDATE",
+						   1, &type, &value, NULL);
+	rollback_list(rsinfo, todo);
+
+	SPI_finish();
+	return (Datum) 0;
+}
+
+/*
+ * Run a verify script inside a subtransaction that is always rolled back.
+ * Returns NULL when it passed, else why it failed.  A statement that
+ * returns rows passes when the first column of every row is true (or is
+ * not boolean: Sqitch-style checks that fail by raising an error).
+ */
+static char *
+run_verify_script(Migration *m)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+	char	   *volatile failure = NULL;
+	int			save_nestlevel;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(oldcxt);
+	save_nestlevel = NewGUCNestLevel();
+
+	PG_TRY();
+	{
+		List	   *statements = script_parse(m->verify, "verify script");
+		ListCell   *lc;
+
+		foreach(lc, statements)
+		{
+			ScriptStatement *st = lfirst(lc);
+			int			rc = SPI_execute(st->sql, false, 0);
+			uint64		i;
+
+			if (rc < 0)
+				elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(rc));
+			if (SPI_tuptable == NULL || SPI_tuptable->tupdesc->natts < 1 ||
+				SPI_gettypeid(SPI_tuptable->tupdesc, 1) != BOOLOID)
+				continue;
+			for (i = 0; i < SPI_processed && failure == NULL; i++)
+			{
+				bool		isnull;
+				Datum		d = SPI_getbinval(SPI_tuptable->vals[i],
+											  SPI_tuptable->tupdesc, 1, &isnull);
+
+				if (isnull || !DatumGetBool(d))
+				{
+					MemoryContext spicxt = MemoryContextSwitchTo(oldcxt);
+
+					failure = psprintf("verify statement %d returned %s in row " UINT64_FORMAT,
+									   st->index, isnull ? "NULL" : "false", i + 1);
+					MemoryContextSwitchTo(spicxt);
+				}
+			}
+		}
+		AtEOXact_GUC(false, save_nestlevel);
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(oldcxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+		failure = psprintf("verify script failed: %s (SQLSTATE %s)",
+						   edata->message, unpack_sql_state(edata->sqlerrcode));
+		FreeErrorData(edata);
+	}
+	PG_END_TRY();
+
+	return failure;
+}
+
+/*
+ * migrator.verify(version text): check applied migrations.
+ */
+Datum
+migrator_verify(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	char	   *version = PG_ARGISNULL(0) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(0));
+	bool		can_write = !RecoveryInProgress() && !XactReadOnly;
+	List	   *todo;
+	ListCell   *lc;
+
+	migrator_check_not_in_script("migrator.verify()");
+	InitMaterializedSRF(fcinfo, 0);
+	SPI_connect();
+
+	if (version)
+		todo = list_make1(load_migration(version));
+	else
+		todo = load_migrations(MIGRATION_SELECT "WHERE state = 'applied'" VERSION_ORDER,
+							   0, NULL, NULL, NULL);
+
+	foreach(lc, todo)
+	{
+		Migration  *m = lfirst(lc);
+		char	   *failure = NULL;
+		char	   *actual;
+		Datum		values[3];
+		bool		nulls[3] = {false, false, false};
+
+		CHECK_FOR_INTERRUPTS();
+		actual = script_checksum(m->up);
+		if (strcmp(m->state, "applied") != 0)
+			failure = psprintf("migration is %s, not applied", m->state);
+		else if (strcmp(actual, m->checksum) != 0)
+			failure = psprintf("up script does not match its checksum (recorded %s, actual %s)",
+							   m->checksum, actual);
+		else if (m->verify && !script_is_blank(m->verify))
+			failure = run_verify_script(m);
+
+		values[0] = CStringGetTextDatum(m->version);
+		values[1] = BoolGetDatum(failure == NULL);
+		if (failure)
+			values[2] = CStringGetTextDatum(failure);
+		else
+		{
+			values[2] = CStringGetTextDatum(m->verify && !script_is_blank(m->verify)
+											? "checksum matches; verify script passed"
+											: "checksum matches; no verify script");
+		}
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+
+		if (can_write)
+			history_event(m->version, "verify", m->kind,
+						  failure ? "failed" : "success", NULL, NULL,
+						  failure ? failure : NULL);
+	}
+
+	SPI_finish();
+	return (Datum) 0;
+}

@@ -1,0 +1,699 @@
+/*-------------------------------------------------------------------------
+ *
+ * classify.c
+ *	  The rule table, and the classification of parsed statements.
+ *
+ * Every rule has a stable id that appears in register() refusals, in
+ * migrations.findings, in the guard's errors and in events.  A statement
+ * that fires no rule is additive.  Rules of kind "staged" mark statements
+ * that move data between shapes (backfills, dual-write triggers, NOT VALID
+ * constraints and their validation); rules of kind "destructive" mark
+ * statements that can lose data or break readers.
+ *
+ * Classification works on raw parse trees, so it needs no catalog access
+ * except in one place: ALTER COLUMN TYPE is destructive unless the catalog
+ * shows a binary-coercible change of an existing column.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "migrator.h"
+
+#include "catalog/namespace.h"
+#include "catalog/pg_trigger.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "nodes/makefuncs.h"
+#include "parser/parse_coerce.h"
+#include "parser/parse_type.h"
+#include "tcop/cmdtag.h"
+#include "tcop/utility.h"
+#include "utils/lsyscache.h"
+#include "utils/syscache.h"
+
+/*
+ * The rule table.  Keep README.md's table in step with it.
+ */
+static const MigratorRule migrator_rules[] = {
+	/* destructive */
+	{"drop_table", MIGRATION_DESTRUCTIVE, "DROP TABLE or DROP FOREIGN TABLE"},
+	{"drop_view", MIGRATION_DESTRUCTIVE, "DROP VIEW or DROP MATERIALIZED VIEW"},
+	{"drop_schema", MIGRATION_DESTRUCTIVE, "DROP SCHEMA"},
+	{"drop_type", MIGRATION_DESTRUCTIVE, "DROP TYPE or DROP DOMAIN"},
+	{"drop_function", MIGRATION_DESTRUCTIVE, "DROP FUNCTION, PROCEDURE, ROUTINE or AGGREGATE"},
+	{"drop_sequence", MIGRATION_DESTRUCTIVE, "DROP SEQUENCE"},
+	{"drop_index", MIGRATION_DESTRUCTIVE, "DROP INDEX"},
+	{"drop_trigger", MIGRATION_DESTRUCTIVE, "DROP TRIGGER or DROP EVENT TRIGGER"},
+	{"drop_extension", MIGRATION_DESTRUCTIVE, "DROP EXTENSION"},
+	{"drop_other", MIGRATION_DESTRUCTIVE, "DROP of any other object (policy, rule, publication, ...)"},
+	{"drop_cascade", MIGRATION_DESTRUCTIVE, "any DROP ... CASCADE: it also drops dependent objects"},
+	{"drop_column", MIGRATION_DESTRUCTIVE, "ALTER TABLE ... DROP COLUMN (or ALTER TYPE ... DROP ATTRIBUTE)"},
+	{"drop_constraint", MIGRATION_DESTRUCTIVE, "ALTER TABLE or ALTER DOMAIN ... DROP CONSTRAINT"},
+	{"drop_default", MIGRATION_DESTRUCTIVE, "ALTER COLUMN DROP DEFAULT, DROP IDENTITY or DROP EXPRESSION"},
+	{"drop_not_null", MIGRATION_DESTRUCTIVE, "ALTER COLUMN DROP NOT NULL"},
+	{"alter_column_type", MIGRATION_DESTRUCTIVE, "ALTER COLUMN TYPE that is not a binary-coercible widening"},
+	{"rename", MIGRATION_DESTRUCTIVE, "RENAME of a table, column, schema, type, function or enum value"},
+	{"set_schema", MIGRATION_DESTRUCTIVE, "ALTER ... SET SCHEMA"},
+	{"truncate", MIGRATION_DESTRUCTIVE, "TRUNCATE"},
+	{"delete_rows", MIGRATION_DESTRUCTIVE, "DELETE"},
+	{"drop_owned", MIGRATION_DESTRUCTIVE, "DROP OWNED"},
+	{"drop_database", MIGRATION_DESTRUCTIVE, "DROP DATABASE"},
+	{"drop_role", MIGRATION_DESTRUCTIVE, "DROP ROLE"},
+	{"drop_tablespace", MIGRATION_DESTRUCTIVE, "DROP TABLESPACE"},
+	{"detach_partition", MIGRATION_DESTRUCTIVE, "DETACH PARTITION or NO INHERIT"},
+	{"disable_trigger", MIGRATION_DESTRUCTIVE, "DISABLE TRIGGER, ENABLE REPLICA TRIGGER, or disabling an event trigger"},
+	{"disable_rule", MIGRATION_DESTRUCTIVE, "DISABLE RULE or ENABLE REPLICA RULE"},
+	{"disable_row_security", MIGRATION_DESTRUCTIVE, "DISABLE or NO FORCE ROW LEVEL SECURITY"},
+	/* staged */
+	{"update_rows", MIGRATION_STAGED, "UPDATE or MERGE: a backfill"},
+	{"insert_select", MIGRATION_STAGED, "INSERT ... SELECT from a table: a copy between shapes"},
+	{"create_trigger", MIGRATION_STAGED, "CREATE TRIGGER: dual-write between old and new shape"},
+	{"not_valid_constraint", MIGRATION_STAGED, "ADD CONSTRAINT ... NOT VALID"},
+	{"validate_constraint", MIGRATION_STAGED, "VALIDATE CONSTRAINT"},
+	{NULL, MIGRATION_ADDITIVE, NULL}
+};
+
+static const char *const kind_names[] = {"additive", "staged", "destructive"};
+
+const char *
+migration_kind_name(MigrationKind kind)
+{
+	Assert(kind >= MIGRATION_ADDITIVE && kind <= MIGRATION_DESTRUCTIVE);
+	return kind_names[kind];
+}
+
+/*
+ * Parse a kind name; raises an error for anything else.
+ */
+MigrationKind
+migration_kind_from_name(const char *name)
+{
+	int			i;
+
+	for (i = 0; i < lengthof(kind_names); i++)
+		if (strcmp(name, kind_names[i]) == 0)
+			return (MigrationKind) i;
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("invalid migration kind \"%s\"", name),
+			 errhint("The kind is one of \"additive\", \"staged\" or \"destructive\".")));
+	return MIGRATION_ADDITIVE;	/* keep compiler quiet */
+}
+
+/*
+ * Look a rule up by id; an unknown id is a programming error.
+ */
+const MigratorRule *
+migrator_rule(const char *id)
+{
+	const MigratorRule *r;
+
+	for (r = migrator_rules; r->id; r++)
+		if (strcmp(r->id, id) == 0)
+			return r;
+	elog(ERROR, "unknown migrator rule \"%s\"", id);
+	return NULL;				/* keep compiler quiet */
+}
+
+/* The whole table, for lint and the docs. */
+const MigratorRule *
+migrator_rule_table(void)
+{
+	return migrator_rules;
+}
+
+static List *
+add_finding(List *findings, const char *rule_id, char *object, int location)
+{
+	RuleFinding *f = palloc0(sizeof(RuleFinding));
+
+	f->rule = migrator_rule(rule_id);
+	f->object = object;
+	f->location = location;
+	return lappend(findings, f);
+}
+
+/*
+ * A printable name for one element of DropStmt.objects.
+ */
+static char *
+drop_object_name(Node *obj)
+{
+	if (obj == NULL)
+		return NULL;
+	switch (nodeTag(obj))
+	{
+		case T_String:
+			return pstrdup(strVal(obj));
+		case T_TypeName:
+			return TypeNameToString((TypeName *) obj);
+		case T_ObjectWithArgs:
+			return NameListToString(((ObjectWithArgs *) obj)->objname);
+		case T_List:
+			{
+				ListCell   *lc;
+
+				foreach(lc, (List *) obj)
+					if (!IsA(lfirst(lc), String))
+						return NULL;
+				return NameListToString((List *) obj);
+			}
+		default:
+			return NULL;
+	}
+}
+
+static const char *
+drop_rule_id(ObjectType type)
+{
+	switch (type)
+	{
+		case OBJECT_TABLE:
+		case OBJECT_FOREIGN_TABLE:
+			return "drop_table";
+		case OBJECT_VIEW:
+		case OBJECT_MATVIEW:
+			return "drop_view";
+		case OBJECT_SCHEMA:
+			return "drop_schema";
+		case OBJECT_TYPE:
+		case OBJECT_DOMAIN:
+			return "drop_type";
+		case OBJECT_FUNCTION:
+		case OBJECT_PROCEDURE:
+		case OBJECT_ROUTINE:
+		case OBJECT_AGGREGATE:
+			return "drop_function";
+		case OBJECT_SEQUENCE:
+			return "drop_sequence";
+		case OBJECT_INDEX:
+			return "drop_index";
+		case OBJECT_TRIGGER:
+		case OBJECT_EVENT_TRIGGER:
+			return "drop_trigger";
+		case OBJECT_EXTENSION:
+			return "drop_extension";
+		default:
+			return "drop_other";
+	}
+}
+
+static char *
+relation_name(RangeVar *rv)
+{
+	if (rv == NULL)
+		return NULL;
+	if (rv->schemaname)
+		return psprintf("%s.%s", rv->schemaname, rv->relname);
+	return pstrdup(rv->relname);
+}
+
+static char *
+column_name(RangeVar *rv, const char *column)
+{
+	char	   *rel = relation_name(rv);
+
+	if (column == NULL)
+		return rel;
+	return rel ? psprintf("%s.%s", rel, column) : pstrdup(column);
+}
+
+/*
+ * Is ALTER COLUMN TYPE on "rel" a change the server does without loss: an
+ * existing column, no USING, a binary-coercible target type, and a type
+ * modifier that is dropped or (for varchar) widened?  Anything we cannot
+ * prove safe is treated as destructive.
+ */
+static bool
+alter_type_is_safe(RangeVar *rel, AlterTableCmd *cmd)
+{
+	ColumnDef  *def = (ColumnDef *) cmd->def;
+	Oid			relid;
+	AttrNumber	attnum;
+	Oid			oldtype;
+	int32		oldtypmod;
+	Oid			oldcoll;
+	Type		newtup;
+	Oid			newtype;
+	int32		newtypmod;
+
+	if (rel == NULL || def == NULL || !IsA(def, ColumnDef) ||
+		def->raw_default != NULL || def->typeName == NULL)
+		return false;
+	relid = RangeVarGetRelid(rel, NoLock, true);
+	if (!OidIsValid(relid))
+		return false;
+	attnum = get_attnum(relid, cmd->name);
+	if (attnum == InvalidAttrNumber)
+		return false;
+	get_atttypetypmodcoll(relid, attnum, &oldtype, &oldtypmod, &oldcoll);
+	newtup = LookupTypeName(NULL, def->typeName, &newtypmod, true);
+	if (newtup == NULL)
+		return false;
+	newtype = typeTypeId(newtup);
+	ReleaseSysCache(newtup);
+
+	if (!IsBinaryCoercible(oldtype, newtype))
+		return false;
+	if (newtypmod == -1)
+		return true;
+	return oldtype == newtype && oldtype == VARCHAROID &&
+		oldtypmod != -1 && newtypmod >= oldtypmod;
+}
+
+static List *classify_node(Node *stmt, List *findings);
+
+/* Data-modifying statements hidden in WITH clauses. */
+static List *
+classify_with(WithClause *with, List *findings)
+{
+	ListCell   *lc;
+
+	if (with == NULL)
+		return findings;
+	foreach(lc, with->ctes)
+	{
+		CommonTableExpr *cte = lfirst_node(CommonTableExpr, lc);
+
+		findings = classify_node(cte->ctequery, findings);
+	}
+	return findings;
+}
+
+static List *
+classify_alter_table(AlterTableStmt *stmt, List *findings)
+{
+	ListCell   *lc;
+
+	foreach(lc, stmt->cmds)
+	{
+		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+		const char *rule = NULL;
+		char	   *object = NULL;
+
+		switch (cmd->subtype)
+		{
+			case AT_DropColumn:
+				rule = "drop_column";
+				object = column_name(stmt->relation, cmd->name);
+				break;
+			case AT_DropConstraint:
+				rule = "drop_constraint";
+				object = column_name(stmt->relation, cmd->name);
+				break;
+			case AT_ColumnDefault:
+				if (cmd->def == NULL)
+				{
+					rule = "drop_default";
+					object = column_name(stmt->relation, cmd->name);
+				}
+				break;
+			case AT_DropIdentity:
+			case AT_DropExpression:
+				rule = "drop_default";
+				object = column_name(stmt->relation, cmd->name);
+				break;
+			case AT_DropNotNull:
+				rule = "drop_not_null";
+				object = column_name(stmt->relation, cmd->name);
+				break;
+			case AT_AlterColumnType:
+				if (!alter_type_is_safe(stmt->relation, cmd))
+				{
+					rule = "alter_column_type";
+					object = column_name(stmt->relation, cmd->name);
+				}
+				break;
+			case AT_DisableTrig:
+			case AT_DisableTrigAll:
+			case AT_DisableTrigUser:
+			case AT_EnableReplicaTrig:
+				rule = "disable_trigger";
+				object = column_name(stmt->relation, cmd->name);
+				break;
+			case AT_DisableRule:
+			case AT_EnableReplicaRule:
+				rule = "disable_rule";
+				object = column_name(stmt->relation, cmd->name);
+				break;
+			case AT_DisableRowSecurity:
+			case AT_NoForceRowSecurity:
+				rule = "disable_row_security";
+				object = relation_name(stmt->relation);
+				break;
+			case AT_DetachPartition:
+			case AT_DetachPartitionFinalize:
+			case AT_DropInherit:
+				rule = "detach_partition";
+				object = relation_name(stmt->relation);
+				break;
+			case AT_AddConstraint:
+				if (cmd->def && IsA(cmd->def, Constraint) &&
+					((Constraint *) cmd->def)->skip_validation)
+				{
+					rule = "not_valid_constraint";
+					object = relation_name(stmt->relation);
+				}
+				break;
+			case AT_ValidateConstraint:
+				rule = "validate_constraint";
+				object = column_name(stmt->relation, cmd->name);
+				break;
+			default:
+				break;
+		}
+		if (rule)
+			findings = add_finding(findings, rule, object,
+								   stmt->relation ? stmt->relation->location : -1);
+	}
+	return findings;
+}
+
+static bool
+rename_is_destructive(ObjectType type)
+{
+	switch (type)
+	{
+		case OBJECT_INDEX:
+		case OBJECT_TABCONSTRAINT:
+		case OBJECT_DOMCONSTRAINT:
+		case OBJECT_TRIGGER:
+		case OBJECT_RULE:
+		case OBJECT_POLICY:
+		case OBJECT_STATISTIC_EXT:
+			return false;
+		default:
+			return true;
+	}
+}
+
+static List *
+classify_node(Node *stmt, List *findings)
+{
+	if (stmt == NULL)
+		return findings;
+
+	switch (nodeTag(stmt))
+	{
+		case T_DropStmt:
+			{
+				DropStmt   *ds = (DropStmt *) stmt;
+				const char *rule = drop_rule_id(ds->removeType);
+				ListCell   *lc;
+
+				foreach(lc, ds->objects)
+					findings = add_finding(findings, rule,
+										   drop_object_name(lfirst(lc)), -1);
+				if (ds->behavior == DROP_CASCADE)
+					findings = add_finding(findings, "drop_cascade", NULL, -1);
+				break;
+			}
+		case T_TruncateStmt:
+			{
+				ListCell   *lc;
+
+				foreach(lc, ((TruncateStmt *) stmt)->relations)
+				{
+					RangeVar   *rv = lfirst_node(RangeVar, lc);
+
+					findings = add_finding(findings, "truncate",
+										   relation_name(rv), rv->location);
+				}
+				break;
+			}
+		case T_DeleteStmt:
+			{
+				DeleteStmt *ds = (DeleteStmt *) stmt;
+
+				findings = classify_with(ds->withClause, findings);
+				findings = add_finding(findings, "delete_rows",
+									   relation_name(ds->relation),
+									   ds->relation->location);
+				break;
+			}
+		case T_UpdateStmt:
+			{
+				UpdateStmt *us = (UpdateStmt *) stmt;
+
+				findings = classify_with(us->withClause, findings);
+				findings = add_finding(findings, "update_rows",
+									   relation_name(us->relation),
+									   us->relation->location);
+				break;
+			}
+		case T_MergeStmt:
+			{
+				MergeStmt  *ms = (MergeStmt *) stmt;
+
+				findings = classify_with(ms->withClause, findings);
+				findings = add_finding(findings, "update_rows",
+									   relation_name(ms->relation),
+									   ms->relation->location);
+				break;
+			}
+		case T_InsertStmt:
+			{
+				InsertStmt *is = (InsertStmt *) stmt;
+				SelectStmt *sel = (SelectStmt *) is->selectStmt;
+
+				findings = classify_with(is->withClause, findings);
+				if (sel && IsA(sel, SelectStmt) &&
+					(sel->fromClause != NIL || sel->op != SETOP_NONE))
+					findings = add_finding(findings, "insert_select",
+										   relation_name(is->relation),
+										   is->relation->location);
+				if (sel && IsA(sel, SelectStmt))
+					findings = classify_with(sel->withClause, findings);
+				break;
+			}
+		case T_SelectStmt:
+			findings = classify_with(((SelectStmt *) stmt)->withClause, findings);
+			break;
+		case T_AlterTableStmt:
+			findings = classify_alter_table((AlterTableStmt *) stmt, findings);
+			break;
+		case T_AlterDomainStmt:
+			{
+				AlterDomainStmt *ad = (AlterDomainStmt *) stmt;
+				char	   *name = NameListToString(ad->typeName);
+
+				switch (ad->subtype)
+				{
+					case 'T':
+						if (ad->def == NULL)
+							findings = add_finding(findings, "drop_default", name, -1);
+						break;
+					case 'N':
+						findings = add_finding(findings, "drop_not_null", name, -1);
+						break;
+					case 'X':
+						findings = add_finding(findings, "drop_constraint",
+											   psprintf("%s.%s", name, ad->name), -1);
+						if (ad->behavior == DROP_CASCADE)
+							findings = add_finding(findings, "drop_cascade", NULL, -1);
+						break;
+					case 'V':
+						findings = add_finding(findings, "validate_constraint",
+											   psprintf("%s.%s", name, ad->name), -1);
+						break;
+					default:
+						break;
+				}
+				break;
+			}
+		case T_RenameStmt:
+			{
+				RenameStmt *rs = (RenameStmt *) stmt;
+				char	   *object;
+
+				if (!rename_is_destructive(rs->renameType))
+					break;
+				if (rs->relation)
+					object = column_name(rs->relation, rs->subname);
+				else if (rs->object)
+					object = drop_object_name(rs->object);
+				else
+					object = rs->subname ? pstrdup(rs->subname) : NULL;
+				findings = add_finding(findings, "rename", object,
+									   rs->relation ? rs->relation->location : -1);
+				break;
+			}
+		case T_AlterEnumStmt:
+			if (((AlterEnumStmt *) stmt)->oldVal != NULL)
+				findings = add_finding(findings, "rename",
+									   psprintf("%s.%s",
+												NameListToString(((AlterEnumStmt *) stmt)->typeName),
+												((AlterEnumStmt *) stmt)->oldVal), -1);
+			break;
+		case T_AlterObjectSchemaStmt:
+			{
+				AlterObjectSchemaStmt *as = (AlterObjectSchemaStmt *) stmt;
+
+				findings = add_finding(findings, "set_schema",
+									   as->relation ? relation_name(as->relation)
+									   : drop_object_name(as->object),
+									   as->relation ? as->relation->location : -1);
+				break;
+			}
+		case T_DropOwnedStmt:
+			findings = add_finding(findings, "drop_owned", NULL, -1);
+			break;
+		case T_DropdbStmt:
+			findings = add_finding(findings, "drop_database",
+								   pstrdup(((DropdbStmt *) stmt)->dbname), -1);
+			break;
+		case T_DropRoleStmt:
+			findings = add_finding(findings, "drop_role", NULL, -1);
+			break;
+		case T_DropTableSpaceStmt:
+			findings = add_finding(findings, "drop_tablespace",
+								   pstrdup(((DropTableSpaceStmt *) stmt)->tablespacename), -1);
+			break;
+		case T_DropSubscriptionStmt:
+			findings = add_finding(findings, "drop_other",
+								   pstrdup(((DropSubscriptionStmt *) stmt)->subname), -1);
+			break;
+		case T_DropUserMappingStmt:
+			findings = add_finding(findings, "drop_other", NULL, -1);
+			break;
+		case T_AlterEventTrigStmt:
+			if (((AlterEventTrigStmt *) stmt)->tgenabled == TRIGGER_DISABLED)
+				findings = add_finding(findings, "disable_trigger",
+									   pstrdup(((AlterEventTrigStmt *) stmt)->trigname), -1);
+			break;
+		case T_CreateTrigStmt:
+			findings = add_finding(findings, "create_trigger",
+								   relation_name(((CreateTrigStmt *) stmt)->relation),
+								   ((CreateTrigStmt *) stmt)->relation->location);
+			break;
+		default:
+			break;
+	}
+	return findings;
+}
+
+/*
+ * The findings (List of RuleFinding) of one parsed statement.
+ */
+List *
+classify_statement(Node *stmt)
+{
+	return classify_node(stmt, NIL);
+}
+
+/*
+ * Classify a whole script (List of ScriptStatement).  Returns the highest
+ * kind found; *findings_out, when given, receives a List of List of
+ * RuleFinding, one list per statement.
+ */
+MigrationKind
+classify_script(List *statements, List **findings_out)
+{
+	MigrationKind kind = MIGRATION_ADDITIVE;
+	List	   *all = NIL;
+	ListCell   *lc;
+
+	foreach(lc, statements)
+	{
+		ScriptStatement *st = lfirst(lc);
+		List	   *findings = classify_statement(st->raw->stmt);
+		ListCell   *fc;
+
+		foreach(fc, findings)
+		{
+			RuleFinding *f = lfirst(fc);
+
+			if (f->rule->kind > kind)
+				kind = f->rule->kind;
+		}
+		all = lappend(all, findings);
+	}
+	if (findings_out)
+		*findings_out = all;
+	return kind;
+}
+
+/*
+ * Statements PostgreSQL refuses inside a transaction block: a migration that
+ * holds one must be registered with transactional => false.
+ */
+bool
+statement_needs_autocommit(Node *stmt)
+{
+	switch (nodeTag(stmt))
+	{
+		case T_VacuumStmt:
+			return ((VacuumStmt *) stmt)->is_vacuumcmd;
+		case T_IndexStmt:
+			return ((IndexStmt *) stmt)->concurrent;
+		case T_DropStmt:
+			return ((DropStmt *) stmt)->concurrent;
+		case T_ReindexStmt:
+			{
+				ListCell   *lc;
+
+				if (((ReindexStmt *) stmt)->kind != REINDEX_OBJECT_INDEX &&
+					((ReindexStmt *) stmt)->kind != REINDEX_OBJECT_TABLE)
+					return true;
+				foreach(lc, ((ReindexStmt *) stmt)->params)
+				{
+					DefElem    *opt = lfirst_node(DefElem, lc);
+
+					if (strcmp(opt->defname, "concurrently") == 0)
+						return true;
+				}
+				return false;
+			}
+		case T_AlterTableStmt:
+			{
+				ListCell   *lc;
+
+				foreach(lc, ((AlterTableStmt *) stmt)->cmds)
+				{
+					AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+
+					if (cmd->subtype == AT_DetachPartition &&
+						((PartitionCmd *) cmd->def)->concurrent)
+						return true;
+				}
+				return false;
+			}
+		case T_CreatedbStmt:
+		case T_DropdbStmt:
+		case T_CreateTableSpaceStmt:
+		case T_DropTableSpaceStmt:
+		case T_AlterSystemStmt:
+			return true;
+		case T_ClusterStmt:
+			return ((ClusterStmt *) stmt)->relation == NULL;
+		default:
+			return false;
+	}
+}
+
+/*
+ * Statements SPI cannot run at all: a migration never holds them.
+ */
+const char *
+statement_unsupported_reason(Node *stmt)
+{
+	switch (nodeTag(stmt))
+	{
+		case T_TransactionStmt:
+			return "transaction control statements";
+		case T_CopyStmt:
+			if (((CopyStmt *) stmt)->filename == NULL)
+				return "COPY to or from the client";
+			return NULL;
+		default:
+			return NULL;
+	}
+}
+
+/*
+ * The command tag of a statement, e.g. "DROP TABLE".
+ */
+const char *
+statement_tag(Node *stmt)
+{
+	return GetCommandTagName(CreateCommandTag(stmt));
+}

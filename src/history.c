@@ -1,0 +1,203 @@
+/*-------------------------------------------------------------------------
+ *
+ * history.c
+ *	  Access to migrator's catalog: migrations, events, the apply lock.
+ *
+ * Callers of migrator's functions need EXECUTE on them, never privileges on
+ * the tables: every read and write of the catalog goes through
+ * history_exec(), which runs one SQL statement under the identity of the
+ * extension's owner with search_path pinned to pg_catalog.  User SQL (up,
+ * down, verify scripts) never runs here; it runs with the caller's rights in
+ * script.c.  While history_exec() runs, the protect_history trigger lets
+ * UPDATE and DELETE through; at any other time it refuses them, whoever
+ * asks.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "migrator.h"
+
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/indexing.h"
+#include "catalog/pg_extension.h"
+#include "commands/extension.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "storage/lmgr.h"
+#include "storage/lock.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/guc.h"
+#include "utils/rel.h"
+
+/* Nesting depth of history_exec(); the trigger lets writes through above 0. */
+static int	history_write_depth = 0;
+
+/*
+ * The owner of the migrator extension in this database.
+ */
+Oid
+migrator_extension_owner(void)
+{
+	Oid			extoid = get_extension_oid("migrator", true);
+	Relation	rel;
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	Oid			owner = InvalidOid;
+
+	if (!OidIsValid(extoid))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("extension \"migrator\" is not installed in this database")));
+
+	rel = table_open(ExtensionRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_extension_oid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(extoid));
+	scan = systable_beginscan(rel, ExtensionOidIndexId, true, NULL, 1, &key);
+	tuple = systable_getnext(scan);
+	if (HeapTupleIsValid(tuple))
+		owner = ((Form_pg_extension) GETSTRUCT(tuple))->extowner;
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+
+	if (!OidIsValid(owner))
+		elog(ERROR, "could not find the owner of extension \"migrator\"");
+	return owner;
+}
+
+/*
+ * Run one statement on migrator's catalog as the extension owner, with
+ * search_path pinned.  The caller has done SPI_connect(); results are in
+ * SPI_tuptable.  Returns the SPI result code.
+ */
+int
+history_exec(const char *sql, int nargs, Oid *argtypes, Datum *values,
+			 const char *nulls)
+{
+	Oid			save_userid;
+	int			save_sec_context;
+	int			save_nestlevel;
+	int			rc;
+
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	SetUserIdAndSecContext(migrator_extension_owner(),
+						   save_sec_context | SECURITY_LOCAL_USERID_CHANGE);
+	save_nestlevel = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, pg_temp",
+							 PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	history_write_depth++;
+
+	PG_TRY();
+	{
+		rc = SPI_execute_with_args(sql, nargs, argtypes, values, nulls, false, 0);
+		if (rc < 0)
+			elog(ERROR, "SPI_execute_with_args failed on migrator catalog: %s",
+				 SPI_result_code_string(rc));
+	}
+	PG_FINALLY();
+	{
+		history_write_depth--;
+	}
+	PG_END_TRY();
+
+	AtEOXact_GUC(true, save_nestlevel);
+	SetUserIdAndSecContext(save_userid, save_sec_context);
+	return rc;
+}
+
+bool
+history_write_in_progress(void)
+{
+	return history_write_depth > 0;
+}
+
+/*
+ * Append one row to migrator.events.
+ */
+void
+history_event(const char *version, const char *action,
+			  const char *migration_type, const char *outcome,
+			  const char *rule, const char *statement, const char *detail)
+{
+	Oid			types[8] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
+	TEXTOID, TEXTOID, TEXTOID};
+	Datum		values[8];
+	char		nulls[8];
+	const char *args[8];
+	int			i;
+
+	args[0] = version;
+	args[1] = action;
+	args[2] = migration_type;
+	args[3] = outcome;
+	args[4] = rule;
+	args[5] = statement;
+	args[6] = detail;
+	args[7] = GetUserNameFromId(GetUserId(), false);
+	for (i = 0; i < 8; i++)
+	{
+		values[i] = args[i] ? CStringGetTextDatum(args[i]) : (Datum) 0;
+		nulls[i] = args[i] ? ' ' : 'n';
+	}
+
+	history_exec("INSERT INTO migrator.events "
+				 "(version, action, migration_type, outcome, rule, statement, detail, role) "
+				 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+				 8, types, values, nulls);
+}
+
+/*
+ * Serialise migrator's state-changing calls in this database with a
+ * transaction-level advisory lock (visible in pg_locks as advisory lock
+ * 1835624306/1635020658).  A caller that has to wait is told who holds the
+ * lock; the wait is bounded by lock_timeout.
+ */
+void
+history_lock(const char *caller)
+{
+	LOCKTAG		tag;
+
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, MIGRATOR_LOCK_KEY1,
+						 MIGRATOR_LOCK_KEY2, 2);
+
+	if (LockAcquire(&tag, ExclusiveLock, false, true) != LOCKACQUIRE_NOT_AVAIL)
+		return;
+
+	ereport(NOTICE,
+			(errmsg("waiting for another migrator session to finish before %s", caller),
+			 errdetail("Another session holds migrator's lock (advisory lock %u/%u in pg_locks).",
+					   MIGRATOR_LOCK_KEY1, MIGRATOR_LOCK_KEY2)));
+	(void) LockAcquire(&tag, ExclusiveLock, false, false);
+}
+
+PG_FUNCTION_INFO_V1(migrator_protect_history);
+
+/*
+ * Trigger on migrator.migrations and migrator.events: only migrator's own
+ * functions change or delete history.
+ */
+Datum
+migrator_protect_history(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("protect_history() must be called as a trigger")));
+
+	if (!history_write_in_progress())
+		ereport(ERROR,
+				(errcode(ERRCODE_MIGRATOR_HISTORY_PROTECTED),
+				 errmsg("cannot modify \"%s\": migration history is maintained by migrator",
+						RelationGetRelationName(trigdata->tg_relation)),
+				 errdetail("History rows are written only by migrator's functions, so that they always match the schema."),
+				 errhint("Use migrator.register(), migrator.apply() or migrator.rollback().")));
+
+	return PointerGetDatum(NULL);
+}

@@ -1,0 +1,123 @@
+/*-------------------------------------------------------------------------
+ *
+ * migrator.h
+ *	  Shared declarations of the migrator extension.
+ *
+ * The modules, and how a call flows through them, are described in
+ * docs/design.md.  In short:
+ *
+ *	version.c	natural ordering of version strings
+ *	script.c	splitting SQL text into statements with the server's parser,
+ *				checksums, and executing a script statement by statement
+ *	classify.c	the rule table: which statements are destructive or staged
+ *	history.c	the catalog: extension owner, history writes under the
+ *				owner's identity, events, the apply lock
+ *	register.c	migrator.register()
+ *	apply.c		migrator.apply(), rollback(), rollback_to(), verify()
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef MIGRATOR_H
+#define MIGRATOR_H
+
+#include "postgres.h"
+
+#include "nodes/parsenodes.h"
+#include "nodes/pg_list.h"
+#include "utils/errcodes.h"
+
+/*
+ * SQLSTATEs of migrator's own refusals, class "MG".  Argument errors use the
+ * standard codes (22004, 22023); errors raised by user SQL keep theirs.
+ */
+#define ERRCODE_MIGRATOR_PLAN_REQUIRED		MAKE_SQLSTATE('M','G','0','0','1')
+#define ERRCODE_MIGRATOR_CHECKSUM_MISMATCH	MAKE_SQLSTATE('M','G','0','0','2')
+#define ERRCODE_MIGRATOR_KIND_UNDERSTATED	MAKE_SQLSTATE('M','G','0','0','3')
+#define ERRCODE_MIGRATOR_OUT_OF_ORDER		MAKE_SQLSTATE('M','G','0','0','4')
+#define ERRCODE_MIGRATOR_NOT_TRANSACTIONAL	MAKE_SQLSTATE('M','G','0','0','5')
+#define ERRCODE_MIGRATOR_NO_DOWN			MAKE_SQLSTATE('M','G','0','0','6')
+#define ERRCODE_MIGRATOR_UNKNOWN_VERSION	MAKE_SQLSTATE('M','G','0','0','7')
+#define ERRCODE_MIGRATOR_BAD_SCRIPT			MAKE_SQLSTATE('M','G','0','0','8')
+#define ERRCODE_MIGRATOR_RECURSION			MAKE_SQLSTATE('M','G','0','0','9')
+#define ERRCODE_MIGRATOR_HISTORY_PROTECTED	MAKE_SQLSTATE('M','G','0','1','0')
+
+/* The advisory lock that serialises migrator calls in one database. */
+#define MIGRATOR_LOCK_KEY1	1835624306	/* 'migr' */
+#define MIGRATOR_LOCK_KEY2	1635020658	/* 'ator' */
+
+/* Migration kinds, in increasing order of risk. */
+typedef enum MigrationKind
+{
+	MIGRATION_ADDITIVE = 0,
+	MIGRATION_STAGED,
+	MIGRATION_DESTRUCTIVE
+} MigrationKind;
+
+extern const char *migration_kind_name(MigrationKind kind);
+extern MigrationKind migration_kind_from_name(const char *name);
+
+/* One rule of the rule table (classify.c). */
+typedef struct MigratorRule
+{
+	const char *id;				/* stable id used in errors, events, docs */
+	MigrationKind kind;			/* what a statement that fires it makes */
+	const char *description;	/* one line, for the README and lint */
+} MigratorRule;
+
+/* A rule that fired on one statement. */
+typedef struct RuleFinding
+{
+	const MigratorRule *rule;
+	char	   *object;			/* object it applies to, or NULL */
+	int			location;		/* byte offset in the statement, or -1 */
+} RuleFinding;
+
+/* One statement of a script (script.c). */
+typedef struct ScriptStatement
+{
+	int			index;			/* 1-based position in the script */
+	int			location;		/* byte offset of the statement in the script */
+	char	   *sql;			/* the statement's own text */
+	RawStmt    *raw;			/* its raw parse tree */
+} ScriptStatement;
+
+/* version.c */
+extern int	version_compare(const char *a, const char *b);
+
+/* script.c */
+extern List *script_parse(const char *sql, const char *what);
+extern char *script_checksum(const char *sql);
+extern void script_execute(const char *sql, const char *version,
+						   const char *what);
+extern bool script_is_blank(const char *sql);
+
+/* classify.c */
+extern const MigratorRule *migrator_rule(const char *id);
+extern const MigratorRule *migrator_rule_table(void);
+extern List *classify_statement(Node *stmt);
+extern bool statement_needs_autocommit(Node *stmt);
+extern const char *statement_unsupported_reason(Node *stmt);
+extern MigrationKind classify_script(List *statements, List **findings_out);
+extern const char *statement_tag(Node *stmt);
+
+/* history.c */
+extern Oid	migrator_extension_owner(void);
+extern int	history_exec(const char *sql, int nargs, Oid *argtypes,
+						 Datum *values, const char *nulls);
+extern bool history_write_in_progress(void);
+extern void history_lock(const char *caller);
+extern void history_event(const char *version, const char *action,
+						  const char *migration_type, const char *outcome,
+						  const char *rule, const char *statement,
+						  const char *detail);
+
+/* register.c */
+extern void check_version_argument(const char *version, const char *argname);
+
+/* apply.c */
+extern bool migrator_running_script(void);
+extern bool migrator_current_migration(const char **version, const char **kind,
+									   const char **direction);
+extern void migrator_check_not_in_script(const char *function);
+
+#endif							/* MIGRATOR_H */

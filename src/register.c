@@ -1,0 +1,384 @@
+/*-------------------------------------------------------------------------
+ *
+ * register.c
+ *	  migrator.register(): store a migration as pending.
+ *
+ * Registration is where a migration is judged: every script is parsed by
+ * the server's parser (invalid SQL is refused with the parser's error and
+ * position), the up script is classified with the rule table, a declared
+ * kind lower than the detected one is refused, and a destructive migration
+ * must come with a plan and a down script.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "migrator.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "tcop/utility.h"
+#include "utils/builtins.h"
+#include "utils/json.h"
+
+PG_FUNCTION_INFO_V1(migrator_register);
+
+#define MIGRATION_COLUMNS	"version, up, down, verify, name, plan, kind, transactional, checksum, state"
+
+/*
+ * Refuse a version that is NULL, blank, or holds control characters.
+ */
+void
+check_version_argument(const char *version, const char *argname)
+{
+	const unsigned char *p;
+	bool		blank = true;
+
+	if (version == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be null", argname)));
+	for (p = (const unsigned char *) version; *p; p++)
+	{
+		if (*p < 0x20 || *p == 0x7f)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid migration version \"%s\"", version),
+					 errdetail("Versions must not contain control characters.")));
+		if (*p != ' ')
+			blank = false;
+	}
+	if (blank)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("migration version must not be empty")));
+}
+
+/*
+ * Refuse statements SPI cannot run, and statements that cannot run in a
+ * transaction block when the migration is transactional.
+ */
+static void
+check_script_statements(List *statements, const char *version,
+						const char *what, bool transactional)
+{
+	ListCell   *lc;
+
+	foreach(lc, statements)
+	{
+		ScriptStatement *st = lfirst(lc);
+		Node	   *stmt = st->raw->stmt;
+		const char *reason = statement_unsupported_reason(stmt);
+
+		if (reason)
+			ereport(ERROR,
+					(errcode(ERRCODE_MIGRATOR_BAD_SCRIPT),
+					 errmsg("%s script of migration \"%s\" contains %s",
+							what, version, reason),
+					 errdetail("Statement %d is %s.", st->index, statement_tag(stmt)),
+					 errhint("migrator runs each migration in a transaction of its own; remove BEGIN, COMMIT and COPY FROM STDIN from the script.")));
+		if (transactional && statement_needs_autocommit(stmt))
+			ereport(ERROR,
+					(errcode(ERRCODE_MIGRATOR_NOT_TRANSACTIONAL),
+					 errmsg("%s script of migration \"%s\" cannot run inside a transaction block",
+							what, version),
+					 errdetail("Statement %d (%s) cannot run inside a transaction block.",
+							   st->index, statement_tag(stmt)),
+					 errhint("Register the migration with transactional => false; CALL migrator.deploy() runs it.")));
+	}
+}
+
+/*
+ * "statement 2 (DROP TABLE app.t, rule drop_table)" for every finding of at
+ * least "kind", separated by "; ".
+ */
+static char *
+describe_findings(List *statements, List *findings, MigrationKind kind)
+{
+	StringInfoData buf;
+	ListCell   *sc;
+	ListCell   *fc;
+
+	initStringInfo(&buf);
+	forboth(sc, statements, fc, findings)
+	{
+		ScriptStatement *st = lfirst(sc);
+		ListCell   *lc;
+
+		foreach(lc, (List *) lfirst(fc))
+		{
+			RuleFinding *f = lfirst(lc);
+
+			if (f->rule->kind < kind)
+				continue;
+			if (buf.len > 0)
+				appendStringInfoString(&buf, "; ");
+			appendStringInfo(&buf, "statement %d (%s%s%s, rule %s)",
+							 st->index, statement_tag(st->raw->stmt),
+							 f->object ? " " : "", f->object ? f->object : "",
+							 f->rule->id);
+		}
+	}
+	return buf.data;
+}
+
+/*
+ * The findings as a jsonb-ready JSON array.
+ */
+static char *
+findings_json(List *statements, List *findings)
+{
+	StringInfoData buf;
+	ListCell   *sc;
+	ListCell   *fc;
+	bool		first = true;
+
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '[');
+	forboth(sc, statements, fc, findings)
+	{
+		ScriptStatement *st = lfirst(sc);
+		ListCell   *lc;
+
+		foreach(lc, (List *) lfirst(fc))
+		{
+			RuleFinding *f = lfirst(lc);
+
+			if (!first)
+				appendStringInfoString(&buf, ", ");
+			first = false;
+			appendStringInfo(&buf, "{\"statement\": %d, \"rule\": ", st->index);
+			escape_json(&buf, f->rule->id);
+			appendStringInfoString(&buf, ", \"kind\": ");
+			escape_json(&buf, migration_kind_name(f->rule->kind));
+			appendStringInfoString(&buf, ", \"tag\": ");
+			escape_json(&buf, statement_tag(st->raw->stmt));
+			if (f->object)
+			{
+				appendStringInfoString(&buf, ", \"object\": ");
+				escape_json(&buf, f->object);
+			}
+			appendStringInfoChar(&buf, '}');
+		}
+	}
+	appendStringInfoChar(&buf, ']');
+	return buf.data;
+}
+
+static char *
+text_arg(FunctionCallInfo fcinfo, int n)
+{
+	return PG_ARGISNULL(n) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(n));
+}
+
+static bool
+same_text(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+static bool
+is_blank_text(const char *s)
+{
+	if (s == NULL)
+		return true;
+	for (; *s; s++)
+		if (!isspace((unsigned char) *s))
+			return false;
+	return true;
+}
+
+/*
+ * migrator.register(version, up, down, verify, name, plan, kind,
+ *					 transactional) RETURNS migrator.migrations
+ */
+Datum
+migrator_register(PG_FUNCTION_ARGS)
+{
+	char	   *version = text_arg(fcinfo, 0);
+	char	   *up = text_arg(fcinfo, 1);
+	char	   *down = text_arg(fcinfo, 2);
+	char	   *verify = text_arg(fcinfo, 3);
+	char	   *name = text_arg(fcinfo, 4);
+	char	   *plan = text_arg(fcinfo, 5);
+	char	   *declared = text_arg(fcinfo, 6);
+	bool		transactional;
+	List	   *up_stmts;
+	List	   *findings;
+	MigrationKind detected;
+	MigrationKind kind;
+	char	   *checksum;
+	char	   *json;
+	MemoryContext callercxt = CurrentMemoryContext;
+	TupleDesc	resdesc;
+	Datum		result;
+	Oid			types[11] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
+	TEXTOID, TEXTOID, BOOLOID, TEXTOID, TEXTOID, TEXTOID};
+	Datum		values[11];
+	char		nulls[11];
+
+	check_version_argument(version, "version");
+	if (up == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("up script of migration \"%s\" must not be null", version),
+				 errhint("Pass an empty string for a migration that does nothing on this database.")));
+	if (PG_ARGISNULL(7))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("transactional must not be null")));
+	transactional = PG_GETARG_BOOL(7);
+	if (get_call_result_type(fcinfo, NULL, &resdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type of migrator.register() must be a row type");
+	migrator_check_not_in_script("migrator.register()");
+	PreventCommandIfReadOnly("migrator.register()");
+	PreventCommandDuringRecovery("migrator.register()");
+
+	/* Parse and judge every script. */
+	up_stmts = script_parse(up, "up script");
+	check_script_statements(up_stmts, version, "up", transactional);
+	if (down)
+		check_script_statements(script_parse(down, "down script"),
+								version, "down", transactional);
+	if (verify)
+		check_script_statements(script_parse(verify, "verify script"),
+								version, "verify", true);
+
+	detected = classify_script(up_stmts, &findings);
+	kind = detected;
+	if (declared)
+	{
+		MigrationKind dk = migration_kind_from_name(declared);
+
+		if (dk < detected)
+			ereport(ERROR,
+					(errcode(ERRCODE_MIGRATOR_KIND_UNDERSTATED),
+					 errmsg("migration \"%s\" is %s, not %s",
+							version, migration_kind_name(detected), declared),
+					 errdetail("Found: %s.", describe_findings(up_stmts, findings, detected)),
+					 errhint("Declare kind => '%s', or leave kind out to use the detected kind.",
+							 migration_kind_name(detected))));
+		kind = dk;
+	}
+	if (kind == MIGRATION_DESTRUCTIVE && (is_blank_text(plan) || is_blank_text(down)))
+		ereport(ERROR,
+				(errcode(ERRCODE_MIGRATOR_PLAN_REQUIRED),
+				 errmsg("destructive migration \"%s\" needs a plan and a down script", version),
+				 detected == MIGRATION_DESTRUCTIVE
+				 ? errdetail("Destructive statements: %s.",
+							 describe_findings(up_stmts, findings, MIGRATION_DESTRUCTIVE))
+				 : errdetail("The migration was declared destructive."),
+				 errhint("Pass plan => a description of the staged change (the expand and backfill steps it follows, how the backfill was verified, how to roll back) and down => the script that undoes it.")));
+
+	checksum = script_checksum(up);
+	json = findings_json(up_stmts, findings);
+
+	values[0] = CStringGetTextDatum(version);
+	values[1] = CStringGetTextDatum(up);
+	values[2] = down ? CStringGetTextDatum(down) : (Datum) 0;
+	values[3] = verify ? CStringGetTextDatum(verify) : (Datum) 0;
+	values[4] = name ? CStringGetTextDatum(name) : (Datum) 0;
+	values[5] = plan ? CStringGetTextDatum(plan) : (Datum) 0;
+	values[6] = CStringGetTextDatum(migration_kind_name(kind));
+	values[7] = BoolGetDatum(transactional);
+	values[8] = CStringGetTextDatum(checksum);
+	values[9] = CStringGetTextDatum(json);
+	values[10] = CStringGetTextDatum(GetUserNameFromId(GetUserId(), false));
+	memset(nulls, ' ', sizeof(nulls));
+	nulls[2] = down ? ' ' : 'n';
+	nulls[3] = verify ? ' ' : 'n';
+	nulls[4] = name ? ' ' : 'n';
+	nulls[5] = plan ? ' ' : 'n';
+
+	SPI_connect();
+	history_lock("registering a migration");
+
+	history_exec("SELECT " MIGRATION_COLUMNS
+				 " FROM migrator.migrations WHERE version = $1 FOR UPDATE",
+				 1, types, values, nulls);
+	if (SPI_processed > 0)
+	{
+		HeapTuple	old = SPI_tuptable->vals[0];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		bool		old_transactional = DatumGetBool(SPI_getbinval(old, desc, 8, &isnull));
+		char	   *old_checksum = SPI_getvalue(old, desc, 9);
+		char	   *old_state = SPI_getvalue(old, desc, 10);
+		bool		unchanged;
+
+		unchanged = same_text(SPI_getvalue(old, desc, 2), up) &&
+			same_text(SPI_getvalue(old, desc, 3), down) &&
+			same_text(SPI_getvalue(old, desc, 4), verify) &&
+			same_text(SPI_getvalue(old, desc, 5), name) &&
+			same_text(SPI_getvalue(old, desc, 6), plan) &&
+			same_text(SPI_getvalue(old, desc, 7), migration_kind_name(kind)) &&
+			old_transactional == transactional;
+
+		if (unchanged)
+		{
+			/* The same content again is a no-op. */
+		}
+		else if (strcmp(old_state, "pending") != 0)
+		{
+			if (strcmp(old_checksum, checksum) != 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_MIGRATOR_CHECKSUM_MISMATCH),
+						 errmsg("migration \"%s\" is already %s with different content",
+								version, old_state),
+						 errdetail("Its up script has checksum %s; the new one has checksum %s.",
+								   old_checksum, checksum),
+						 errhint("Register the change as a new version, or roll the migration back first.")));
+			else
+				ereport(ERROR,
+						(errcode(ERRCODE_MIGRATOR_CHECKSUM_MISMATCH),
+						 errmsg("migration \"%s\" is already %s with different content",
+								version, old_state),
+						 errdetail("Its up script is unchanged (checksum %s), but its down, verify, name, plan, kind or transactional setting differ.",
+								   checksum),
+						 errhint("Roll the migration back first to change it.")));
+		}
+		else
+		{
+			history_exec("UPDATE migrator.migrations SET up = $2, down = $3, verify = $4, "
+						 "name = $5, plan = $6, kind = $7, transactional = $8, "
+						 "checksum = $9, findings = $10::jsonb, "
+						 "registered_at = pg_catalog.now(), registered_by = $11 "
+						 "WHERE version = $1",
+						 11, types, values, nulls);
+			history_event(version, "register", migration_kind_name(kind), "success",
+						  NULL, NULL,
+						  psprintf("replaced pending migration (checksum %s, was %s)",
+								   checksum, old_checksum));
+		}
+	}
+	else
+	{
+		history_exec("INSERT INTO migrator.migrations "
+					 "(version, up, down, verify, name, plan, kind, transactional, "
+					 "checksum, findings, registered_by) "
+					 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11)",
+					 11, types, values, nulls);
+		history_event(version, "register", migration_kind_name(kind), "success",
+					  NULL, NULL, psprintf("checksum %s", checksum));
+	}
+
+	history_exec("SELECT * FROM migrator.migrations WHERE version = $1",
+				 1, types, values, nulls);
+	if (SPI_processed != 1)
+		elog(ERROR, "migration \"%s\" vanished during registration", version);
+
+	resdesc = BlessTupleDesc(resdesc);
+	{
+		MemoryContext oldcxt = MemoryContextSwitchTo(callercxt);
+
+		result = heap_copy_tuple_as_datum(SPI_tuptable->vals[0], resdesc);
+		MemoryContextSwitchTo(oldcxt);
+	}
+	SPI_finish();
+	PG_RETURN_DATUM(result);
+}

@@ -1,0 +1,82 @@
+-- migrator: catalog.  Tables are written only by the extension's C code,
+-- which does so under the extension owner's identity; see docs/design.md.
+
+\echo Use "CREATE EXTENSION migrator" to load this file. \quit
+
+CREATE TABLE migrator.migrations (
+    version        text PRIMARY KEY
+                   CHECK (version <> '' AND version !~ '[[:cntrl:]]'),
+    name           text,
+    up             text NOT NULL,
+    down           text,
+    verify         text,
+    plan           text,
+    kind           text NOT NULL
+                   CHECK (kind IN ('additive', 'staged', 'destructive')),
+    transactional  boolean NOT NULL DEFAULT true,
+    checksum       text NOT NULL,
+    state          text NOT NULL DEFAULT 'pending'
+                   CHECK (state IN ('pending', 'applied', 'failed')),
+    findings       jsonb NOT NULL DEFAULT '[]',
+    registered_at  timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    registered_by  text NOT NULL DEFAULT CURRENT_USER,
+    applied_at     timestamptz,
+    applied_by     text,
+    apply_seq      bigint UNIQUE,
+    duration       interval,
+    CHECK ((state = 'applied') = (apply_seq IS NOT NULL))
+);
+
+COMMENT ON TABLE migrator.migrations IS
+    'every registered migration; written only by migrator''s functions';
+
+CREATE SEQUENCE migrator.events_id_seq;
+
+CREATE TABLE migrator.events (
+    id             bigint PRIMARY KEY
+                   DEFAULT pg_catalog.nextval('migrator.events_id_seq'),
+    at             timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+    version        text,
+    action         text NOT NULL
+                   CHECK (action IN ('register', 'apply', 'rollback', 'verify', 'block', 'allow')),
+    migration_type text
+                   CHECK (migration_type IN ('additive', 'staged', 'destructive')),
+    outcome        text NOT NULL
+                   CHECK (outcome IN ('success', 'partial', 'blocked', 'failed')),
+    role           text NOT NULL DEFAULT SESSION_USER,
+    database       text NOT NULL DEFAULT pg_catalog.current_database(),
+    rule           text,
+    statement      text,
+    detail         text
+);
+
+ALTER SEQUENCE migrator.events_id_seq OWNED BY migrator.events.id;
+
+COMMENT ON TABLE migrator.events IS
+    'append-only log of register, apply, rollback, verify and guard decisions';
+
+CREATE INDEX ON migrator.events (version);
+
+-- History survives pg_dump / pg_restore.
+SELECT pg_catalog.pg_extension_config_dump('migrator.migrations', '');
+SELECT pg_catalog.pg_extension_config_dump('migrator.events', '');
+SELECT pg_catalog.pg_extension_config_dump('migrator.events_id_seq', '');
+
+-- Nobody but the extension edits history, superusers included.  Rows are
+-- inserted only by their owner (pg_restore does that when it restores a
+-- dump), so INSERT stays allowed to those who hold the privilege.
+CREATE FUNCTION migrator.protect_history() RETURNS trigger
+    LANGUAGE c AS 'MODULE_PATHNAME', 'migrator_protect_history';
+
+CREATE TRIGGER protect_history
+    BEFORE UPDATE OR DELETE OR TRUNCATE ON migrator.migrations
+    FOR EACH STATEMENT EXECUTE FUNCTION migrator.protect_history();
+CREATE TRIGGER protect_history
+    BEFORE UPDATE OR DELETE OR TRUNCATE ON migrator.events
+    FOR EACH STATEMENT EXECUTE FUNCTION migrator.protect_history();
+ALTER TABLE migrator.migrations ENABLE ALWAYS TRIGGER protect_history;
+ALTER TABLE migrator.events ENABLE ALWAYS TRIGGER protect_history;
+
+REVOKE ALL ON ALL TABLES IN SCHEMA migrator FROM PUBLIC;
+REVOKE ALL ON ALL SEQUENCES IN SCHEMA migrator FROM PUBLIC;
+REVOKE ALL ON SCHEMA migrator FROM PUBLIC;

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# The README's test command (`make test`), also what .ci/run calls.
+#
+# As root (CI, a fresh machine): installs the Debian packages the tests need,
+# copies the tree to a fresh directory owned by "postgres" and runs itself
+# there as "postgres" (the server refuses to run as root).
+# As any other user: builds with assertions and -Werror, installs into a
+# private copy of the server (tmp_install/, the way PostgreSQL's own
+# "make check" does), then runs pg_regress, the isolation specs and the TAP
+# tests against throwaway clusters.  Prints "N passed, N failed" at the end.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PGVER=15
+PACKAGES=(make gcc rsync "postgresql-$PGVER" "postgresql-server-dev-$PGVER"
+          "postgresql-contrib" libipc-run-perl libtest-simple-perl)
+
+if [ "$(id -u)" = 0 ]; then
+    missing=()
+    for p in "${PACKAGES[@]}"; do
+        dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+    done
+    if [ ${#missing[@]} -gt 0 ]; then
+        echo "== installing: ${missing[*]}"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    fi
+    work=$(mktemp -d /tmp/migrator-test.XXXXXX)
+    rsync -a --exclude .git --exclude tmp_install --exclude tmp_check \
+        --exclude results "$here"/ "$work"/
+    chown -R postgres: "$work"
+    # The shared corpora are optional input; pass them on when readable.
+    corpora=${MIGRATOR_CORPORA:-$here/../shared/corpora}
+    status=0
+    runuser -u postgres -- env MIGRATOR_CORPORA="$corpora" \
+        bash "$work/test/run.sh" || status=$?
+    if [ "$status" = 0 ] && [ -z "${MIGRATOR_KEEP:-}" ]; then
+        rm -rf "$work"
+    else
+        echo "== test tree kept in $work"
+    fi
+    exit "$status"
+fi
+
+cd "$here"
+PG_CONFIG=${PG_CONFIG:-pg_config}
+bindir=$($PG_CONFIG --bindir)
+sharedir=$($PG_CONFIG --sharedir)
+pgxs_dir=$(dirname "$($PG_CONFIG --pgxs)")/..
+tmp="$here/tmp_install"
+
+echo "== build (assertions on, -Werror)"
+make -s clean >/dev/null
+make -s COPT="-DUSE_ASSERT_CHECKING" >/dev/null
+
+echo "== private installation in tmp_install/"
+rm -rf "$tmp"
+mkdir -p "$tmp$(dirname "$bindir")" "$tmp$(dirname "$sharedir")"
+cp -a "$(dirname "$bindir")" "$tmp$(dirname "$(dirname "$bindir")")/"
+cp -a "$sharedir" "$tmp$(dirname "$sharedir")/"
+make -s install DESTDIR="$tmp" >/dev/null
+export PATH="$tmp$bindir:$PATH"
+export PG_REGRESS="$pgxs_dir/test/regress/pg_regress"
+export MIGRATOR_TMP_INSTALL="$tmp"
+
+passed=0
+failed=0
+summary=()
+
+run_suite() {
+    local name=$1; shift
+    echo "== $name"
+    local log="$here/$name.log"
+    if "$@" >"$log" 2>&1; then
+        cat "$log"
+    else
+        cat "$log"
+        [ -f regression.diffs ] && head -200 regression.diffs
+        failed_suites+=("$name")
+    fi
+    local ok bad
+    ok=$(grep -cE '^(ok [0-9]+|test .* \.\.\. ok| +(ok|[a-z_0-9]+ +\.\.\. ok))' "$log" || true)
+    bad=$(grep -cE '^(not ok [0-9]+|.*\.\.\. FAILED)' "$log" || true)
+    passed=$((passed + ok)); failed=$((failed + bad))
+}
+failed_suites=()
+
+regress_tests=$(cd sql && ls *.sql | sed 's/\.sql$//' | sort)
+run_suite regress "$PG_REGRESS" --temp-instance=./tmp_check \
+    --temp-config=test/regress.conf --bindir="$tmp$bindir" \
+    --inputdir=. --outputdir=. $regress_tests
+
+if ls test/isolation/specs/*.spec >/dev/null 2>&1; then
+    iso_tests=$(cd test/isolation/specs && ls *.spec | sed 's/\.spec$//' | sort)
+    run_suite isolation "$pgxs_dir/test/isolation/pg_isolation_regress" \
+        --temp-instance=./tmp_check_iso --temp-config=test/regress.conf \
+        --bindir="$tmp$bindir" --inputdir=test/isolation \
+        --outputdir=output_iso $iso_tests
+fi
+
+run_suite tap prove --timer -I "$pgxs_dir/test/perl" -I test/lib test/t/
+
+echo
+if [ ${#failed_suites[@]} -gt 0 ]; then
+    echo "failed suites: ${failed_suites[*]}"
+    failed=$((failed > 0 ? failed : 1))
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
