@@ -67,20 +67,29 @@ passed=0
 failed=0
 summary=()
 
+# Runs one suite, shows its output, and adds its counts to the totals:
+# pg_regress prints a line per test ("test x ... ok"), prove a summary
+# ("Files=2, Tests=40" and "Failed 3/40 subtests").
 run_suite() {
     local name=$1; shift
     echo "== $name"
-    local log="$here/$name.log"
+    local log="$here/$name.log" ok bad
     if "$@" >"$log" 2>&1; then
         cat "$log"
     else
         cat "$log"
         [ -f regression.diffs ] && head -200 regression.diffs
+        [ -f output_iso/regression.diffs ] && head -200 output_iso/regression.diffs
         failed_suites+=("$name")
     fi
-    local ok bad
-    ok=$(grep -cE '^(ok [0-9]+|test .* \.\.\. ok| +(ok|[a-z_0-9]+ +\.\.\. ok))' "$log" || true)
-    bad=$(grep -cE '^(not ok [0-9]+|.*\.\.\. FAILED)' "$log" || true)
+    if [ "$name" = tap ]; then
+        ok=$(sed -n 's/^Files=[0-9]*, Tests=\([0-9]*\),.*/\1/p' "$log" | tail -1)
+        bad=$(sed -n 's/^Failed \([0-9]*\)\/[0-9]* subtests.*/\1/p' "$log" | awk '{s+=$1} END {print s+0}')
+        ok=$(( ${ok:-0} - bad ))
+    else
+        ok=$(grep -cE '^(test |     |ok )? *[A-Za-z0-9_-]+ +\.\.\. ok' "$log" || true)
+        bad=$(grep -cE '\.\.\. FAILED' "$log" || true)
+    fi
     passed=$((passed + ok)); failed=$((failed + bad))
 }
 failed_suites=()
@@ -98,7 +107,7 @@ if ls test/isolation/specs/*.spec >/dev/null 2>&1; then
         --outputdir=output_iso $iso_tests
 fi
 
-run_suite tap prove --timer -I "$pgxs_dir/test/perl" -I test/lib test/t/
+run_suite tap prove --timer -I "$pgxs_dir/test/perl" -I test/lib test/t/*.pl
 
 echo
 if [ ${#failed_suites[@]} -gt 0 ]; then

@@ -1,0 +1,27 @@
+# Helpers shared by migrator's TAP tests.
+package MigratorTest;
+
+use strict;
+use warnings;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Exporter 'import';
+
+our @EXPORT = qw(migrator_node);
+
+# A started cluster with migrator preloaded and installed in database
+# "postgres".  Extra postgresql.conf lines may be passed.
+sub migrator_node
+{
+	my ($name, %opts) = @_;
+	my $node = PostgreSQL::Test::Cluster->new($name);
+	$node->init(%{ $opts{init} // {} });
+	$node->append_conf('postgresql.conf',
+		"shared_preload_libraries = 'migrator'\n" . ($opts{conf} // ''));
+	$node->start;
+	$node->safe_psql('postgres', 'CREATE EXTENSION migrator')
+	  unless $opts{no_extension};
+	return $node;
+}
+
+1;
