@@ -71,10 +71,13 @@ SELECT * FROM migrator.apply();
 -- an applied migration cannot be changed
 SELECT migrator.register('21', 'CREATE TABLE app.t21 (id bigint)', 'DROP TABLE app.t21');
 \echo :LAST_ERROR_SQLSTATE
-SELECT migrator.register('21', 'CREATE TABLE app.t21 (id int)', 'DROP TABLE IF EXISTS app.t21');
+SELECT migrator.register('21', 'CREATE TABLE app.t21 (id int)', 'DROP TABLE app.t21', kind => 'staged');
 \echo :LAST_ERROR_SQLSTATE
+-- with the same up script, down, verify, name and plan may be corrected
+SELECT version, state, down FROM migrator.register('21', 'CREATE TABLE app.t21 (id int)', 'DROP TABLE IF EXISTS app.t21');
+SELECT detail FROM migrator.events WHERE version = '21' ORDER BY id DESC LIMIT 1;
 -- the same content again is fine
-SELECT state FROM migrator.register('21', 'CREATE TABLE app.t21 (id int)', 'DROP TABLE app.t21');
+SELECT state FROM migrator.register('21', 'CREATE TABLE app.t21 (id int)', 'DROP TABLE IF EXISTS app.t21');
 
 -- settings changed by a migration end with it
 SELECT version FROM migrator.rollback_to('22');

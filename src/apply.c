@@ -130,13 +130,15 @@ load_migrations(const char *sql, int nargs, Oid *types, Datum *values,
 }
 
 static Migration *
-load_migration(const char *version)
+load_migration(const char *version, bool for_update)
 {
 	Oid			type = TEXTOID;
 	Datum		value = CStringGetTextDatum(version);
 	List	   *list;
 
-	list = load_migrations(MIGRATION_SELECT "WHERE version = $1 FOR UPDATE",
+	list = load_migrations(for_update
+						   ? MIGRATION_SELECT "WHERE version = $1 FOR UPDATE"
+						   : MIGRATION_SELECT "WHERE version = $1",
 						   1, &type, &value, NULL);
 	if (list == NIL)
 		ereport(ERROR,
@@ -264,7 +266,7 @@ migrator_apply(PG_FUNCTION_ARGS)
 	history_lock("applying migrations");
 
 	if (target)
-		(void) load_migration(target);
+		(void) load_migration(target, true);
 
 	pending = load_migrations(MIGRATION_SELECT "WHERE state = 'pending'"
 							  VERSION_ORDER " FOR UPDATE", 0, NULL, NULL, NULL);
@@ -417,7 +419,7 @@ migrator_rollback_to(PG_FUNCTION_ARGS)
 	SPI_connect();
 	history_lock("rolling back migrations");
 
-	t = load_migration(target);
+	t = load_migration(target, true);
 	if (strcmp(t->state, "applied") != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_MIGRATOR_UNKNOWN_VERSION),
@@ -526,7 +528,7 @@ migrator_verify(PG_FUNCTION_ARGS)
 	SPI_connect();
 
 	if (version)
-		todo = list_make1(load_migration(version));
+		todo = list_make1(load_migration(version, false));
 	else
 		todo = load_migrations(MIGRATION_SELECT "WHERE state = 'applied'" VERSION_ORDER,
 							   0, NULL, NULL, NULL);

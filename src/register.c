@@ -323,24 +323,38 @@ migrator_register(PG_FUNCTION_ARGS)
 		{
 			/* The same content again is a no-op. */
 		}
+		else if (strcmp(old_state, "pending") != 0 &&
+				 strcmp(old_checksum, checksum) != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_MIGRATOR_CHECKSUM_MISMATCH),
+					 errmsg("migration \"%s\" is already %s with different content",
+							version, old_state),
+					 errdetail("Its up script has checksum %s; the new one has checksum %s.",
+							   old_checksum, checksum),
+					 errhint("Register the change as a new version, or roll the migration back first.")));
+		else if (strcmp(old_state, "pending") != 0 &&
+				 (!same_text(SPI_getvalue(old, desc, 7), migration_kind_name(kind)) ||
+				  old_transactional != transactional))
+			ereport(ERROR,
+					(errcode(ERRCODE_MIGRATOR_CHECKSUM_MISMATCH),
+					 errmsg("cannot change the kind or transactional setting of %s migration \"%s\"",
+							old_state, version),
+					 errdetail("They describe how its up script was applied."),
+					 errhint("Roll the migration back first to change them.")));
 		else if (strcmp(old_state, "pending") != 0)
 		{
-			if (strcmp(old_checksum, checksum) != 0)
-				ereport(ERROR,
-						(errcode(ERRCODE_MIGRATOR_CHECKSUM_MISMATCH),
-						 errmsg("migration \"%s\" is already %s with different content",
-								version, old_state),
-						 errdetail("Its up script has checksum %s; the new one has checksum %s.",
-								   old_checksum, checksum),
-						 errhint("Register the change as a new version, or roll the migration back first.")));
-			else
-				ereport(ERROR,
-						(errcode(ERRCODE_MIGRATOR_CHECKSUM_MISMATCH),
-						 errmsg("migration \"%s\" is already %s with different content",
-								version, old_state),
-						 errdetail("Its up script is unchanged (checksum %s), but its down, verify, name, plan, kind or transactional setting differ.",
-								   checksum),
-						 errhint("Roll the migration back first to change it.")));
+			/*
+			 * Same up script: its down, verify, name and plan may be corrected
+			 * (a rotten down script is fixed this way), and the change is
+			 * recorded.
+			 */
+			history_exec("UPDATE migrator.migrations SET down = $3, verify = $4, "
+						 "name = $5, plan = $6 WHERE version = $1",
+						 6, types, values, nulls);
+			history_event(version, "register", migration_kind_name(kind), "success",
+						  NULL, NULL,
+						  psprintf("updated down, verify, name or plan of %s migration (checksum %s unchanged)",
+								   old_state, checksum));
 		}
 		else
 		{
