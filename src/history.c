@@ -31,10 +31,51 @@
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/guc.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
 
 /* Nesting depth of history_exec(); the trigger lets writes through above 0. */
 static int	history_write_depth = 0;
+
+/*
+ * Plans of history_exec()'s statements, kept for the session and looked up
+ * by their text (migrator issues a few dozen distinct statements; past
+ * HISTORY_MAX_PLANS, statements are planned each time).  A plan whose
+ * tables were dropped and created again (DROP/CREATE EXTENSION) is replanned
+ * by the plan cache.
+ */
+#define HISTORY_MAX_PLANS 64
+typedef struct HistoryPlan
+{
+	const char *sql;
+	SPIPlanPtr	plan;
+} HistoryPlan;
+static HistoryPlan history_plans[HISTORY_MAX_PLANS];
+static int	history_nplans = 0;
+
+static SPIPlanPtr
+history_plan(const char *sql, int nargs, Oid *argtypes)
+{
+	SPIPlanPtr	plan;
+	int			i;
+
+	for (i = 0; i < history_nplans; i++)
+		if (strcmp(history_plans[i].sql, sql) == 0)
+			return history_plans[i].plan;
+
+	plan = SPI_prepare(sql, nargs, argtypes);
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed on migrator catalog: %s",
+			 SPI_result_code_string(SPI_result));
+	if (history_nplans < HISTORY_MAX_PLANS)
+	{
+		SPI_keepplan(plan);
+		history_plans[history_nplans].sql = MemoryContextStrdup(TopMemoryContext, sql);
+		history_plans[history_nplans].plan = plan;
+		history_nplans++;
+	}
+	return plan;
+}
 
 /*
  * The owner of the migrator extension in this database.
@@ -71,7 +112,8 @@ migrator_extension_owner(void)
 
 /*
  * Run one statement on migrator's catalog as the extension owner, with
- * search_path pinned.  The caller has done SPI_connect(); results are in
+ * search_path pinned; its plan is kept for the session.  The caller has
+ * done SPI_connect(); results are in
  * SPI_tuptable.  Returns the SPI result code.
  */
 int
@@ -94,9 +136,10 @@ history_exec(const char *sql, int nargs, Oid *argtypes, Datum *values,
 
 	PG_TRY();
 	{
-		rc = SPI_execute_with_args(sql, nargs, argtypes, values, nulls, false, 0);
+		rc = SPI_execute_plan(history_plan(sql, nargs, argtypes), values, nulls,
+							  false, 0);
 		if (rc < 0)
-			elog(ERROR, "SPI_execute_with_args failed on migrator catalog: %s",
+			elog(ERROR, "SPI_execute_plan failed on migrator catalog: %s",
 				 SPI_result_code_string(rc));
 	}
 	PG_FINALLY();

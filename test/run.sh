@@ -11,20 +11,8 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-PGVER=15
-PACKAGES=(make gcc rsync "postgresql-$PGVER" "postgresql-server-dev-$PGVER"
-          "postgresql-contrib" libipc-run-perl libtest-simple-perl)
-
 if [ "$(id -u)" = 0 ]; then
-    missing=()
-    for p in "${PACKAGES[@]}"; do
-        dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
-    done
-    if [ ${#missing[@]} -gt 0 ]; then
-        echo "== installing: ${missing[*]}"
-        apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-    fi
+    bash "$here/scripts/install-deps.sh"
     work=$(mktemp -d /tmp/migrator-test.XXXXXX)
     rsync -a --exclude .git --exclude tmp_install --exclude tmp_check \
         --exclude results "$here"/ "$work"/

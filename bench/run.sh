@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# make bench: runs every bench/*_*.sh as the postgres user against a
+# system-wide installation of the tree (as root it installs what is missing
+# and runs make install first).
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+if [ "$(id -u)" = 0 ]; then
+    bash "$here/scripts/install-deps.sh"
+    make -C "$here" -s install >/dev/null
+    work=$(mktemp -d /tmp/migrator-benchtree.XXXXXX)
+    cp -a "$here"/. "$work"/
+    chown -R postgres: "$work"
+    status=0
+    runuser -u postgres -- env MIGRATOR_CORPORA="${MIGRATOR_CORPORA:-$here/../shared/corpora}" \
+        bash "$work/bench/run.sh" "$@" || status=$?
+    rm -rf "$work"
+    exit "$status"
+fi
+cd "$here"
+for b in bench/*_*.sh; do
+    [ -n "${1:-}" ] && [[ "$b" != *"$1"* ]] && continue
+    echo "== $b"
+    bash "$b"
+done

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs, as root, the Debian packages that building, testing, the demo and
+# the benchmarks need, when they are missing.  Used by make test, make demo
+# and make bench; safe to run again.
+set -euo pipefail
+PGVER=${PGVER:-15}
+PACKAGES=(make gcc rsync "postgresql-$PGVER" "postgresql-server-dev-$PGVER"
+          postgresql-contrib libipc-run-perl libtest-simple-perl)
+PACKAGES+=("$@")
+if [ "$(id -u)" != 0 ]; then
+    echo "install-deps: not root, assuming these are installed: ${PACKAGES[*]}" >&2
+    exit 0
+fi
+missing=()
+for p in "${PACKAGES[@]}"; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "== installing: ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
