@@ -86,7 +86,7 @@ failed_suites=()
 # MIGRATOR_SUITES (default "regress isolation tap") and MIGRATOR_TAP (a glob
 # under test/t) narrow a developer's run; CI runs everything.
 suites=${MIGRATOR_SUITES:-}
-suites=${suites:-regress isolation tap}
+suites=${suites:-regress isolation valgrind tap}
 regress_tests=$(cd sql && ls *.sql | sed 's/\.sql$//' | sort)
 [[ " $suites " == *" regress "* ]] && run_suite regress "$PG_REGRESS" --temp-instance=./tmp_check \
     --temp-config=test/regress.conf --bindir="$tmp$bindir" \
@@ -98,6 +98,39 @@ if [[ " $suites " == *" isolation "* ]] && ls test/isolation/specs/*.spec >/dev/
         --temp-instance=./tmp_check_iso --temp-config=test/regress.conf \
         --bindir="$tmp$bindir" --inputdir=test/isolation \
         --outputdir=output_iso $iso_tests
+fi
+
+# The regression suite once more with every server process under valgrind
+# memcheck; an error whose stack passes through migrator's code fails it.
+if [[ " $suites " == *" valgrind "* ]]; then
+    vg="$here/tmp_install_vg"
+    rm -rf "$vg" "$here/valgrind"
+    cp -a "$tmp" "$vg"
+    mkdir -p "$here/valgrind"
+    vgbin="$vg$bindir"
+    mv "$vgbin/postgres" "$vgbin/postgres.bin"
+    cat >"$vgbin/postgres" <<WRAP
+#!/bin/sh
+# initdb's bootstrap and single-user runs, and version checks, run natively.
+case "\$1" in --boot|--single|-V|--version|-C|--describe-config) exec "$vgbin/postgres.bin" "\$@";; esac
+exec valgrind --quiet --error-limit=no --num-callers=40 --leak-check=no \
+    --suppressions="$here/test/valgrind.supp" \
+    --log-file="$here/valgrind/pg.%p.log" "$vgbin/postgres.bin" "\$@"
+WRAP
+    chmod +x "$vgbin/postgres"
+    run_suite valgrind "$PG_REGRESS" --temp-instance=./tmp_check_vg \
+        --temp-config=test/regress.conf --bindir="$vgbin" \
+        --inputdir=. --outputdir=valgrind $regress_tests
+    # Error blocks are separated by blank "==PID== " lines.
+    vg_errors=$(cat "$here"/valgrind/pg.*.log 2>/dev/null |
+        awk '/^==[0-9]+== $/ { if (block ~ /migrator|src\/(migrator|version|script|classify|history|register|apply|guard|lint|deploy|worker)[a-z_]*\.c/) n++; block=""; next }
+             { block = block "\n" $0 }
+             END { if (block ~ /migrator\.so|src\/[a-z_]+\.c/) n++; print n + 0 }')
+    echo "valgrind: $vg_errors error(s) with migrator frames in $(ls "$here"/valgrind/pg.*.log 2>/dev/null | wc -l) process logs"
+    if [ "$vg_errors" != 0 ]; then
+        grep -l -E 'migrator' "$here"/valgrind/pg.*.log | head -3 | xargs cat
+        failed_suites+=(valgrind); failed=$((failed + vg_errors))
+    fi
 fi
 
 [[ " $suites " == *" tap "* ]] && run_suite tap prove --timer -I "$pgxs_dir/test/perl" -I test/lib test/t/${MIGRATOR_TAP:-*.pl}
