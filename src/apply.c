@@ -194,9 +194,10 @@ put_result_row(ReturnSetInfo *rsinfo, Migration *m, Interval *duration)
 }
 
 /*
- * Common entry checks of the functions that change state.
+ * Common entry checks of the functions that change state (also used by
+ * baseline.c).
  */
-static void
+void
 begin_state_change(const char *function)
 {
 	migrator_check_not_in_script(function);

@@ -119,5 +119,6 @@ extern bool migrator_running_script(void);
 extern bool migrator_current_migration(const char **version, const char **kind,
 									   const char **direction);
 extern void migrator_check_not_in_script(const char *function);
+extern void begin_state_change(const char *function);
 
 #endif							/* MIGRATOR_H */
