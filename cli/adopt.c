@@ -234,15 +234,18 @@ cmd_adopt(PGconn *conn, const CliOptions *opts, int argc, char **argv)
 		if (!cli_command_ok(res))
 		{
 			rc = cli_result_exit(conn, res, "baseline", NULL);
-			fprintf(stderr, "HINT:  Register the migrations %s applied first: migrator push DIR.\n", tool);
 			PQclear(res);
 			goto fail;
 		}
 		row[0] = h.versions[i];
 		row[1] = tool;
-		row[2] = strcmp(PQgetvalue(res, 0, 0), "t") == 0 ? "marked applied" : "already applied";
-		if (row[2][0] == 'm')
+		if (strcmp(PQgetvalue(res, 0, 0), "t") == 0)
+		{
+			row[2] = opts->dry_run ? "would mark applied" : "marked applied";
 			marked++;
+		}
+		else
+			row[2] = "already applied";
 		table_add_row(out, row);
 		progress(opts, "%s %s: %s", opts->dry_run ? "would adopt" : "adopt", h.versions[i], row[2]);
 		PQclear(res);
