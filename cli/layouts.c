@@ -597,13 +597,13 @@ read_sqitch(MigrationSet *set, const char *dir, char **error)
 	char	   *plan_path = path_join(dir, "sqitch.plan");
 	char	   *text = read_file(plan_path, error);
 	char	   *line;
-	char	   *save;
+	char	   *next;
 	int			lineno = 0;
 	int			seq = 0;
 
 	if (text == NULL)
 		return false;
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+	for (line = text; line; line = next)
 	{
 		char	   *p = line;
 		char	   *name;
@@ -614,6 +614,10 @@ read_sqitch(MigrationSet *set, const char *dir, char **error)
 		char	   *path;
 		int			i;
 
+		/* one line at a time; blank lines count */
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
 		lineno++;
 		while (isspace((unsigned char) *p))
 			p++;
