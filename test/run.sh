@@ -13,7 +13,8 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PGVER=15
 PACKAGES=(make gcc rsync "postgresql-$PGVER" "postgresql-server-dev-$PGVER"
-          "postgresql-contrib" libipc-run-perl libtest-simple-perl)
+          "postgresql-contrib" libipc-run-perl libtest-simple-perl
+          sqitch libdbd-pg-perl)
 
 if [ "$(id -u)" = 0 ]; then
     missing=()
@@ -25,6 +26,13 @@ if [ "$(id -u)" = 0 ]; then
         apt-get update -qq
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
     fi
+    # dbmate, for the adopt test (test/t/082_cli_adopt.pl), comes from npm.
+    if ! command -v dbmate >/dev/null; then
+        echo "== installing: dbmate (npm)"
+        command -v npm >/dev/null || { apt-get update -qq &&
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; }
+        npm install -g --silent dbmate >/dev/null
+    fi
     work=$(mktemp -d /tmp/migrator-test.XXXXXX)
     rsync -a --exclude .git --exclude tmp_install --exclude tmp_check \
         --exclude results "$here"/ "$work"/
@@ -32,7 +40,7 @@ if [ "$(id -u)" = 0 ]; then
     # The shared corpora are optional input; pass them on when readable.
     corpora=${MIGRATOR_CORPORA:-$here/../shared/corpora}
     status=0
-    runuser -u postgres -- env MIGRATOR_CORPORA="$corpora" \
+    runuser -u postgres -- env MIGRATOR_CORPORA="$corpora" MIGRATOR_REQUIRE_TOOLS=1 \
         bash "$work/test/run.sh" || status=$?
     if [ "$status" = 0 ] && [ -z "${MIGRATOR_KEEP:-}" ]; then
         rm -rf "$work"
