@@ -14,6 +14,7 @@
  *				owner's identity, events, the apply lock
  *	register.c	migrator.register()
  *	apply.c		migrator.apply(), rollback(), rollback_to(), verify()
+ *	baseline.c	migrator.baseline(): mark a migration applied without running it
  *
  *-------------------------------------------------------------------------
  */
