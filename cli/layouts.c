@@ -332,6 +332,7 @@ static bool
 read_golang(MigrationSet *set, const char *dir, char **names, int n, char **error)
 {
 	int		   *dialects = xmalloc(sizeof(int) * 2 * (n + 1));
+	char	  **chosen = xmalloc(sizeof(char *) * 2 * (n + 1));
 	int			i;
 
 	for (i = 0; i < n; i++)
@@ -362,13 +363,14 @@ read_golang(MigrationSet *set, const char *dir, char **names, int n, char **erro
 		/* a PostgreSQL-specific file wins over a generic one */
 		if (dialects[idx] == dialect)
 		{
-			*error = xasprintf("two %s files for version %s: \"%s\" and another",
-							   up ? "up" : "down", version, names[i]);
+			*error = xasprintf("two %s files for version %s: \"%s\" and \"%s\"",
+							   up ? "up" : "down", version, chosen[idx], names[i]);
 			return false;
 		}
 		if (dialects[idx] > dialect)
 			continue;
 		dialects[idx] = dialect;
+		chosen[idx] = names[i];
 		path = path_join(dir, names[i]);
 		if ((sql = read_script(path, error)) == NULL)
 			return false;
@@ -393,6 +395,7 @@ read_golang(MigrationSet *set, const char *dir, char **names, int n, char **erro
 			return false;
 		}
 	free(dialects);
+	free(chosen);
 	return true;
 }
 

@@ -175,5 +175,12 @@ like($err, qr/holds files of more than one layout \(golang-migrate flyway \); ch
 is($rc, 0, '--format chooses the layout');
 is(sql('sq', "SELECT version FROM migrator.migrations WHERE name = 'b'"), '2', '--format flyway reads V2__b.sql only');
 
+# two up files for one version: refused, naming both
+mkdir "$tmp/dup";
+PostgreSQL::Test::Utils::append_to_file("$tmp/dup/$_", "SELECT 1;\n") for qw(1_a.up.sql 1_b.up.sql);
+($rc, $out, $err) = cli('sq', 'push', "$tmp/dup");
+is($rc, 1, 'two up files for one version are an error');
+like($err, qr/two up files for version 1: "1_a\.up\.sql" and "1_b\.up\.sql"/, 'the error names both files');
+
 $node->stop;
 done_testing();
