@@ -83,6 +83,32 @@ like($out, qr/^\(0 rows\)$/m, 'status of an empty history');
 	is($rc, 1, 'a connection failure is exit 1');
 	like($err, qr/could not connect to the database: .*nosuchdb/s, 'and says why');
 }
+
+# a deploy role with a password, which the client finds in a .pgpass file
+# (PGPASSFILE), never on its command line
+$node->safe_psql('cli', q{
+	CREATE ROLE deployer LOGIN PASSWORD 'pw-from-pgpass';
+	GRANT USAGE ON SCHEMA migrator TO deployer;
+	GRANT EXECUTE ON FUNCTION migrator.status(), migrator.version_key(text) TO deployer;
+	-- status() is a plain SQL function that reads the table
+	GRANT SELECT ON migrator.migrations TO deployer;
+});
+my $hba = $node->data_dir . '/pg_hba.conf';
+my $hba_text = PostgreSQL::Test::Utils::slurp_file($hba);
+write_file($hba, "local all deployer scram-sha-256\n" . $hba_text);
+$node->reload;
+{
+	local $ENV{PGPASSFILE} = "$tmp/nopass";
+	($rc, $out, $err) = run_cli('-d', $node->connstr('cli') . ' user=deployer', 'status');
+	is($rc, 1, 'without a password the deploy role cannot connect');
+	like($err, qr/password/, 'libpq says a password is needed');
+	write_file("$tmp/pgpass", '*:*:*:deployer:pw-from-pgpass' . "\n");
+	chmod 0600, "$tmp/pgpass";
+	$ENV{PGPASSFILE} = "$tmp/pgpass";
+	($rc, $out, $err) = run_cli('-d', $node->connstr('cli'), '-U', 'deployer', 'status');
+	is($rc, 0, 'the password comes from the .pgpass file') or diag $err;
+}
+
 $node->safe_psql('postgres', 'CREATE DATABASE noext');
 ($rc, $out, $err) = cli('noext', 'status');
 is($rc, 1, 'a database without the extension is an error');
