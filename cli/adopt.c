@@ -33,6 +33,9 @@ typedef struct ToolHistory
 	char	  **versions;
 } ToolHistory;
 
+/*
+ * Append one version to the history.
+ */
 static void
 history_add(ToolHistory *h, const char *v)
 {

@@ -105,6 +105,9 @@ call_generic(PGconn *conn, const CliOptions *opts, const char *function,
 	return rc;
 }
 
+/*
+ * The target version: the positional argument, else --target, else NULL.
+ */
 static const char *
 target_of(const CliOptions *opts, int argc, char **argv)
 {
@@ -113,6 +116,9 @@ target_of(const CliOptions *opts, int argc, char **argv)
 	return opts->target;
 }
 
+/*
+ * migrator status: migrator.status().
+ */
 int
 cmd_status(PGconn *conn, const CliOptions *opts, int argc, char **argv)
 {
@@ -124,6 +130,9 @@ cmd_status(PGconn *conn, const CliOptions *opts, int argc, char **argv)
 	return call_generic(conn, opts, "status", 0, NULL, false);
 }
 
+/*
+ * migrator plan [TARGET]: migrator.plan(), with the target when given.
+ */
 int
 cmd_plan(PGconn *conn, const CliOptions *opts, int argc, char **argv)
 {
@@ -137,6 +146,9 @@ cmd_plan(PGconn *conn, const CliOptions *opts, int argc, char **argv)
 	return call_generic(conn, opts, "plan", target ? 1 : 0, (char **) &target, false);
 }
 
+/*
+ * migrator verify [VERSION]: migrator.verify(); exit 5 on a failed row.
+ */
 int
 cmd_verify(PGconn *conn, const CliOptions *opts, int argc, char **argv)
 {
@@ -148,12 +160,18 @@ cmd_verify(PGconn *conn, const CliOptions *opts, int argc, char **argv)
 	return call_generic(conn, opts, "verify", argc, argv, false);
 }
 
+/*
+ * migrator check [ARG...]: migrator.check() with the arguments as text.
+ */
 int
 cmd_check(PGconn *conn, const CliOptions *opts, int argc, char **argv)
 {
 	return call_generic(conn, opts, "check", argc, argv, false);
 }
 
+/*
+ * migrator drift: migrator.drift(); every row it returns is a change.
+ */
 int
 cmd_drift(PGconn *conn, const CliOptions *opts, int argc, char **argv)
 {
@@ -251,6 +269,9 @@ step(PGconn *conn, const CliOptions *opts, Table **out, const char *verb,
 	return res;
 }
 
+/*
+ * Commit a run of steps, print its rows and a summary line.
+ */
 static int
 finish_run(PGconn *conn, const CliOptions *opts, Table *out, const char *verb,
 		   double start)
@@ -268,6 +289,10 @@ finish_run(PGconn *conn, const CliOptions *opts, Table *out, const char *verb,
 	return EXIT_OK;
 }
 
+/*
+ * migrator apply [TARGET]: one transaction, one apply(target) call per
+ * pending migration, a progress line each.
+ */
 int
 cmd_apply(PGconn *conn, const CliOptions *opts, int argc, char **argv)
 {
@@ -315,6 +340,10 @@ cmd_apply(PGconn *conn, const CliOptions *opts, int argc, char **argv)
 	return finish_run(conn, opts, out, "applied", start);
 }
 
+/*
+ * migrator rollback [--steps N | --to VERSION]: one transaction; with
+ * --steps, one rollback(1) call per migration for the progress lines.
+ */
 int
 cmd_rollback(PGconn *conn, const CliOptions *opts, int argc, char **argv)
 {
@@ -341,6 +370,16 @@ cmd_rollback(PGconn *conn, const CliOptions *opts, int argc, char **argv)
 		if (opts->to)
 		{
 			params[0] = opts->to;
+			/* as rollback_to() does: the target must be applied */
+			res = cli_exec(conn, "SELECT 1 FROM migrator.status() "
+						   "WHERE version = $1 AND state = 'applied'", 1, params);
+			if (cli_command_ok(res) && PQntuples(res) == 0)
+			{
+				cli_error("migration \"%s\" is not applied", opts->to);
+				PQclear(res);
+				return EXIT_REFUSED;
+			}
+			PQclear(res);
 			res = cli_exec(conn,
 						   "SELECT version, name, kind FROM migrator.status() "
 						   "WHERE state = 'applied' AND applied_at > "
@@ -406,6 +445,10 @@ cmd_rollback(PGconn *conn, const CliOptions *opts, int argc, char **argv)
 	return finish_run(conn, opts, out, "rolled back", start);
 }
 
+/*
+ * migrator deploy [TARGET]: CALL migrator.deploy(), whose notices are
+ * the progress.
+ */
 int
 cmd_deploy(PGconn *conn, const CliOptions *opts, int argc, char **argv)
 {

@@ -34,6 +34,9 @@
 
 const char *const layout_names[] = {"golang-migrate", "dbmate", "flyway", "sqitch", NULL};
 
+/*
+ * Is this a --format value the readers know?
+ */
 bool
 layout_is_known(const char *format)
 {
@@ -45,6 +48,9 @@ layout_is_known(const char *format)
 	return strcmp(format, "ory") == 0;
 }
 
+/*
+ * Does "s" end with "suffix"?
+ */
 static bool
 ends_with(const char *s, const char *suffix)
 {
@@ -54,6 +60,9 @@ ends_with(const char *s, const char *suffix)
 	return ls >= lf && strcmp(s + ls - lf, suffix) == 0;
 }
 
+/*
+ * How many digits "s" starts with.
+ */
 static size_t
 leading_digits(const char *s)
 {
@@ -64,6 +73,9 @@ leading_digits(const char *s)
 	return n;
 }
 
+/*
+ * qsort comparator of file names.
+ */
 static int
 compare_names(const void *a, const void *b)
 {
@@ -112,6 +124,10 @@ list_directory(const char *dir, int *count, char **error)
 	return names ? names : xmalloc(sizeof(char *));
 }
 
+/*
+ * Append a migration with this version to the set; transactional unless
+ * the layout says otherwise.
+ */
 static MigrationFile *
 set_add(MigrationSet *set, const char *version)
 {
@@ -129,6 +145,9 @@ set_add(MigrationSet *set, const char *version)
 	return m;
 }
 
+/*
+ * The migration of this version in the set, or NULL.
+ */
 static MigrationFile *
 set_find(MigrationSet *set, const char *version)
 {
@@ -255,6 +274,9 @@ extract_plan(const char *sql)
 	return sb.data;
 }
 
+/*
+ * Is "s" empty or only white space?
+ */
 static bool
 is_blank(const char *s)
 {
@@ -328,6 +350,10 @@ golang_name(const char *file, char **version, char **name, bool *up,
 	return true;
 }
 
+/*
+ * Read golang-migrate / ory files: an up file per version (PostgreSQL's
+ * dialect preferred), an optional down file.
+ */
 static bool
 read_golang(MigrationSet *set, const char *dir, char **names, int n, char **error)
 {
@@ -432,6 +458,9 @@ find_marker(char *sql, const char *marker, char **after)
 	return NULL;
 }
 
+/*
+ * Read dbmate files: one per version, split at its markers.
+ */
 static bool
 read_dbmate(MigrationSet *set, const char *dir, char **names, int n, char **error)
 {
@@ -519,6 +548,9 @@ flyway_name(const char *file, char *prefix, char **version, char **desc)
 		(*prefix == 'R' || isdigit((unsigned char) **version));
 }
 
+/*
+ * Read Flyway files: V files are migrations, U files their undo scripts.
+ */
 static bool
 read_flyway(MigrationSet *set, const char *dir, char **names, int n, char **error)
 {

@@ -28,6 +28,9 @@
 #define NUMERICOID	1700
 #define JSONBOID	3802
 
+/*
+ * An empty table with these columns (all text when "types" is NULL).
+ */
 Table *
 table_new(int ncols, const char *const *names, const CellType *types)
 {
@@ -48,6 +51,9 @@ table_new(int ncols, const char *const *names, const CellType *types)
 	return t;
 }
 
+/*
+ * How a column of this type prints in JSON.
+ */
 static CellType
 cell_type_of(Oid type)
 {
@@ -94,6 +100,9 @@ table_for_result(const PGresult *res)
 	return t;
 }
 
+/*
+ * Append a row; the values are copied, NULL pointers are SQL NULLs.
+ */
 void
 table_add_row(Table *t, const char *const *values)
 {
@@ -188,6 +197,9 @@ print_cell(FILE *out, const char *s, int width, bool right, bool last)
 		fprintf(out, "%*s", pad, "");
 }
 
+/*
+ * A JSON string literal.
+ */
 static void
 print_json_string(FILE *out, const char *s)
 {
@@ -223,6 +235,9 @@ print_json_string(FILE *out, const char *s)
 	fputc('"', out);
 }
 
+/*
+ * A cell as a JSON value of its column's type.
+ */
 static void
 print_json_value(FILE *out, const char *v, CellType type)
 {

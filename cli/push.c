@@ -23,6 +23,10 @@
 	"FROM migrator.register(version => $1, up => $2, down => $3, verify => $4, " \
 	"name => $5, plan => $6, transactional => $7) AS r"
 
+/*
+ * migrator push DIR: read the layout, register everything in one
+ * transaction (rolled back with --dry-run), print what happened to each.
+ */
 int
 cmd_push(PGconn *conn, const CliOptions *opts, int argc, char **argv)
 {

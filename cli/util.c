@@ -75,6 +75,9 @@ xstrndup(const char *s, size_t n)
 	return p;
 }
 
+/*
+ * sprintf into a new allocation.
+ */
 char *
 xasprintf(const char *fmt,...)
 {
@@ -92,6 +95,9 @@ xasprintf(const char *fmt,...)
 	return sb.data;
 }
 
+/*
+ * A growable string: start empty.
+ */
 void
 sb_init(StrBuf *sb)
 {
@@ -101,6 +107,9 @@ sb_init(StrBuf *sb)
 	sb->data[0] = '\0';
 }
 
+/*
+ * Append "n" bytes.
+ */
 void
 sb_append_n(StrBuf *sb, const char *s, size_t n)
 {
@@ -115,12 +124,18 @@ sb_append_n(StrBuf *sb, const char *s, size_t n)
 	sb->data[sb->len] = '\0';
 }
 
+/*
+ * Append a NUL-terminated string.
+ */
 void
 sb_append(StrBuf *sb, const char *s)
 {
 	sb_append_n(sb, s, strlen(s));
 }
 
+/*
+ * Append formatted text.
+ */
 void
 sb_printf(StrBuf *sb, const char *fmt,...)
 {
@@ -176,6 +191,9 @@ read_file(const char *path, char **error)
 	return sb.data;
 }
 
+/*
+ * Is "path" a regular file?
+ */
 bool
 file_exists(const char *path)
 {
@@ -184,6 +202,9 @@ file_exists(const char *path)
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+/*
+ * Is "path" a directory?
+ */
 bool
 is_directory(const char *path)
 {
@@ -192,6 +213,9 @@ is_directory(const char *path)
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+/*
+ * "dir/name", without doubling a slash.
+ */
 char *
 path_join(const char *dir, const char *name)
 {

@@ -161,6 +161,14 @@ is($rc, 0, 'rollback --dry-run');
 like($out, qr/^3 +\|.*\n2 +\|/m, 'rollback --dry-run lists the newest first');
 is(sql('cli', "SELECT count(*) FROM migrator.migrations WHERE state = 'applied'"), 3,
 	'rollback --dry-run rolls back nothing');
+($rc, $out, $err) = cli('cli', 'rollback', '--dry-run', '--to', '1');
+is($rc, 0, 'rollback --dry-run --to');
+like($out, qr/^3 +\|.*\n2 +\|.*\n\(2 rows\)/m, 'rollback --dry-run --to lists what was applied after the target');
+($rc, $out, $err) = cli('cli', 'rollback', '--dry-run', '--to', '4');
+is($rc, 3, 'rollback --dry-run --to a version that is not applied is refused, as rollback_to() refuses it');
+($rc, $out, $err) = cli('cli', 'apply', '--dry-run', '99');
+is($rc, 3, 'apply --dry-run to an unknown target is refused, as apply() refuses it');
+like($err, qr/migration "99" is not registered/, 'and says so');
 
 # ---- checksum conflict: an applied migration's file changed
 write_file("$dir/2_add_email.up.sql", "ALTER TABLE app.users ADD COLUMN email varchar(200);\n");
