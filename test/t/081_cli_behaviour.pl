@@ -223,7 +223,7 @@ for my $f (qw(plan lint check drift deploy))
 {
 	my $has = sql('ver',
 		"SELECT count(*) FROM pg_proc WHERE pronamespace = 'migrator'::regnamespace AND proname = '$f'");
-	my @args = $f eq 'lint' ? ("$sq/deploy/thing.sql") : ();
+	my @args = $f eq 'lint' ? ("$sq/deploy/thing.sql", $sq) : ();
 	($rc, $out, $err) = cli('ver', $f, @args);
 	if ($has)
 	{
