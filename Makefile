@@ -13,7 +13,8 @@ OBJS = \
 	src/classify.o \
 	src/history.o \
 	src/register.o \
-	src/apply.o
+	src/apply.o \
+	src/baseline.o
 
 # The install script of the current version is assembled from src/sql/*.sql
 # (one file per module); upgrade scripts are kept by hand.
@@ -45,3 +46,11 @@ demo:
 
 bench:
 	bash bench/run.sh
+
+# The command-line client (cli/) has its own small Makefile.
+all: all-cli
+install: install-cli
+clean: clean-cli
+all-cli install-cli clean-cli:
+	$(MAKE) -C cli PG_CONFIG=$(PG_CONFIG) $(patsubst %-cli,%,$@)
+.PHONY: all-cli install-cli clean-cli

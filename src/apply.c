@@ -196,9 +196,10 @@ put_result_row(ReturnSetInfo *rsinfo, Migration *m, Interval *duration)
 }
 
 /*
- * Common entry checks of the functions that change state.
+ * Common entry checks of the functions that change state (also used by
+ * baseline.c).
  */
-static void
+void
 begin_state_change(const char *function)
 {
 	migrator_check_not_in_script(function);
@@ -268,8 +269,17 @@ migrator_apply(PG_FUNCTION_ARGS)
 	if (target)
 		(void) load_migration(target, true);
 
-	pending = load_migrations(MIGRATION_SELECT "WHERE state = 'pending'"
-							  VERSION_ORDER " FOR UPDATE", 0, NULL, NULL, NULL);
+	/* only what the loop below can reach: versions up to the target */
+	{
+		Oid			type = TEXTOID;
+		Datum		value = target ? CStringGetTextDatum(target) : (Datum) 0;
+
+		pending = load_migrations(MIGRATION_SELECT "WHERE state = 'pending' "
+								  "AND ($1 IS NULL OR migrator.version_key(version) "
+								  "<= migrator.version_key($1))"
+								  VERSION_ORDER " FOR UPDATE",
+								  1, &type, &value, target ? NULL : "n");
+	}
 	newest = load_migrations(MIGRATION_SELECT "WHERE state = 'applied' "
 							 "ORDER BY migrator.version_key(version) DESC, version DESC "
 							 "LIMIT 1", 0, NULL, NULL, NULL);

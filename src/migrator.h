@@ -14,6 +14,7 @@
  *				owner's identity, events, the apply lock
  *	register.c	migrator.register()
  *	apply.c		migrator.apply(), rollback(), rollback_to(), verify()
+ *	baseline.c	migrator.baseline(): mark a migration applied without running it
  *
  *-------------------------------------------------------------------------
  */
@@ -119,5 +120,6 @@ extern bool migrator_running_script(void);
 extern bool migrator_current_migration(const char **version, const char **kind,
 									   const char **direction);
 extern void migrator_check_not_in_script(const char *function);
+extern void begin_state_change(const char *function);
 
 #endif							/* MIGRATOR_H */

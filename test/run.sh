@@ -12,7 +12,14 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 if [ "$(id -u)" = 0 ]; then
-    bash "$here/scripts/install-deps.sh"
+    # sqitch and dbmate: the real tools, for the adopt test (082_cli_adopt.pl).
+    bash "$here/scripts/install-deps.sh" sqitch libdbd-pg-perl
+    if ! command -v dbmate >/dev/null; then
+        # Debian's npm only when no npm is there (a NodeSource nodejs has one).
+        command -v npm >/dev/null || bash "$here/scripts/install-deps.sh" npm
+        echo "== installing: dbmate (npm)"
+        npm install -g --silent dbmate >/dev/null
+    fi
     work=$(mktemp -d /tmp/migrator-test.XXXXXX)
     rsync -a --exclude .git --exclude tmp_install --exclude tmp_check \
         --exclude results "$here"/ "$work"/
@@ -20,7 +27,7 @@ if [ "$(id -u)" = 0 ]; then
     # The shared corpora are optional input; pass them on when readable.
     corpora=${MIGRATOR_CORPORA:-$here/../shared/corpora}
     status=0
-    runuser -u postgres -- env MIGRATOR_CORPORA="$corpora" \
+    runuser -u postgres -- env MIGRATOR_CORPORA="$corpora" MIGRATOR_REQUIRE_TOOLS=1 \
         MIGRATOR_SUITES="${MIGRATOR_SUITES:-}" MIGRATOR_TAP="${MIGRATOR_TAP:-}" \
         bash "$work/test/run.sh" || status=$?
     if [ "$status" = 0 ] && [ -z "${MIGRATOR_KEEP:-}" ]; then

@@ -1,0 +1,128 @@
+/*-------------------------------------------------------------------------
+ *
+ * push.c
+ *	  "migrator push DIR": register every migration of a directory.
+ *
+ * All registrations run in one transaction, so a push registers the whole
+ * directory or nothing.  Pushing the same directory again changes nothing
+ * (register() treats identical content as a no-op); a file whose applied
+ * migration has changed is refused by register() with both checksums, and
+ * the client names the file.  With --dry-run the registrations run and
+ * are rolled back: every file is parsed and judged by the server, and
+ * nothing stays behind.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "migrator_cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define REGISTER_SQL \
+	"SELECT r.version, r.kind, r.registered_at = pg_catalog.now() AS changed " \
+	"FROM migrator.register(version => $1, up => $2, down => $3, verify => $4, " \
+	"name => $5, plan => $6, transactional => $7) AS r"
+
+/*
+ * migrator push DIR: read the layout, register everything in one
+ * transaction (rolled back with --dry-run), print what happened to each.
+ */
+int
+cmd_push(PGconn *conn, const CliOptions *opts, int argc, char **argv)
+{
+	static const char *const names[] = {"version", "name", "kind", "transactional", "action", "file"};
+	static const CellType types[] = {CELL_TEXT, CELL_TEXT, CELL_TEXT, CELL_BOOL, CELL_TEXT, CELL_TEXT};
+	char	   *error = NULL;
+	MigrationSet *set;
+	PGresult   *res;
+	Table	   *out;
+	int			counts[3] = {0, 0, 0};
+	double		start = now_ms();
+	int			rc;
+	int			i;
+
+	if (argc != 1)
+	{
+		cli_error("push needs exactly one directory");
+		return EXIT_USAGE;
+	}
+	set = layout_read(argv[0], opts->format, &error);
+	if (set == NULL)
+	{
+		cli_error("%s", error);
+		return EXIT_ERROR;
+	}
+
+	if ((rc = cli_simple(conn, "BEGIN")) != EXIT_OK)
+		return rc;
+	/* which versions exist already, to tell new from replaced */
+	res = cli_exec(conn, "SELECT version FROM migrator.status()", 0, NULL);
+	if (!cli_command_ok(res))
+	{
+		rc = cli_result_exit(conn, res, "status", NULL);
+		PQclear(res);
+		return rc;
+	}
+
+	out = table_new(6, names, types);
+	for (i = 0; i < set->n; i++)
+	{
+		MigrationFile *m = &set->items[i];
+		const char *params[7];
+		const char *row[6];
+		PGresult   *r;
+		bool		existed = false;
+		double		t0 = now_ms();
+		int			k;
+		char	   *context;
+
+		for (k = 0; k < PQntuples(res); k++)
+			if (strcmp(PQgetvalue(res, k, 0), m->version) == 0)
+				existed = true;
+		params[0] = m->version;
+		params[1] = m->up;
+		params[2] = m->down;
+		params[3] = m->verify;
+		params[4] = m->name;
+		params[5] = m->plan;
+		params[6] = m->transactional ? "true" : "false";
+		r = cli_exec(conn, REGISTER_SQL, 7, params);
+		if (!cli_command_ok(r))
+		{
+			context = xasprintf("cannot register \"%s\" (version %s)", m->file, m->version);
+			rc = cli_result_exit(conn, r, "register", context);
+			PQclear(r);
+			PQclear(res);
+			cli_simple(conn, "ROLLBACK");
+			fprintf(stderr, "migrator: nothing was registered\n");
+			return rc;
+		}
+		row[0] = m->version;
+		row[1] = m->name;
+		row[2] = PQgetvalue(r, 0, 1);
+		row[3] = m->transactional ? "t" : "f";
+		if (!existed)
+			k = 0;
+		else if (strcmp(PQgetvalue(r, 0, 2), "t") == 0)
+			k = 1;
+		else
+			k = 2;
+		row[4] = k == 0 ? "new" : k == 1 ? "replaced" : "unchanged";
+		row[5] = m->file;
+		counts[k]++;
+		table_add_row(out, row);
+		progress(opts, "%s %s: %s, %s (%.0f ms)", opts->dry_run ? "would push" : "push",
+				 m->version, row[4], row[2], now_ms() - t0);
+		PQclear(r);
+	}
+	PQclear(res);
+
+	if ((rc = cli_simple(conn, opts->dry_run ? "ROLLBACK" : "COMMIT")) != EXIT_OK)
+		return rc;
+	table_print(stdout, out, opts->json);
+	progress(opts, "%s %d %s migrations from %s: %d new, %d replaced, %d unchanged (%.0f ms)%s",
+			 opts->dry_run ? "checked" : "pushed", set->n, set->format, argv[0],
+			 counts[0], counts[1], counts[2], now_ms() - start,
+			 opts->dry_run ? "; dry run, nothing was registered" : "");
+	return EXIT_OK;
+}

@@ -1,0 +1,240 @@
+# The command-line client: help, exit codes, JSON, dry runs, checksum
+# conflicts, failures inside a migration, functions the server lacks, and
+# the ways to connect.
+use strict;
+use warnings;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use IPC::Run;
+use JSON::PP;
+use File::Copy;
+use lib 'test/lib';
+use MigratorTest;
+
+my $node = migrator_node('cli_behaviour', no_extension => 1);
+my $fixtures = 'test/fixtures';
+my $tmp = PostgreSQL::Test::Utils::tempdir;
+
+# Runs the client with the given arguments (no -d added); returns exit
+# code, stdout, stderr.
+sub run_cli
+{
+	my ($out, $err) = ('', '');
+	IPC::Run::run([ 'migrator', @_ ], '>', \$out, '2>', \$err);
+	return ($? >> 8, $out, $err);
+}
+
+sub cli
+{
+	my ($db, @args) = @_;
+	return run_cli('-d', $node->connstr($db), @args);
+}
+
+sub sql { $node->safe_psql(@_) }
+
+sub write_file
+{
+	my ($path, $text) = @_;
+	open(my $fh, '>', $path) or die "cannot write $path: $!";
+	print $fh $text;
+	close($fh);
+}
+
+my ($rc, $out, $err);
+
+# ---- help and usage
+($rc, $out) = run_cli('--help');
+is($rc, 0, '--help exits 0');
+for my $cmd (qw(push status plan apply deploy rollback verify lint check drift adopt))
+{
+	like($out, qr/^  $cmd +\S/m, "--help lists $cmd");
+	my ($crc, $cout) = run_cli($cmd, '--help');
+	is($crc, 0, "$cmd --help exits 0");
+	like($cout, qr/^Usage: migrator $cmd/, "$cmd --help shows its usage");
+}
+like($out, qr/^  3  refused by migrator/m, '--help documents the exit codes');
+($rc, $out, $err) = run_cli('frobnicate');
+is($rc, 2, 'an unknown subcommand is a usage error (exit 2)');
+like($err, qr/unknown subcommand "frobnicate"/, 'and says which');
+($rc, $out, $err) = run_cli('--format', 'liquibase', 'push', '.');
+is($rc, 2, 'an unknown layout is a usage error');
+($rc, $out, $err) = run_cli('rollback', '--steps', '0');
+is($rc, 2, '--steps 0 is a usage error');
+($rc, $out, $err) = run_cli();
+is($rc, 2, 'no subcommand is a usage error');
+
+# ---- connecting: conninfo, URI, PG* variables; a failure is exit 1
+$node->safe_psql('postgres', 'CREATE DATABASE cli');
+$node->safe_psql('cli', 'CREATE EXTENSION migrator; CREATE SCHEMA app');
+($rc, $out) = cli('cli', 'status');
+is($rc, 0, 'conninfo string with -d');
+like($out, qr/^\(0 rows\)$/m, 'status of an empty history');
+{
+	my $uri = 'postgresql:///cli?host=' . $node->host . '&port=' . $node->port;
+	($rc, $out) = run_cli('--dbname', $uri, 'status');
+	is($rc, 0, 'URI with --dbname');
+	local $ENV{PGPORT} = $node->port;
+	local $ENV{PGHOST} = $node->host;
+	local $ENV{PGDATABASE} = 'cli';
+	($rc, $out) = run_cli('status');
+	is($rc, 0, 'PGHOST, PGPORT and PGDATABASE');
+	($rc, $out, $err) = run_cli('-d', 'nosuchdb', 'status');
+	is($rc, 1, 'a connection failure is exit 1');
+	like($err, qr/could not connect to the database: .*nosuchdb/s, 'and says why');
+}
+
+# a deploy role with a password, which the client finds in a .pgpass file
+# (PGPASSFILE), never on its command line
+$node->safe_psql('cli', q{
+	CREATE ROLE deployer LOGIN PASSWORD 'pw-from-pgpass';
+	GRANT USAGE ON SCHEMA migrator TO deployer;
+	GRANT EXECUTE ON FUNCTION migrator.status(), migrator.version_key(text) TO deployer;
+	-- status() is a plain SQL function that reads the table
+	GRANT SELECT ON migrator.migrations TO deployer;
+});
+my $hba = $node->data_dir . '/pg_hba.conf';
+my $hba_text = PostgreSQL::Test::Utils::slurp_file($hba);
+write_file($hba, "local all deployer scram-sha-256\n" . $hba_text);
+$node->reload;
+{
+	local $ENV{PGPASSFILE} = "$tmp/nopass";
+	($rc, $out, $err) = run_cli('-d', $node->connstr('cli') . ' user=deployer', 'status');
+	is($rc, 1, 'without a password the deploy role cannot connect');
+	like($err, qr/password/, 'libpq says a password is needed');
+	write_file("$tmp/pgpass", '*:*:*:deployer:pw-from-pgpass' . "\n");
+	chmod 0600, "$tmp/pgpass";
+	$ENV{PGPASSFILE} = "$tmp/pgpass";
+	($rc, $out, $err) = run_cli('-d', $node->connstr('cli'), '-U', 'deployer', 'status');
+	is($rc, 0, 'the password comes from the .pgpass file') or diag $err;
+}
+
+$node->safe_psql('postgres', 'CREATE DATABASE noext');
+($rc, $out, $err) = cli('noext', 'status');
+is($rc, 1, 'a database without the extension is an error');
+like($err, qr/CREATE EXTENSION migrator/, 'with a hint to create it');
+
+# ---- push --dry-run: every file is judged, nothing stays
+my $dir = "$tmp/gm";
+mkdir $dir;
+copy($_, $dir) or die "copy $_: $!" for glob("$fixtures/golang-migrate/*");
+($rc, $out, $err) = cli('cli', 'push', '--dry-run', $dir);
+is($rc, 0, 'push --dry-run');
+like($out, qr/^1 +\| create_users/m, 'push --dry-run lists the migrations');
+like($err, qr/dry run, nothing was registered/, 'push --dry-run says so');
+is(sql('cli', 'SELECT count(*) FROM migrator.migrations'), 0, 'push --dry-run registers nothing');
+
+# a file the server refuses fails the dry run too, naming the file
+write_file("$dir/5_bad.up.sql", "CREATE TABLE app.bad (id int;\n");
+($rc, $out, $err) = cli('cli', 'push', '--dry-run', $dir);
+is($rc, 1, 'a syntax error fails push --dry-run (exit 1)');
+like($err, qr/cannot register "[^"]*5_bad\.up\.sql" \(version 5\): ERROR:  syntax error/,
+	'the error names the file');
+unlink "$dir/5_bad.up.sql";
+
+($rc, $out, $err) = cli('cli', 'push', $dir);
+is($rc, 0, 'push');
+
+# ---- apply --dry-run, JSON
+($rc, $out, $err) = cli('cli', 'apply', '--dry-run', '--json', '2');
+is($rc, 0, 'apply --dry-run');
+my $rows = decode_json($out);
+is_deeply([ map { $_->{version} } @$rows ], [ '1', '2' ], 'apply --dry-run lists what it would apply');
+ok(JSON::PP::is_bool($rows->[0]{transactional}) && $rows->[0]{transactional},
+	'JSON booleans are true/false');
+is(sql('cli', "SELECT count(*) FROM migrator.migrations WHERE state = 'applied'"), 0,
+	'apply --dry-run applies nothing');
+
+($rc, $out, $err) = cli('cli', 'apply', '--json', '-q', '3');
+is($rc, 0, 'apply --json');
+is($err, '', '--quiet prints no progress');
+$rows = decode_json($out);
+is_deeply([ map { "$_->{version}:$_->{kind}:$_->{outcome}" } @$rows ],
+	[ '1:additive:success', '2:additive:success', '3:additive:success' ], 'apply --json rows');
+($rc, $out) = cli('cli', 'status', '--json');
+$rows = decode_json($out);
+is(ref $rows->[0]{findings}, 'ARRAY', 'jsonb columns are embedded as JSON');
+is($rows->[3]{applied_at}, undef, 'NULL is null');
+
+($rc, $out, $err) = cli('cli', 'rollback', '--dry-run', '--steps', '2');
+is($rc, 0, 'rollback --dry-run');
+like($out, qr/^3 +\|.*\n2 +\|/m, 'rollback --dry-run lists the newest first');
+is(sql('cli', "SELECT count(*) FROM migrator.migrations WHERE state = 'applied'"), 3,
+	'rollback --dry-run rolls back nothing');
+($rc, $out, $err) = cli('cli', 'rollback', '--dry-run', '--to', '1');
+is($rc, 0, 'rollback --dry-run --to');
+like($out, qr/^3 +\|.*\n2 +\|.*\n\(2 rows\)/m, 'rollback --dry-run --to lists what was applied after the target');
+($rc, $out, $err) = cli('cli', 'rollback', '--dry-run', '--to', '4');
+is($rc, 3, 'rollback --dry-run --to a version that is not applied is refused, as rollback_to() refuses it');
+($rc, $out, $err) = cli('cli', 'apply', '--dry-run', '99');
+is($rc, 3, 'apply --dry-run to an unknown target is refused, as apply() refuses it');
+like($err, qr/migration "99" is not registered/, 'and says so');
+
+# ---- checksum conflict: an applied migration's file changed
+write_file("$dir/2_add_email.up.sql", "ALTER TABLE app.users ADD COLUMN email varchar(200);\n");
+write_file("$dir/6_more.up.sql", "CREATE TABLE app.more (id int);\n");
+($rc, $out, $err) = cli('cli', 'push', $dir);
+is($rc, 3, 'a changed applied migration is a refusal (exit 3)');
+like($err, qr/cannot register "[^"]*2_add_email\.up\.sql" \(version 2\): ERROR:  migration "2" is already applied with different content/,
+	'the refusal names the file');
+like($err, qr/SQLSTATE:  MG002/, 'with its SQLSTATE');
+like($err, qr/nothing was registered/, 'and says nothing was registered');
+is(sql('cli', "SELECT count(*) FROM migrator.migrations WHERE version = '6'"), 0,
+	'the push registered nothing, not even the new file');
+copy("$fixtures/golang-migrate/2_add_email.up.sql", $dir) or die;
+
+# ---- an error inside a migration: exit 1, SQLSTATE kept, nothing applied
+write_file("$dir/7_fails.up.sql", "INSERT INTO app.more VALUES (1/0);\n");
+($rc, $out, $err) = cli('cli', 'push', $dir);
+is($rc, 0, 'push with the failing migration');
+$node->safe_psql('cli', "SELECT migrator.baseline('4')");
+($rc, $out, $err) = cli('cli', 'apply');
+is($rc, 1, 'a migration that fails is an error (exit 1)');
+like($err, qr/ERROR:  division by zero/, 'the server error is shown');
+like($err, qr/CONTEXT:  .*migration 7, up statement 1/s, 'with the context naming the migration');
+like($err, qr/SQLSTATE:  22012/, 'and the SQLSTATE of the failing statement');
+like($err, qr/^applied 6 \(additive\) \d+ ms$/m, 'the progress line of the migration before it was printed');
+is(sql('cli', "SELECT state FROM migrator.migrations WHERE version = '6'"), 'pending',
+	'nothing of the run was committed');
+is(sql('cli', "SELECT to_regclass('app.more') IS NULL"), 't', 'and its schema change is gone');
+
+# ---- verify failing: exit 5
+my $sq = "$tmp/sq";
+mkdir $sq;
+mkdir "$sq/$_" for qw(deploy verify);
+write_file("$sq/sqitch.plan", "%project=v\n\nthing 2024-01-01T00:00:00Z A <a\@example.com>\n");
+write_file("$sq/deploy/thing.sql", "CREATE TABLE app.thing (id int);\n");
+write_file("$sq/verify/thing.sql", "SELECT count(*) = 1 FROM app.thing;\n");
+$node->safe_psql('postgres', 'CREATE DATABASE ver');
+$node->safe_psql('ver', 'CREATE EXTENSION migrator; CREATE SCHEMA app');
+($rc) = cli('ver', 'push', $sq);
+is($rc, 0, 'push a sqitch change with a verify script');
+($rc) = cli('ver', 'apply');
+is($rc, 0, 'apply it');
+($rc, $out) = cli('ver', 'verify');
+is($rc, 5, 'a failing verify script makes exit 5');
+like($out, qr/^1_thing +\| f +\| verify statement 1 returned false in row 1$/m, 'verify prints the failure');
+$node->safe_psql('ver', 'INSERT INTO app.thing VALUES (1)');
+($rc, $out) = cli('ver', 'verify', '1_thing');
+is($rc, 0, 'verify passes once the check holds');
+
+# ---- functions this server's migrator may lack: exit 4, or they run
+for my $f (qw(plan lint check drift deploy))
+{
+	my $has = sql('ver',
+		"SELECT count(*) FROM pg_proc WHERE pronamespace = 'migrator'::regnamespace AND proname = '$f'");
+	my @args = $f eq 'lint' ? ("$sq/deploy/thing.sql", $sq) : ();
+	($rc, $out, $err) = cli('ver', $f, @args);
+	if ($has)
+	{
+		ok($rc == 0 || $rc == 5, "$f: the server has $f(), the client calls it (exit $rc)");
+	}
+	else
+	{
+		is($rc, 4, "$f: the server has no $f(): exit 4");
+		like($err, qr/this server's migrator has no $f\(\)/, "$f: the message says so");
+	}
+}
+
+$node->stop;
+done_testing();
