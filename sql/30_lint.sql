@@ -29,6 +29,8 @@ SELECT pg_temp.l('CREATE TABLE n (a int PRIMARY KEY, b int REFERENCES ref); ALTE
 SELECT pg_temp.l('CREATE INDEX ON big (v)');
 SELECT pg_temp.l('CREATE INDEX CONCURRENTLY ON big (v)');
 SELECT pg_temp.l('CREATE TABLE n (a int); CREATE INDEX ON n (a)');
+SELECT pg_temp.l('CREATE TABLE IF NOT EXISTS big (id int); CREATE INDEX ON big (v)');
+SELECT pg_temp.l('CREATE TABLE IF NOT EXISTS n (a int); CREATE INDEX ON n (a)');
 -- drop_index_blocking (drop_index is destructive either way)
 SELECT pg_temp.l('DROP INDEX big_v_idx');
 SELECT pg_temp.l('DROP INDEX CONCURRENTLY big_v_idx');

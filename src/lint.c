@@ -564,9 +564,15 @@ lint_note_created(LintState *state, Node *stmt)
 	switch (nodeTag(stmt))
 	{
 		case T_CreateStmt:
-			state->created = lappend(state->created,
-									 ((CreateStmt *) stmt)->relation);
-			break;
+			{
+				CreateStmt *cs = (CreateStmt *) stmt;
+
+				/* CREATE TABLE IF NOT EXISTS of a table that exists is no-op */
+				if (!cs->if_not_exists ||
+					!OidIsValid(RangeVarGetRelid(cs->relation, NoLock, true)))
+					state->created = lappend(state->created, cs->relation);
+				break;
+			}
 		case T_CreateTableAsStmt:
 			state->created = lappend(state->created,
 									 ((CreateTableAsStmt *) stmt)->into->rel);

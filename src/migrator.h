@@ -14,6 +14,10 @@
  *				owner's identity, events, the apply lock
  *	register.c	migrator.register()
  *	apply.c		migrator.apply(), rollback(), rollback_to(), verify()
+ *	lint.c		migrator.lint(), rules(): findings of a script
+ *	plan.c		migrator.plan(): locks and hazards of pending migrations
+ *	fingerprint.c	schema fingerprints, migrator.drift()
+ *	check.c		migrator.check(): reversibility of pending migrations
  *
  *-------------------------------------------------------------------------
  */
