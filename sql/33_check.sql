@@ -42,6 +42,8 @@ CREATE TEMP TABLE before AS
 SELECT * FROM migrator.check();
 -- up to a target
 SELECT version, outcome FROM migrator.check('3');
+SELECT * FROM migrator.check('nope');
+\echo :LAST_ERROR_SQLSTATE
 
 -- nothing of check() remains: schema, history, events
 SELECT fp = (SELECT string_agg(kind || ' ' || object || ' ' || definition, E'\n' ORDER BY kind, object)

@@ -270,6 +270,8 @@ migrator_check(PG_FUNCTION_ARGS)
 	PreventCommandDuringRecovery("migrator.check()");
 	InitMaterializedSRF(fcinfo, 0);
 	SPI_connect();
+	if (target)
+		check_target_registered(target);
 
 	history_exec("SELECT version, kind, up, down, transactional "
 				 "FROM migrator.migrations WHERE state = 'pending' "

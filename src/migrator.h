@@ -160,6 +160,7 @@ extern void lint_begin_script(LintState *state);
 extern void lint_statement(LintState *state, ScriptStatement *st);
 extern List *lint_script(List *statements, LintState *state);
 extern bool lint_is_new(LintState *state, RangeVar *rv);
+extern void check_target_registered(const char *target);
 extern char *lint_findings_json(List *findings);
 
 /* A schema fingerprint is a List of FingerprintItem sorted by kind, object. */

@@ -248,6 +248,25 @@ statement_locks(PlanLocks *pl, Node *stmt)
 }
 
 /*
+ * Refuse a target version that is not registered, as apply() does; for
+ * plan() and check().  The caller has done SPI_connect().
+ */
+void
+check_target_registered(const char *target)
+{
+	Oid			type = TEXTOID;
+	Datum		value = CStringGetTextDatum(target);
+
+	history_exec("SELECT 1 FROM migrator.migrations WHERE version = $1",
+				 1, &type, &value, NULL);
+	if (SPI_processed == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_MIGRATOR_UNKNOWN_VERSION),
+				 errmsg("migration \"%s\" is not registered", target),
+				 errhint("See migrator.status() for the registered migrations.")));
+}
+
+/*
  * migrator.plan(target text) RETURNS TABLE (version, kind, statement,
  * command, locks, rewrites, transactional, findings)
  */
@@ -269,18 +288,7 @@ migrator_plan(PG_FUNCTION_ARGS)
 	SPI_connect();
 
 	if (target)
-	{
-		Oid			type = TEXTOID;
-		Datum		value = CStringGetTextDatum(target);
-
-		history_exec("SELECT 1 FROM migrator.migrations WHERE version = $1",
-					 1, &type, &value, NULL);
-		if (SPI_processed == 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_MIGRATOR_UNKNOWN_VERSION),
-					 errmsg("migration \"%s\" is not registered", target),
-					 errhint("See migrator.status() for the registered migrations.")));
-	}
+		check_target_registered(target);
 	history_exec("SELECT version, kind, up FROM migrator.migrations "
 				 "WHERE state = 'pending' "
 				 "ORDER BY migrator.version_key(version), version",
