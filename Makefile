@@ -14,7 +14,11 @@ OBJS = \
 	src/history.o \
 	src/register.o \
 	src/apply.o \
-	src/baseline.o
+	src/baseline.o \
+	src/lint.o \
+	src/plan.o \
+	src/fingerprint.o \
+	src/check.o
 
 # The install script of the current version is assembled from src/sql/*.sql
 # (one file per module); upgrade scripts are kept by hand.

@@ -41,9 +41,7 @@ SELECT kind, jsonb_path_query_array(findings, '$[*].rule') AS rules
 -- destructive without a plan and a down: refused, naming the statements
 SELECT migrator.register('10', 'CREATE TABLE x (a int); DROP TABLE t1 CASCADE');
 \echo :LAST_ERROR_SQLSTATE
-\set VERBOSITY verbose
 SELECT migrator.register('10', 'ALTER TABLE t1 DROP COLUMN v, ALTER COLUMN id DROP NOT NULL', down => 'select 1');
-\set VERBOSITY default
 \echo :LAST_ERROR_SQLSTATE
 SELECT migrator.register('10', 'TRUNCATE t1', plan => '   ', down => 'select 1');
 \echo :LAST_ERROR_SQLSTATE

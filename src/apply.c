@@ -173,6 +173,22 @@ run_script(Migration *m, const char *direction, const char *sql)
 	AtEOXact_GUC(false, save_nestlevel);
 }
 
+/*
+ * Run "sql" as the "direction" script of migration "version" exactly as
+ * apply() and rollback() do, for check(), which runs scripts without
+ * recording them.
+ */
+void
+migration_run_script(const char *version, const char *kind,
+					 const char *direction, const char *sql)
+{
+	Migration	m = {0};
+
+	m.version = (char *) version;
+	m.kind = (char *) kind;
+	run_script(&m, direction, sql);
+}
+
 static Interval *
 elapsed_interval(TimestampTz start)
 {
@@ -246,6 +262,67 @@ apply_one(ReturnSetInfo *rsinfo, Migration *m)
 	put_result_row(rsinfo, m, duration);
 }
 
+static char *run_verify_script(Migration *m);
+
+/*
+ * The contract step of a staged plan applies only after the expand and
+ * backfill steps it depends on (migrations.depends_on) are applied and
+ * their verify scripts pass now.  A staged step (a backfill) without a
+ * verify script cannot prove itself and is refused too.  Called for each
+ * migration right before it applies, so that steps applied earlier in the
+ * same call count.
+ */
+static void
+check_dependencies(Migration *m)
+{
+	Oid			type = TEXTOID;
+	Datum		value = CStringGetTextDatum(m->version);
+	List	   *deps = NIL;
+	ListCell   *lc;
+	uint64		i;
+
+	history_exec("SELECT pg_catalog.unnest(depends_on) FROM migrator.migrations "
+				 "WHERE version = $1", 1, &type, &value, NULL);
+	for (i = 0; i < SPI_processed; i++)
+		deps = lappend(deps, SPI_getvalue(SPI_tuptable->vals[i],
+										  SPI_tuptable->tupdesc, 1));
+
+	foreach(lc, deps)
+	{
+		Migration  *dep = load_migration((char *) lfirst(lc), false);
+		char	   *failure;
+
+		if (strcmp(dep->state, "applied") != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_MIGRATOR_PLAN_REQUIRED),
+					 errmsg("migration \"%s\" depends on migration \"%s\", which is %s",
+							m->version, dep->version, dep->state),
+					 errdetail("The expand and backfill steps of a staged plan must be applied and verified before its contract step."),
+					 errhint("Apply migration \"%s\" first.", dep->version)));
+		if (dep->verify == NULL || script_is_blank(dep->verify))
+		{
+			if (strcmp(dep->kind, "staged") == 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_MIGRATOR_PLAN_REQUIRED),
+						 errmsg("migration \"%s\" depends on staged migration \"%s\", which has no verify script",
+								m->version, dep->version),
+						 errdetail("A backfill must be verified before the contract step that relies on it."),
+						 errhint("Register migration \"%s\" with a verify script that checks the backfill.",
+								 dep->version)));
+			continue;
+		}
+		failure = run_verify_script(dep);
+		if (failure)
+			ereport(ERROR,
+					(errcode(ERRCODE_MIGRATOR_PLAN_REQUIRED),
+					 errmsg("migration \"%s\" depends on migration \"%s\", whose verification fails",
+							m->version, dep->version),
+					 errdetail("Its verify script reports: %s.", failure),
+					 errhint("Complete the backfill of migration \"%s\" until its verify script passes.",
+							 dep->version)));
+	}
+}
+
 /*
  * migrator.apply(target text, allow_out_of_order boolean)
  */
@@ -310,7 +387,12 @@ migrator_apply(PG_FUNCTION_ARGS)
 	}
 
 	foreach(lc, todo)
+	{
+		check_dependencies((Migration *) lfirst(lc));
 		apply_one(rsinfo, (Migration *) lfirst(lc));
+	}
+	if (todo != NIL)
+		fingerprint_record("apply");
 
 	SPI_finish();
 	return (Datum) 0;
@@ -358,6 +440,8 @@ rollback_list(ReturnSetInfo *rsinfo, List *todo)
 																   IntervalPGetDatum(duration)))));
 		put_result_row(rsinfo, m, duration);
 	}
+	if (todo != NIL)
+		fingerprint_record("rollback");
 }
 
 /*

@@ -69,6 +69,60 @@ static const MigratorRule migrator_rules[] = {
 	{"create_trigger", MIGRATION_STAGED, "CREATE TRIGGER: dual-write between old and new shape"},
 	{"not_valid_constraint", MIGRATION_STAGED, "ADD CONSTRAINT ... NOT VALID"},
 	{"validate_constraint", MIGRATION_STAGED, "VALIDATE CONSTRAINT"},
+
+	/*
+	 * Hazards (lint.c): lock and rewrite risks and advice.  They do not
+	 * change a migration's kind.  Catalog-aware: they fire on tables that
+	 * are not created earlier in the same migration.
+	 */
+	{"create_index_blocking", MIGRATION_ADDITIVE,
+		"CREATE INDEX without CONCURRENTLY on an existing table: blocks writes while the index builds",
+	"warning", "Use CREATE INDEX CONCURRENTLY in a migration registered with transactional => false.", false},
+	{"drop_index_blocking", MIGRATION_ADDITIVE,
+		"DROP INDEX without CONCURRENTLY: takes an ACCESS EXCLUSIVE lock on the index's table",
+	"warning", "Use DROP INDEX CONCURRENTLY in a migration registered with transactional => false.", false},
+	{"add_foreign_key_validating", MIGRATION_ADDITIVE,
+		"ADD FOREIGN KEY without NOT VALID on an existing table: scans it while both tables are locked",
+	"warning", "Add the constraint NOT VALID, then VALIDATE CONSTRAINT in a later migration.", false},
+	{"add_check_validating", MIGRATION_ADDITIVE,
+		"ADD CHECK without NOT VALID on an existing table: scans it under an ACCESS EXCLUSIVE lock",
+	"warning", "Add the constraint NOT VALID, then VALIDATE CONSTRAINT in a later migration.", false},
+	{"set_not_null_scan", MIGRATION_ADDITIVE,
+		"SET NOT NULL without a validated CHECK (column IS NOT NULL): scans the table under an ACCESS EXCLUSIVE lock",
+	"warning", "Add CHECK (column IS NOT NULL) NOT VALID, VALIDATE it, then SET NOT NULL (no scan) and drop the CHECK.", false},
+	{"add_unique_blocking", MIGRATION_ADDITIVE,
+		"ADD UNIQUE or PRIMARY KEY not USING INDEX on an existing table: builds the index under an ACCESS EXCLUSIVE lock",
+	"warning", "Build a unique index with CREATE UNIQUE INDEX CONCURRENTLY, then ADD CONSTRAINT ... USING INDEX.", false},
+	{"add_column_rewrite", MIGRATION_ADDITIVE,
+		"ADD COLUMN with a volatile default, a serial type, a stored generated column or an identity: rewrites the table",
+	"warning", "Add the column without a default (or with a constant one), then backfill it in batches.", true},
+	{"alter_column_type_rewrite", MIGRATION_ADDITIVE,
+		"ALTER COLUMN TYPE that is not binary-coercible: rewrites the table under an ACCESS EXCLUSIVE lock",
+	"warning", "Add a column of the new type, dual-write and backfill it, then switch readers over.", true},
+	{"vacuum_full", MIGRATION_ADDITIVE,
+		"VACUUM FULL: rewrites the table under an ACCESS EXCLUSIVE lock",
+	"warning", "Use plain VACUUM, or pg_repack, outside migrations.", true},
+	{"cluster", MIGRATION_ADDITIVE,
+		"CLUSTER: rewrites the table under an ACCESS EXCLUSIVE lock",
+	"warning", "Use pg_repack outside migrations.", true},
+	{"reindex_blocking", MIGRATION_ADDITIVE,
+		"REINDEX without CONCURRENTLY: blocks writes while the index is rebuilt",
+	"warning", "Use REINDEX CONCURRENTLY in a migration registered with transactional => false.", false},
+	{"set_logged", MIGRATION_ADDITIVE,
+		"SET LOGGED or SET UNLOGGED: rewrites the table under an ACCESS EXCLUSIVE lock",
+	"warning", "Create the table with the persistence it needs, or do this in a maintenance window.", true},
+	{"set_tablespace", MIGRATION_ADDITIVE,
+		"SET TABLESPACE: copies the table or index under an ACCESS EXCLUSIVE lock",
+	"warning", "Move data in a maintenance window, or create new objects in the tablespace.", true},
+	{"whole_table_write", MIGRATION_ADDITIVE,
+		"UPDATE or DELETE without WHERE on an existing table: scans and locks every row in one transaction",
+	"warning", "Backfill in batches (WHERE id BETWEEN ...), each in its own transaction, and verify the result.", false},
+	{"timeout_disabled", MIGRATION_ADDITIVE,
+		"SET lock_timeout or statement_timeout to 0: a blocked lock waits forever and queues every other session",
+	"warning", "Set lock_timeout to a few seconds and retry the migration when it times out.", false},
+	{"non_transactional", MIGRATION_ADDITIVE,
+		"statement cannot run in a transaction block: the migration is not transactional",
+	"info", "Register the migration with transactional => false; keep such statements in a migration of their own.", false},
 	{NULL, MIGRATION_ADDITIVE, NULL}
 };
 
@@ -119,6 +173,31 @@ const MigratorRule *
 migrator_rule_table(void)
 {
 	return migrator_rules;
+}
+
+/*
+ * The severity of a rule: its own, or from its kind ("error" for
+ * destructive rules, which can lose data; "info" for staged ones).
+ */
+const char *
+migrator_rule_severity(const MigratorRule *rule)
+{
+	if (rule->severity)
+		return rule->severity;
+	return rule->kind == MIGRATION_DESTRUCTIVE ? "error" : "info";
+}
+
+/*
+ * The hint of a rule: its own, or the safe pattern of its kind.
+ */
+const char *
+migrator_rule_hint(const MigratorRule *rule)
+{
+	if (rule->hint)
+		return rule->hint;
+	if (rule->kind == MIGRATION_DESTRUCTIVE)
+		return "Make it the contract step of a staged plan: register it with a plan, a down script and depends_on => the expand and backfill migrations it follows.";
+	return "Make it the expand or backfill step of a staged plan, with a verify script that proves the backfill.";
 }
 
 static List *
@@ -223,8 +302,8 @@ column_name(RangeVar *rv, const char *column)
  * modifier that is dropped or (for varchar) widened?  Anything we cannot
  * prove safe is treated as destructive.
  */
-static bool
-alter_type_is_safe(RangeVar *rel, AlterTableCmd *cmd)
+bool
+alter_column_type_is_safe(RangeVar *rel, AlterTableCmd *cmd)
 {
 	ColumnDef  *def = (ColumnDef *) cmd->def;
 	Oid			relid;
@@ -317,7 +396,7 @@ classify_alter_table(AlterTableStmt *stmt, List *findings)
 				object = column_name(stmt->relation, cmd->name);
 				break;
 			case AT_AlterColumnType:
-				if (!alter_type_is_safe(stmt->relation, cmd))
+				if (!alter_column_type_is_safe(stmt->relation, cmd))
 				{
 					rule = "alter_column_type";
 					object = column_name(stmt->relation, cmd->name);

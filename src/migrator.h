@@ -15,6 +15,10 @@
  *	register.c	migrator.register()
  *	apply.c		migrator.apply(), rollback(), rollback_to(), verify()
  *	baseline.c	migrator.baseline(): mark a migration applied without running it
+ *	lint.c		migrator.lint(), rules(): findings of a script
+ *	plan.c		migrator.plan(): locks and hazards of pending migrations
+ *	fingerprint.c	schema fingerprints, migrator.drift()
+ *	check.c		migrator.check(): reversibility of pending migrations
  *
  *-------------------------------------------------------------------------
  */
@@ -63,6 +67,10 @@ typedef struct MigratorRule
 	const char *id;				/* stable id used in errors, events, docs */
 	MigrationKind kind;			/* what a statement that fires it makes */
 	const char *description;	/* one line, for the README and lint */
+	const char *severity;		/* "error", "warning" or "info"; NULL: from
+								 * kind (see migrator_rule_severity()) */
+	const char *hint;			/* the safe pattern; NULL: from kind */
+	bool		rewrites;		/* the statement rewrites or scans the table */
 } MigratorRule;
 
 /* A rule that fired on one statement. */
@@ -100,6 +108,9 @@ extern bool statement_needs_autocommit(Node *stmt);
 extern const char *statement_unsupported_reason(Node *stmt);
 extern MigrationKind classify_script(List *statements, List **findings_out);
 extern const char *statement_tag(Node *stmt);
+extern const char *migrator_rule_severity(const MigratorRule *rule);
+extern const char *migrator_rule_hint(const MigratorRule *rule);
+extern bool alter_column_type_is_safe(RangeVar *rel, AlterTableCmd *cmd);
 
 /* history.c */
 extern Oid	migrator_extension_owner(void);
@@ -121,5 +132,62 @@ extern bool migrator_current_migration(const char **version, const char **kind,
 									   const char **direction);
 extern void migrator_check_not_in_script(const char *function);
 extern void begin_state_change(const char *function);
+
+/*
+ * lint.c, plan.c, check.c, fingerprint.c: lint, staged plans, plan(),
+ * check() and drift().
+ */
+
+/* One finding of lint: a rule that fired on one statement of a script. */
+typedef struct LintFinding
+{
+	const MigratorRule *rule;
+	int			statement;		/* 1-based index of the statement */
+	int			location;		/* byte offset in the script */
+	const char *tag;			/* command tag of the statement */
+	char	   *object;			/* object it applies to, or NULL */
+	char	   *message;		/* one line, PostgreSQL message style */
+} LintFinding;
+
+/* What lint knows while it walks scripts: zero it before the first. */
+typedef struct LintState
+{
+	List	   *created;		/* RangeVars of tables and indexes created */
+	List	   *not_null_proven;	/* "rel.col" with a validated IS NOT NULL check */
+	List	   *not_null_pending;	/* "constraint=rel.col", NOT VALID */
+	List	   *findings;		/* LintFinding of the current script */
+} LintState;
+
+extern void lint_begin_script(LintState *state);
+extern void lint_statement(LintState *state, ScriptStatement *st);
+extern List *lint_script(List *statements, LintState *state);
+extern bool lint_is_new(LintState *state, RangeVar *rv);
+extern void check_target_registered(const char *target);
+extern char *lint_findings_json(List *findings);
+
+/* A schema fingerprint is a List of FingerprintItem sorted by kind, object. */
+typedef struct FingerprintItem
+{
+	char	   *kind;			/* "table", "column", "index", ... */
+	char	   *object;			/* qualified name */
+	char	   *definition;		/* what must stay equal */
+} FingerprintItem;
+
+/* One difference between two fingerprints. */
+typedef struct FingerprintChange
+{
+	const char *change;			/* "added", "removed" or "changed" */
+	FingerprintItem *before;	/* NULL when added */
+	FingerprintItem *after;		/* NULL when removed */
+} FingerprintChange;
+
+extern List *fingerprint_take(void);
+extern List *fingerprint_diff(List *before, List *after);
+extern char *fingerprint_change_text(FingerprintChange *c);
+extern void fingerprint_record(const char *reason);
+
+/* apply.c: run a script as apply() does (caller's rights, guard state) */
+extern void migration_run_script(const char *version, const char *kind,
+								 const char *direction, const char *sql);
 
 #endif							/* MIGRATOR_H */

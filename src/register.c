@@ -22,11 +22,12 @@
 #include "miscadmin.h"
 #include "tcop/utility.h"
 #include "utils/builtins.h"
-#include "utils/json.h"
+#include "utils/array.h"
+#include "utils/fmgroids.h"
 
 PG_FUNCTION_INFO_V1(migrator_register);
 
-#define MIGRATION_COLUMNS	"version, up, down, verify, name, plan, kind, transactional, checksum, state"
+#define MIGRATION_COLUMNS	"version, up, down, verify, name, plan, kind, transactional, checksum, state, depends_on::text"
 
 /*
  * Refuse a version that is NULL, blank, or holds control characters.
@@ -126,46 +127,55 @@ describe_findings(List *statements, List *findings, MigrationKind kind)
 }
 
 /*
- * The findings as a jsonb-ready JSON array.
+ * The depends_on argument: every element a registered migration with an
+ * older version, so that apply() reaches it first.  Returns the array as
+ * text ("{}" when none), the form it is stored and compared in.  The
+ * caller has done SPI_connect() and holds the lock.
  */
 static char *
-findings_json(List *statements, List *findings)
+check_depends_on(FunctionCallInfo fcinfo, int argno, const char *version)
 {
-	StringInfoData buf;
-	ListCell   *sc;
-	ListCell   *fc;
-	bool		first = true;
+	ArrayType  *arr;
+	Datum	   *elems;
+	bool	   *elemnulls;
+	int			nelems;
+	int			i;
 
-	initStringInfo(&buf);
-	appendStringInfoChar(&buf, '[');
-	forboth(sc, statements, fc, findings)
+	if (PG_ARGISNULL(argno))
+		return "{}";
+	arr = PG_GETARG_ARRAYTYPE_P(argno);
+	if (ARR_NDIM(arr) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("depends_on must be a one-dimensional array")));
+	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT,
+					  &elems, &elemnulls, &nelems);
+	for (i = 0; i < nelems; i++)
 	{
-		ScriptStatement *st = lfirst(sc);
-		ListCell   *lc;
+		char	   *dep;
+		Oid			type = TEXTOID;
 
-		foreach(lc, (List *) lfirst(fc))
-		{
-			RuleFinding *f = lfirst(lc);
-
-			if (!first)
-				appendStringInfoString(&buf, ", ");
-			first = false;
-			appendStringInfo(&buf, "{\"statement\": %d, \"rule\": ", st->index);
-			escape_json(&buf, f->rule->id);
-			appendStringInfoString(&buf, ", \"kind\": ");
-			escape_json(&buf, migration_kind_name(f->rule->kind));
-			appendStringInfoString(&buf, ", \"tag\": ");
-			escape_json(&buf, statement_tag(st->raw->stmt));
-			if (f->object)
-			{
-				appendStringInfoString(&buf, ", \"object\": ");
-				escape_json(&buf, f->object);
-			}
-			appendStringInfoChar(&buf, '}');
-		}
+		if (elemnulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("depends_on of migration \"%s\" must not contain nulls", version)));
+		dep = TextDatumGetCString(elems[i]);
+		if (version_compare(dep, version) >= 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("migration \"%s\" cannot depend on migration \"%s\"", version, dep),
+					 errdetail("Migrations apply in version order, so a dependency must have an older version."),
+					 errhint("Give the expand and backfill steps versions older than the contract step.")));
+		history_exec("SELECT 1 FROM migrator.migrations WHERE version = $1",
+					 1, &type, &elems[i], NULL);
+		if (SPI_processed == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_MIGRATOR_UNKNOWN_VERSION),
+					 errmsg("migration \"%s\" depends on migration \"%s\", which is not registered",
+							version, dep),
+					 errhint("Register the expand and backfill steps before the contract step.")));
 	}
-	appendStringInfoChar(&buf, ']');
-	return buf.data;
+	return OidOutputFunctionCall(F_ARRAY_OUT, PointerGetDatum(arr));
 }
 
 static char *
@@ -195,7 +205,7 @@ is_blank_text(const char *s)
 
 /*
  * migrator.register(version, up, down, verify, name, plan, kind,
- *					 transactional) RETURNS migrator.migrations
+ *					 transactional, depends_on) RETURNS migrator.migrations
  */
 Datum
 migrator_register(PG_FUNCTION_ARGS)
@@ -217,10 +227,11 @@ migrator_register(PG_FUNCTION_ARGS)
 	MemoryContext callercxt = CurrentMemoryContext;
 	TupleDesc	resdesc;
 	Datum		result;
-	Oid			types[11] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
-	TEXTOID, TEXTOID, BOOLOID, TEXTOID, TEXTOID, TEXTOID};
-	Datum		values[11];
-	char		nulls[11];
+	char	   *depends_on;
+	Oid			types[12] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
+	TEXTOID, TEXTOID, BOOLOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
+	Datum		values[12];
+	char		nulls[12];
 
 	check_version_argument(version, "version");
 	if (up == NULL)
@@ -276,7 +287,11 @@ migrator_register(PG_FUNCTION_ARGS)
 				 errhint("Pass plan => a description of the staged change (the expand and backfill steps it follows, how the backfill was verified, how to roll back) and down => the script that undoes it.")));
 
 	checksum = script_checksum(up);
-	json = findings_json(up_stmts, findings);
+	{
+		LintState	lint = {0};
+
+		json = lint_findings_json(lint_script(up_stmts, &lint));
+	}
 
 	values[0] = CStringGetTextDatum(version);
 	values[1] = CStringGetTextDatum(up);
@@ -297,6 +312,9 @@ migrator_register(PG_FUNCTION_ARGS)
 
 	SPI_connect();
 	history_lock("registering a migration");
+	depends_on = check_depends_on(fcinfo, 8, version);
+	values[11] = CStringGetTextDatum(depends_on);
+	nulls[11] = ' ';
 
 	history_exec("SELECT " MIGRATION_COLUMNS
 				 " FROM migrator.migrations WHERE version = $1 FOR UPDATE",
@@ -317,7 +335,8 @@ migrator_register(PG_FUNCTION_ARGS)
 			same_text(SPI_getvalue(old, desc, 5), name) &&
 			same_text(SPI_getvalue(old, desc, 6), plan) &&
 			same_text(SPI_getvalue(old, desc, 7), migration_kind_name(kind)) &&
-			old_transactional == transactional;
+			old_transactional == transactional &&
+			same_text(SPI_getvalue(old, desc, 11), depends_on);
 
 		if (unchanged)
 		{
@@ -334,10 +353,11 @@ migrator_register(PG_FUNCTION_ARGS)
 					 errhint("Register the change as a new version, or roll the migration back first.")));
 		else if (strcmp(old_state, "pending") != 0 &&
 				 (!same_text(SPI_getvalue(old, desc, 7), migration_kind_name(kind)) ||
-				  old_transactional != transactional))
+				  old_transactional != transactional ||
+				  !same_text(SPI_getvalue(old, desc, 11), depends_on)))
 			ereport(ERROR,
 					(errcode(ERRCODE_MIGRATOR_CHECKSUM_MISMATCH),
-					 errmsg("cannot change the kind or transactional setting of %s migration \"%s\"",
+					 errmsg("cannot change the kind, transactional setting or dependencies of %s migration \"%s\"",
 							old_state, version),
 					 errdetail("They describe how its up script was applied."),
 					 errhint("Roll the migration back first to change them.")));
@@ -361,9 +381,10 @@ migrator_register(PG_FUNCTION_ARGS)
 			history_exec("UPDATE migrator.migrations SET up = $2, down = $3, verify = $4, "
 						 "name = $5, plan = $6, kind = $7, transactional = $8, "
 						 "checksum = $9, findings = $10::jsonb, "
-						 "registered_at = pg_catalog.now(), registered_by = $11 "
+						 "registered_at = pg_catalog.now(), registered_by = $11, "
+						 "depends_on = $12::text[] "
 						 "WHERE version = $1",
-						 11, types, values, nulls);
+						 12, types, values, nulls);
 			history_event(version, "register", migration_kind_name(kind), "success",
 						  NULL, NULL,
 						  psprintf("replaced pending migration (checksum %s, was %s)",
@@ -374,9 +395,9 @@ migrator_register(PG_FUNCTION_ARGS)
 	{
 		history_exec("INSERT INTO migrator.migrations "
 					 "(version, up, down, verify, name, plan, kind, transactional, "
-					 "checksum, findings, registered_by) "
-					 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11)",
-					 11, types, values, nulls);
+					 "checksum, findings, registered_by, depends_on) "
+					 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12::text[])",
+					 12, types, values, nulls);
 		history_event(version, "register", migration_kind_name(kind), "success",
 					  NULL, NULL, psprintf("checksum %s", checksum));
 	}

@@ -17,7 +17,8 @@ CREATE TABLE migrator.migrations (
     checksum       text NOT NULL,
     state          text NOT NULL DEFAULT 'pending'
                    CHECK (state IN ('pending', 'applied', 'failed')),
-    findings       jsonb NOT NULL DEFAULT '[]',
+    findings       jsonb NOT NULL DEFAULT '[]',     -- lint findings of up
+    depends_on     text[] NOT NULL DEFAULT '{}',   -- expand/backfill steps
     registered_at  timestamptz NOT NULL DEFAULT pg_catalog.now(),
     registered_by  text NOT NULL DEFAULT CURRENT_USER,
     applied_at     timestamptz,

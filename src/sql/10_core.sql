@@ -15,12 +15,13 @@ CREATE FUNCTION migrator.register(
     name text DEFAULT NULL,
     plan text DEFAULT NULL,
     kind text DEFAULT NULL,
-    transactional boolean DEFAULT true)
+    transactional boolean DEFAULT true,
+    depends_on text[] DEFAULT NULL)
 RETURNS migrator.migrations
     LANGUAGE c VOLATILE
     AS 'MODULE_PATHNAME', 'migrator_register';
 
-COMMENT ON FUNCTION migrator.register(text, text, text, text, text, text, text, boolean) IS
+COMMENT ON FUNCTION migrator.register(text, text, text, text, text, text, text, boolean, text[]) IS
     'register (or replace, while pending) a migration; classifies it and refuses unplanned destructive ones';
 
 CREATE FUNCTION migrator.apply(
@@ -60,13 +61,19 @@ COMMENT ON FUNCTION migrator.verify(text) IS
 CREATE FUNCTION migrator.status()
 RETURNS TABLE (version text, name text, kind text, state text,
                applied_at timestamptz, applied_by text, transactional boolean,
-               checksum text, findings jsonb)
+               checksum text, findings jsonb, depends_on text[],
+               errors integer, warnings integer, infos integer)
     LANGUAGE sql STABLE
     SET search_path = pg_catalog, pg_temp
     AS $$
     SELECT m.version, m.name, m.kind, m.state, m.applied_at, m.applied_by,
-           m.transactional, m.checksum, m.findings
-      FROM migrator.migrations AS m
+           m.transactional, m.checksum, m.findings, m.depends_on,
+           s.errors, s.warnings, s.infos
+      FROM migrator.migrations AS m,
+           LATERAL (SELECT count(*) FILTER (WHERE f->>'severity' = 'error')::integer AS errors,
+                           count(*) FILTER (WHERE f->>'severity' = 'warning')::integer AS warnings,
+                           count(*) FILTER (WHERE f->>'severity' = 'info')::integer AS infos
+                      FROM jsonb_array_elements(m.findings) AS f) AS s
      ORDER BY migrator.version_key(m.version), m.version
 $$;
 

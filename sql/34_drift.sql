@@ -1,0 +1,65 @@
+-- migrator.drift(): schema changes made outside migrator since the last
+-- apply() or rollback().
+CREATE DATABASE migrator_drift;
+\c migrator_drift
+CREATE EXTENSION migrator;
+\set SHOW_CONTEXT never
+
+-- CREATE EXTENSION records a first fingerprint
+SELECT reason FROM migrator.schema_state;
+SELECT * FROM migrator.drift();
+-- a table created by hand is drift
+CREATE TABLE early (id int);
+SELECT change, kind, object, recorded, current FROM migrator.drift();
+
+SELECT version FROM migrator.register('1', 'CREATE TABLE acct (id int PRIMARY KEY, balance numeric DEFAULT 0)', 'DROP TABLE acct');
+SELECT version FROM migrator.register('2', 'CREATE INDEX acct_balance ON acct (balance)', 'DROP INDEX acct_balance');
+-- register() alone records nothing
+SELECT reason FROM migrator.schema_state;
+SELECT version FROM migrator.apply();
+-- apply() records the schema as it leaves it
+SELECT reason FROM migrator.schema_state;
+SELECT count(*) AS drift FROM migrator.drift();
+
+-- the DBA's hot fix: every kind of change shows
+CREATE INDEX acct_hotfix ON acct (id, balance);
+ALTER TABLE acct ALTER COLUMN balance SET DEFAULT 1;
+DROP INDEX acct_balance;
+GRANT SELECT ON acct TO public;
+CREATE FUNCTION helper() RETURNS int LANGUAGE sql AS 'SELECT 1';
+CREATE VIEW rich AS SELECT * FROM acct WHERE balance > 100;
+ALTER TABLE acct ADD CONSTRAINT positive CHECK (balance >= 0);
+CREATE TRIGGER t BEFORE UPDATE ON acct FOR EACH ROW EXECUTE FUNCTION suppress_redundant_updates_trigger();
+SELECT change, kind, object, recorded, current FROM migrator.drift();
+
+-- undone by hand: no drift
+DROP TRIGGER t ON acct;
+ALTER TABLE acct DROP CONSTRAINT positive;
+DROP VIEW rich;
+DROP FUNCTION helper();
+REVOKE SELECT ON acct FROM public;
+CREATE INDEX acct_balance ON acct (balance);
+ALTER TABLE acct ALTER COLUMN balance SET DEFAULT 0;
+DROP INDEX acct_hotfix;
+SELECT count(*) AS drift FROM migrator.drift();
+
+-- rollback() records too
+SELECT version FROM migrator.rollback();
+SELECT reason FROM migrator.schema_state;
+SELECT count(*) AS drift FROM migrator.drift();
+-- a changed column type
+ALTER TABLE acct ALTER COLUMN id TYPE bigint;
+SELECT change, kind, object, recorded, current FROM migrator.drift();
+-- drift() is not for PUBLIC, and needs no privilege on migrator's tables
+CREATE ROLE migrator_drift_reader;
+SET ROLE migrator_drift_reader;
+SELECT count(*) FROM migrator.drift();
+\echo :LAST_ERROR_SQLSTATE
+RESET ROLE;
+GRANT USAGE ON SCHEMA migrator TO migrator_drift_reader;
+GRANT EXECUTE ON FUNCTION migrator.drift() TO migrator_drift_reader;
+SET ROLE migrator_drift_reader;
+SELECT count(*) FROM migrator.drift();
+RESET ROLE;
+DROP OWNED BY migrator_drift_reader;
+DROP ROLE migrator_drift_reader;

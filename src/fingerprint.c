@@ -1,0 +1,223 @@
+/*-------------------------------------------------------------------------
+ *
+ * fingerprint.c
+ *	  Schema fingerprints: taking, comparing and recording them, and
+ *	  migrator.drift().
+ *
+ * A fingerprint is the set of (kind, object, definition) rows that
+ * migrator.schema_fingerprint() reads from the catalogs: schemas, tables,
+ * columns and their types, constraints, indexes, sequences, views,
+ * functions, types, triggers, policies, rules, extensions and privileges,
+ * outside the system schemas and migrator's own.  It is read through
+ * history_exec(), so names are printed with search_path = pg_catalog and
+ * do not depend on the caller's settings.
+ *
+ * check() compares fingerprints taken before and after scripts run;
+ * apply() and rollback() record the fingerprint in migrator.schema_state,
+ * and drift() compares that record with the schema as it is now.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "migrator.h"
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "utils/builtins.h"
+#include "utils/timestamp.h"
+
+PG_FUNCTION_INFO_V1(migrator_drift);
+
+#define FINGERPRINT_ORDER " ORDER BY kind COLLATE \"C\", object COLLATE \"C\""
+
+/*
+ * The rows of the last history_exec() as a List of FingerprintItem.
+ */
+static List *
+fingerprint_from_spi(void)
+{
+	List	   *result = NIL;
+	uint64		i;
+
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		FingerprintItem *item = palloc(sizeof(FingerprintItem));
+		char	   *def = SPI_getvalue(tup, desc, 3);
+
+		item->kind = SPI_getvalue(tup, desc, 1);
+		item->object = SPI_getvalue(tup, desc, 2);
+		item->definition = def ? def : pstrdup("");
+		result = lappend(result, item);
+	}
+	return result;
+}
+
+/*
+ * The fingerprint of the schema as the current transaction sees it.  The
+ * caller has done SPI_connect().
+ */
+List *
+fingerprint_take(void)
+{
+	history_exec("SELECT kind, object, definition FROM migrator.schema_fingerprint()"
+				 FINGERPRINT_ORDER, 0, NULL, NULL, NULL);
+	return fingerprint_from_spi();
+}
+
+static FingerprintChange *
+make_change(const char *change, FingerprintItem *before, FingerprintItem *after)
+{
+	FingerprintChange *c = palloc(sizeof(FingerprintChange));
+
+	c->change = change;
+	c->before = before;
+	c->after = after;
+	return c;
+}
+
+/*
+ * The differences between two fingerprints (both sorted by kind and object
+ * in byte order), as a List of FingerprintChange in that order.
+ */
+List *
+fingerprint_diff(List *before, List *after)
+{
+	List	   *result = NIL;
+	int			i = 0;
+	int			j = 0;
+
+	while (i < list_length(before) || j < list_length(after))
+	{
+		FingerprintItem *b = i < list_length(before) ? list_nth(before, i) : NULL;
+		FingerprintItem *a = j < list_length(after) ? list_nth(after, j) : NULL;
+		int			cmp;
+
+		if (b == NULL)
+			cmp = 1;
+		else if (a == NULL)
+			cmp = -1;
+		else
+		{
+			cmp = strcmp(b->kind, a->kind);
+			if (cmp == 0)
+				cmp = strcmp(b->object, a->object);
+		}
+
+		if (cmp < 0)
+		{
+			result = lappend(result, make_change("removed", b, NULL));
+			i++;
+		}
+		else if (cmp > 0)
+		{
+			result = lappend(result, make_change("added", NULL, a));
+			j++;
+		}
+		else
+		{
+			if (strcmp(b->definition, a->definition) != 0)
+				result = lappend(result, make_change("changed", b, a));
+			i++;
+			j++;
+		}
+	}
+	return result;
+}
+
+/*
+ * One difference in readable form, e.g.
+ * "changed column public.t.a: integer -> bigint".
+ */
+char *
+fingerprint_change_text(FingerprintChange *c)
+{
+	FingerprintItem *item = c->before ? c->before : c->after;
+
+	if (c->before && c->after)
+		return psprintf("changed %s %s: %s -> %s", item->kind, item->object,
+						c->before->definition, c->after->definition);
+	return psprintf("%s %s %s", c->change, item->kind, item->object);
+}
+
+/*
+ * Record the fingerprint of the schema as it is now in
+ * migrator.schema_state: apply() and rollback() call this after they
+ * changed the schema.  The caller has done SPI_connect().
+ */
+void
+fingerprint_record(const char *reason)
+{
+	Oid			type = TEXTOID;
+	Datum		value = CStringGetTextDatum(reason);
+
+	history_exec("INSERT INTO migrator.schema_state AS s "
+				 "(id, recorded_at, reason, fingerprint) "
+				 "SELECT true, pg_catalog.clock_timestamp(), $1, "
+				 "       pg_catalog.array_agg(ROW(f.kind, f.object, f.definition)::migrator.fingerprint_item) "
+				 "  FROM migrator.schema_fingerprint() AS f "
+				 "ON CONFLICT (id) DO UPDATE SET recorded_at = excluded.recorded_at, "
+				 "reason = excluded.reason, fingerprint = excluded.fingerprint",
+				 1, &type, &value, NULL);
+}
+
+/*
+ * migrator.drift() RETURNS TABLE (change, kind, object, recorded, current,
+ * recorded_at): schema changes made since apply() or rollback() last
+ * recorded the fingerprint, that is, outside migrator.
+ */
+Datum
+migrator_drift(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	List	   *recorded;
+	List	   *current;
+	Datum		recorded_at;
+	bool		isnull;
+	ListCell   *lc;
+
+	migrator_check_not_in_script("migrator.drift()");
+	InitMaterializedSRF(fcinfo, 0);
+	SPI_connect();
+
+	history_exec("SELECT recorded_at FROM migrator.schema_state", 0, NULL, NULL, NULL);
+	if (SPI_processed != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("no schema fingerprint is recorded"),
+				 errhint("migrator records one when the extension is created and after each apply() and rollback().")));
+	recorded_at = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+
+	history_exec("SELECT f.kind, f.object, f.definition "
+				 "FROM migrator.schema_state, pg_catalog.unnest(fingerprint) AS f"
+				 FINGERPRINT_ORDER, 0, NULL, NULL, NULL);
+	recorded = fingerprint_from_spi();
+	current = fingerprint_take();
+
+	foreach(lc, fingerprint_diff(recorded, current))
+	{
+		FingerprintChange *c = lfirst(lc);
+		FingerprintItem *item = c->before ? c->before : c->after;
+		Datum		values[6];
+		bool		nulls[6] = {false, false, false, false, false, false};
+
+		values[0] = CStringGetTextDatum(c->change);
+		values[1] = CStringGetTextDatum(item->kind);
+		values[2] = CStringGetTextDatum(item->object);
+		if (c->before)
+			values[3] = CStringGetTextDatum(c->before->definition);
+		else
+			nulls[3] = true;
+		if (c->after)
+			values[4] = CStringGetTextDatum(c->after->definition);
+		else
+			nulls[4] = true;
+		values[5] = recorded_at;
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+
+	SPI_finish();
+	return (Datum) 0;
+}
