@@ -6,7 +6,7 @@ CREATE EXTENSION migrator;
 \set SHOW_CONTEXT never
 
 -- CREATE EXTENSION records a first fingerprint
-SELECT reason FROM migrator.schema_state;
+SELECT reason FROM migrator.schema_state ORDER BY id;
 SELECT * FROM migrator.drift();
 -- a table created by hand is drift
 CREATE TABLE early (id int);
@@ -15,10 +15,10 @@ SELECT change, kind, object, recorded, current FROM migrator.drift();
 SELECT version FROM migrator.register('1', 'CREATE TABLE acct (id int PRIMARY KEY, balance numeric DEFAULT 0)', 'DROP TABLE acct');
 SELECT version FROM migrator.register('2', 'CREATE INDEX acct_balance ON acct (balance)', 'DROP INDEX acct_balance');
 -- register() alone records nothing
-SELECT reason FROM migrator.schema_state;
+SELECT reason FROM migrator.schema_state ORDER BY id;
 SELECT version FROM migrator.apply();
 -- apply() records the schema as it leaves it
-SELECT reason FROM migrator.schema_state;
+SELECT reason FROM migrator.schema_state ORDER BY id;
 SELECT count(*) AS drift FROM migrator.drift();
 
 -- the DBA's hot fix: every kind of change shows
@@ -45,7 +45,7 @@ SELECT count(*) AS drift FROM migrator.drift();
 
 -- rollback() records too
 SELECT version FROM migrator.rollback();
-SELECT reason FROM migrator.schema_state;
+SELECT reason FROM migrator.schema_state ORDER BY id;
 SELECT count(*) AS drift FROM migrator.drift();
 -- a changed column type
 ALTER TABLE acct ALTER COLUMN id TYPE bigint;

@@ -153,13 +153,13 @@ fingerprint_record(const char *reason)
 	Oid			type = TEXTOID;
 	Datum		value = CStringGetTextDatum(reason);
 
-	history_exec("INSERT INTO migrator.schema_state AS s "
-				 "(id, recorded_at, reason, fingerprint) "
-				 "SELECT true, pg_catalog.clock_timestamp(), $1, "
+	/* Only the newest record matters; the one of CREATE EXTENSION stays. */
+	history_exec("DELETE FROM migrator.schema_state WHERE reason <> 'create extension'",
+				 0, NULL, NULL, NULL);
+	history_exec("INSERT INTO migrator.schema_state (recorded_at, reason, fingerprint) "
+				 "SELECT pg_catalog.clock_timestamp(), $1, "
 				 "       pg_catalog.array_agg(ROW(f.kind, f.object, f.definition)::migrator.fingerprint_item) "
-				 "  FROM migrator.schema_fingerprint() AS f "
-				 "ON CONFLICT (id) DO UPDATE SET recorded_at = excluded.recorded_at, "
-				 "reason = excluded.reason, fingerprint = excluded.fingerprint",
+				 "  FROM migrator.schema_fingerprint() AS f",
 				 1, &type, &value, NULL);
 }
 
@@ -175,6 +175,7 @@ migrator_drift(PG_FUNCTION_ARGS)
 	List	   *recorded;
 	List	   *current;
 	Datum		recorded_at;
+	Datum		id;
 	bool		isnull;
 	ListCell   *lc;
 
@@ -182,17 +183,22 @@ migrator_drift(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 	SPI_connect();
 
-	history_exec("SELECT recorded_at FROM migrator.schema_state", 0, NULL, NULL, NULL);
+	/* The newest record of apply() or rollback(), else CREATE EXTENSION's. */
+	history_exec("SELECT recorded_at, id FROM migrator.schema_state "
+				 "ORDER BY reason <> 'create extension' DESC, id DESC LIMIT 1",
+				 0, NULL, NULL, NULL);
 	if (SPI_processed != 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("no schema fingerprint is recorded"),
 				 errhint("migrator records one when the extension is created and after each apply() and rollback().")));
 	recorded_at = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	id = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
 
 	history_exec("SELECT f.kind, f.object, f.definition "
-				 "FROM migrator.schema_state, pg_catalog.unnest(fingerprint) AS f"
-				 FINGERPRINT_ORDER, 0, NULL, NULL, NULL);
+				 "FROM migrator.schema_state, pg_catalog.unnest(fingerprint) AS f "
+				 "WHERE id = $1"
+				 FINGERPRINT_ORDER, 1, (Oid[]) {INT8OID}, &id, NULL);
 	recorded = fingerprint_from_spi();
 	current = fingerprint_take();
 

@@ -128,12 +128,15 @@ WRAP
     run_suite valgrind "$PG_REGRESS" --temp-instance=./tmp_check_vg \
         --temp-config=test/regress.conf --bindir="$vgbin" \
         --inputdir=. --outputdir=valgrind $regress_tests
-    # Error blocks are separated by blank "==PID== " lines.
-    vg_errors=$(cat "$here"/valgrind/pg.*.log 2>/dev/null |
-        awk '/^==[0-9]+== $/ { if (block ~ /migrator|src\/(migrator|version|script|classify|history|register|apply|guard|lint|deploy|worker)[a-z_]*\.c/) n++; block=""; next }
-             { block = block "\n" $0 }
-             END { if (block ~ /migrator\.so|src\/[a-z_]+\.c/) n++; print n + 0 }')
-    echo "valgrind: $vg_errors error(s) with migrator frames in $(ls "$here"/valgrind/pg.*.log 2>/dev/null | wc -l) process logs"
+    # Error blocks are separated by blank "==PID== " lines.  A block counts
+    # when one of its six innermost frames is migrator's code (deeper
+    # frames are the server calling through migrator, which is not ours).
+    vg_errors=$(cat "$here"/valgrind/pg.*.log 2>/dev/null | awk '
+        function flush() { if (ours) n++; ours = 0; frames = 0 }
+        /^==[0-9]+== $/ { flush(); next }
+        / (at|by) 0x/ { frames++; if (frames <= 6 && $0 ~ /migrator\.so|\((migrator|version|script|classify|history|register|apply|baseline|lint|plan|fingerprint|check|guard|deploy|worker|backfill)[a-z_]*\.c:/) ours = 1 }
+        END { flush(); print n + 0 }')
+    echo "valgrind: $vg_errors error(s) in migrator's code in $(ls "$here"/valgrind/pg.*.log 2>/dev/null | wc -l) process logs"
     if [ "$vg_errors" != 0 ]; then
         grep -l -E 'migrator' "$here"/valgrind/pg.*.log | head -3 | xargs cat
         failed_suites+=(valgrind); failed=$((failed + vg_errors))

@@ -184,17 +184,27 @@ COMMENT ON FUNCTION migrator.schema_fingerprint() IS
 -- CREATE EXTENSION), for drift().  One row, written only by migrator.
 CREATE TYPE migrator.fingerprint_item AS (kind text, object text, definition text);
 
+CREATE SEQUENCE migrator.schema_state_id_seq;
+
 CREATE TABLE migrator.schema_state (
-    id           boolean PRIMARY KEY DEFAULT true CHECK (id),
+    id           bigint PRIMARY KEY
+                 DEFAULT pg_catalog.nextval('migrator.schema_state_id_seq'),
     recorded_at  timestamptz NOT NULL,
     reason       text NOT NULL,
     fingerprint  migrator.fingerprint_item[]
 );
 
-COMMENT ON TABLE migrator.schema_state IS
-    'the schema fingerprint as of the last apply() or rollback(), for drift()';
+ALTER SEQUENCE migrator.schema_state_id_seq OWNED BY migrator.schema_state.id;
 
-SELECT pg_catalog.pg_extension_config_dump('migrator.schema_state', '');
+COMMENT ON TABLE migrator.schema_state IS
+    'the schema fingerprint as of the last apply() or rollback() (and as of CREATE EXTENSION), for drift()';
+
+-- The row CREATE EXTENSION writes is not dumped: a restore runs CREATE
+-- EXTENSION again, and the dumped fingerprint of the last apply() or
+-- rollback() is the one drift() must compare with.
+SELECT pg_catalog.pg_extension_config_dump('migrator.schema_state',
+                                           $$WHERE reason <> 'create extension'$$);
+SELECT pg_catalog.pg_extension_config_dump('migrator.schema_state_id_seq', '');
 
 INSERT INTO migrator.schema_state (recorded_at, reason, fingerprint)
 SELECT pg_catalog.clock_timestamp(), 'create extension',

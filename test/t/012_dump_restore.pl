@@ -32,6 +32,8 @@ $node->safe_psql('postgres', 'CREATE DATABASE restored');
 $node->command_ok([ 'pg_restore', '-d', $node->connstr('restored'), $dump ], 'pg_restore into a fresh database');
 is($node->safe_psql('restored', $history), $before_history, 'history and checksums survive');
 is($node->safe_psql('restored', $events), $before_events, 'events survive');
+is($node->safe_psql('restored', 'SELECT count(*) FROM migrator.drift()'), '0',
+	'drift() sees no change after the restore');
 is($node->safe_psql('restored', q{SELECT string_agg(version || '=' || ok, ',') FROM migrator.verify()}),
 	'1=true,2=true', 'verify() passes on the restored database');
 is($node->safe_psql('restored', q{SELECT string_agg(version, ',') FROM migrator.apply()}),
