@@ -15,7 +15,8 @@ OBJS = \
 	src/register.o \
 	src/apply.o \
 	src/worker.o \
-	src/deploy.o
+	src/deploy.o \
+	src/backfill.o
 
 # The install script of the current version is assembled from src/sql/*.sql
 # (one file per module); upgrade scripts are kept by hand.

@@ -83,13 +83,16 @@ void
 migrator_set_running_migration(const char *version, const char *kind,
 							   const char *direction)
 {
+	static char *worker_direction = NULL;
+
 	if (worker_migration != NULL)
 	{
 		pfree(worker_migration->version);
 		pfree(worker_migration->kind);
-		pfree((char *) running_direction);
 		pfree(worker_migration);
+		pfree(worker_direction);
 		worker_migration = NULL;
+		worker_direction = NULL;
 	}
 	running_migration = NULL;
 	running_direction = NULL;
@@ -99,8 +102,9 @@ migrator_set_running_migration(const char *version, const char *kind,
 	worker_migration = MemoryContextAllocZero(TopMemoryContext, sizeof(Migration));
 	worker_migration->version = MemoryContextStrdup(TopMemoryContext, version);
 	worker_migration->kind = MemoryContextStrdup(TopMemoryContext, kind ? kind : "additive");
-	running_direction = MemoryContextStrdup(TopMemoryContext, direction ? direction : "up");
+	worker_direction = MemoryContextStrdup(TopMemoryContext, direction ? direction : "up");
 	running_migration = worker_migration;
+	running_direction = worker_direction;
 }
 
 /*
