@@ -64,7 +64,7 @@ backfill_key(Oid relid, const char *key, char **column, char **type)
 	if (SPI_processed == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 key ? errmsg("column \"%s\" of \"%s\" cannot be a backfill key", key, get_rel_name(relid))
+				 key ? errmsg("column \"%s\" of table \"%s\" cannot be a backfill key", key, get_rel_name(relid))
 				 : errmsg("table \"%s\" has no single-column primary key", get_rel_name(relid)),
 				 errdetail("backfill() walks the table in the order of a NOT NULL column that is alone in a unique index."),
 				 errhint("Name such a column with key => 'column'.")));
@@ -238,8 +238,8 @@ migrator_backfill(PG_FUNCTION_ARGS)
 				 1, types, values, NULL);
 	SPI_commit();
 	ereport(NOTICE,
-			(errmsg("backfill of %s done: " INT64_FORMAT " rows in " INT64_FORMAT " batches",
-					relation, rows_done, batches)));
+			(errmsg("backfill of %s done: " INT64_FORMAT " rows in " INT64_FORMAT " %s",
+					relation, rows_done, batches, batches == 1 ? "batch" : "batches")));
 	SPI_finish();
 	PG_RETURN_VOID();
 }

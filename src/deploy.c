@@ -331,7 +331,13 @@ deploy_transactional(Migration *m, int lock_timeout_ms, int lock_retries)
 		if (error == NULL)
 			return attempt - 1;
 		if (error->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE)
+		{
+			/* The migration failed: say so in the events, then re-raise. */
+			history_event(m->version, "apply", m->kind, "failed", NULL, NULL,
+						  error->message);
+			SPI_commit();
 			ReThrowError(error);
+		}
 
 		blockers = describe_blockers();
 		if (attempt > lock_retries)
