@@ -14,6 +14,9 @@
  *				owner's identity, events, the apply lock
  *	register.c	migrator.register()
  *	apply.c		migrator.apply(), rollback(), rollback_to(), verify()
+ *	worker.c	worker_run_sql(): top-level statements in a background worker
+ *	deploy.c	CALL migrator.deploy()
+ *	backfill.c	CALL migrator.backfill()
  *
  *-------------------------------------------------------------------------
  */
