@@ -92,6 +92,9 @@ cat >"$run/update.sql" <<PGB
 UPDATE big SET v = v + 1 WHERE id = :id;
 PGB
 
+# Arithmetic on decimals, with awk (one decimal, or 0/1 for a comparison).
+calc() { awk "BEGIN { v = $1; if (v == int(v)) print v; else printf \"%.1f\\n\", v }"; }
+
 # Max and p99 latency (ms) of the transactions pgbench logged in $1/ that
 # ended between $2 and $3 (epoch seconds) plus one second: the application
 # during the deploy, and the queries that were queued behind it.
@@ -129,7 +132,7 @@ lock_run() {
     fi
     local end=$(date +%s.%N)
     wait "$holder" "$load_pid"
-    printf '%s %.1f\n' "$(latency "$run/$name" "$start" "$end")" "$(echo "$end - $start" | bc)"
+    printf '%s %.1f\n' "$(latency "$run/$name" "$start" "$end")" "$(calc "$end - $start")"
 }
 
 # Scenario 2: a backfill of every row of big, under a load of $3 seconds.
@@ -145,10 +148,10 @@ backfill_run() {
     fi
     local end=$(date +%s.%N)
     wait "$load_pid"
-    printf '%s %.1f\n' "$(latency "$run/$name" "$start" "$end")" "$(echo "$end - $start" | bc)"
+    printf '%s %.1f\n' "$(latency "$run/$name" "$start" "$end")" "$(calc "$end - $start")"
 }
 
-ratio() { echo "scale=1; $1 / $2" | bc; }
+ratio() { calc "$1 / $2"; }
 
 echo "deploy behind a ${HOLD}s AccessShareLock holder, pgbench -c 4 -R $RATE reads on the table,"
 echo "migrator.lock_timeout = ${LOCK_TIMEOUT}ms"
@@ -160,7 +163,7 @@ printf '  %-26s max %8.1f ms  p99 %8.1f ms  (%s transactions, DDL took %ss)\n' \
 printf '  %-26s max %8.1f ms  p99 %8.1f ms  (%s transactions, deploy took %ss, %s retries)\n' \
     "CALL migrator.deploy()" "$m_max" "$m_p99" "$m_n" "$m_took" "$retries"
 echo "  ratio psql/migrator: max $(ratio "$p_max" "$m_max")x, p99 $(ratio "$p_p99" "$m_p99")x"
-if [ "$(echo "$m_max < 2 * $LOCK_TIMEOUT" | bc)" = 1 ]; then
+if [ "$(calc "$m_max < 2 * $LOCK_TIMEOUT")" = 1 ]; then
     echo "  migrator max < 2 x lock_timeout: yes"
 else
     echo "  migrator max < 2 x lock_timeout: NO"
@@ -171,7 +174,7 @@ echo "backfill of $ROWS rows, pgbench -c 4 -R $RATE single-row updates on the sa
 read -r p_max p_p99 p_n p_took <<<"$(backfill_run backfill_plain plain 40)"
 # The batched backfill takes longer; the load has to outlast it.
 read -r m_max m_p99 m_n m_took <<<"$(backfill_run backfill_migrator migrator \
-    "$(echo "($p_took * 4 + 10) / 1" | bc)")"
+    "$(calc "int($p_took * 4 + 10)")")"
 printf '  %-26s max %8.1f ms  p99 %8.1f ms  (%s transactions, backfill took %ss)\n' \
     "UPDATE big SET w = v" "$p_max" "$p_p99" "$p_n" "$p_took"
 printf '  %-26s max %8.1f ms  p99 %8.1f ms  (%s transactions, backfill took %ss)\n' \

@@ -105,6 +105,10 @@ lock_watch_handler(void)
 	}
 }
 
+/*
+ * Start noting the lock this backend waits for, a few times per lock
+ * timeout, so that the last lock waited for is known when it fires.
+ */
 static void
 lock_watch_start(int lock_timeout_ms)
 {
@@ -118,6 +122,7 @@ lock_watch_start(int lock_timeout_ms)
 						 every);
 }
 
+/* Stop the watch; harmless when it is not running. */
 static void
 lock_watch_stop(void)
 {
@@ -459,6 +464,7 @@ invalid_indexes(List *tables)
 	return result;
 }
 
+/* Whether "list" (of InvalidIndex) holds the index "oid". */
 static bool
 index_in_list(List *list, Oid oid)
 {
@@ -598,6 +604,9 @@ deploy_lock_tag(LOCKTAG *tag)
 						 MIGRATOR_LOCK_KEY2, 2);
 }
 
+/*
+ * The lock_timeout argument in milliseconds (a month counts 30 days).
+ */
 static int
 interval_ms(Interval *iv)
 {
