@@ -18,7 +18,10 @@ OBJS = \
 	src/lint.o \
 	src/plan.o \
 	src/fingerprint.o \
-	src/check.o
+	src/check.o \
+	src/worker.o \
+	src/deploy.o \
+	src/backfill.o
 
 # The install script of the current version is assembled from src/sql/*.sql
 # (one file per module); upgrade scripts are kept by hand.

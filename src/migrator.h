@@ -19,6 +19,9 @@
  *	plan.c		migrator.plan(): locks and hazards of pending migrations
  *	fingerprint.c	schema fingerprints, migrator.drift()
  *	check.c		migrator.check(): reversibility of pending migrations
+ *	worker.c	worker_run_sql(): top-level statements in a background worker
+ *	deploy.c	CALL migrator.deploy()
+ *	backfill.c	CALL migrator.backfill()
  *
  *-------------------------------------------------------------------------
  */
@@ -28,6 +31,7 @@
 #include "postgres.h"
 
 #include "nodes/parsenodes.h"
+#include "datatype/timestamp.h"
 #include "nodes/pg_list.h"
 #include "utils/errcodes.h"
 
@@ -127,6 +131,20 @@ extern void history_event(const char *version, const char *action,
 extern void check_version_argument(const char *version, const char *argname);
 
 /* apply.c */
+
+/* One migration loaded from the catalog. */
+typedef struct Migration
+{
+	char	   *version;
+	char	   *kind;
+	bool		transactional;
+	char	   *up;
+	char	   *down;
+	char	   *verify;
+	char	   *checksum;
+	char	   *state;
+} Migration;
+
 extern bool migrator_running_script(void);
 extern bool migrator_current_migration(const char **version, const char **kind,
 									   const char **direction);
@@ -189,5 +207,19 @@ extern void fingerprint_record(const char *reason);
 /* apply.c: run a script as apply() does (caller's rights, guard state) */
 extern void migration_run_script(const char *version, const char *kind,
 								 const char *direction, const char *sql);
+extern void migrator_set_running_migration(const char *version,
+										   const char *kind,
+										   const char *direction);
+extern void begin_state_change(const char *function);
+extern List *pending_migrations(const char *target, bool allow_out_of_order,
+								bool allow_nontransactional);
+extern void migration_check_checksum(Migration *m);
+extern Interval *migration_apply(Migration *m);
+extern void migration_record_applied(Migration *m, Interval *duration);
+extern Interval *elapsed_interval(TimestampTz start);
+extern char *interval_text(Interval *iv);
+
+/* deploy.c */
+extern void DeployInit(void);
 
 #endif							/* MIGRATOR_H */
