@@ -18,7 +18,7 @@ $node->safe_psql('postgres', q{
 	GRANT pg_read_all_stats TO deployer;  -- state and age of blocking sessions
 	GRANT CREATE ON SCHEMA public TO deployer;
 	GRANT USAGE ON SCHEMA migrator TO deployer;
-	GRANT EXECUTE ON FUNCTION migrator.register(text, text, text, text, text, text, text, boolean) TO deployer;
+	GRANT EXECUTE ON FUNCTION migrator.register(text, text, text, text, text, text, text, boolean, text[]) TO deployer;
 	GRANT EXECUTE ON PROCEDURE migrator.deploy(text, interval, integer, boolean) TO deployer;
 	SET ROLE deployer;
 	CREATE TABLE t (id int PRIMARY KEY, v int);
