@@ -26,9 +26,14 @@ SELECT * FROM migrator.migrations;
 \echo :LAST_ERROR_SQLSTATE
 RESET ROLE;
 
--- the documented deploy role grants
+-- the documented deploy role grants: EXECUTE is enough, status() included
 GRANT USAGE ON SCHEMA migrator TO mig_deploy;
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA migrator TO mig_deploy;
+SET ROLE mig_deploy;
+SELECT count(*) AS status_rows FROM migrator.status();
+SELECT * FROM migrator.migrations;
+\echo :LAST_ERROR_SQLSTATE
+RESET ROLE;
 GRANT SELECT ON migrator.migrations, migrator.events TO mig_deploy;
 
 SET ROLE mig_deploy;

@@ -64,6 +64,9 @@ RETURNS TABLE (version text, name text, kind text, state text,
                checksum text, findings jsonb, depends_on text[],
                errors integer, warnings integer, infos integer)
     LANGUAGE sql STABLE
+    -- Callers need EXECUTE only, not privileges on the tables (see the
+    -- deploy role in the README); search_path is pinned.
+    SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
     AS $$
     SELECT m.version, m.name, m.kind, m.state, m.applied_at, m.applied_by,
