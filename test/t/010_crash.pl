@@ -80,5 +80,37 @@ history_matches_schema('after re-apply');
 is($node->safe_psql('postgres', q{SELECT count(*) FROM migrator.events WHERE action = 'apply'}),
 	'3', 'one apply event per migration');
 
+# 4. kill -9 in the middle of CALL migrator.deploy(): migrations before the
+# interrupted one are committed with their history, the interrupted one is
+# not, and the next deploy finishes the work.
+$node->safe_psql('postgres', q{
+	SELECT migrator.register('4', 'CREATE TABLE d (id int)', 'DROP TABLE d');
+	SELECT migrator.register('5', 'CREATE TABLE e (id int); SELECT pg_sleep(60)', 'DROP TABLE e');
+	SELECT migrator.register('6', 'CREATE TABLE f (id int)', 'DROP TABLE f');
+});
+$bg = $node->background_psql('postgres', on_error_stop => 0);
+$bg->query_until(qr/started/, q{
+	\echo started
+	CALL migrator.deploy();
+});
+$node->poll_query_until('postgres', q{
+	SELECT count(*) = 1 FROM pg_stat_activity WHERE wait_event = 'PgSleep'
+}) or die 'deploy never reached pg_sleep';
+$pid = $node->safe_psql('postgres',
+	q{SELECT pid FROM pg_stat_activity WHERE wait_event = 'PgSleep'});
+kill 'KILL', $pid;
+eval { $bg->quit };
+$node->poll_query_until('postgres', 'SELECT true') or die 'server did not come back';
+is($node->safe_psql('postgres', q{SELECT string_agg(version || '=' || state, ',' ORDER BY version) FROM migrator.status() WHERE version >= '4'}),
+	'4=applied,5=pending,6=pending', 'after kill -9 in deploy: a clean prefix is applied');
+is($node->safe_psql('postgres', q{SELECT to_regclass('d') IS NOT NULL, to_regclass('e') IS NULL, to_regclass('f') IS NULL}),
+	't|t|t', 'after kill -9 in deploy: the schema matches the history');
+$node->safe_psql('postgres', q{SELECT migrator.register('5', 'CREATE TABLE e (id int)', 'DROP TABLE e')});
+$node->safe_psql('postgres', 'CALL migrator.deploy()');
+is($node->safe_psql('postgres', q{SELECT string_agg(version || '=' || state, ',' ORDER BY version) FROM migrator.status() WHERE version >= '4'}),
+	'4=applied,5=applied,6=applied', 'deploying again finishes the work');
+is($node->safe_psql('postgres', q{SELECT count(*) FROM migrator.events WHERE action = 'apply' AND outcome = 'success'}),
+	'6', 'one apply event per migration in all');
+
 $node->stop;
 done_testing();

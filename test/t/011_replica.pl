@@ -26,14 +26,18 @@ is($standby->safe_psql('postgres', q{SELECT string_agg(version || '=' || state, 
 is($standby->safe_psql('postgres', q{SELECT string_agg(version || '=' || ok, ',') FROM migrator.verify()}),
 	'1=true', 'verify() works on the standby');
 
+is($standby->safe_psql('postgres', q{SELECT string_agg(DISTINCT version, ',') FROM migrator.plan()}),
+	'2', 'plan() works on the standby');
+
 for my $call ("SELECT * FROM migrator.apply()",
+	"CALL migrator.deploy()",
 	"SELECT migrator.register('3', 'SELECT 1')",
 	"SELECT * FROM migrator.rollback()",
 	"SELECT * FROM migrator.rollback_to('1')")
 {
 	my ($ret, $out, $err) = $standby->psql('postgres', $call);
 	isnt($ret, 0, "refused on the standby: $call");
-	like($err, qr/cannot execute migrator\.\w+\(\) (in a read-only transaction|during recovery)/,
+	like($err, qr/cannot execute (migrator\.\w+\(\)|[A-Z ]+) (in a read-only transaction|during recovery)/,
 		'with a clear read-only error');
 }
 

@@ -14,15 +14,22 @@ my $n = 40;
 my $sessions = 8;
 
 # Every session registers the same 40 migrations (same content, so all but
-# the first registration are no-ops) and applies after each registration.
+# the first registration are no-ops) and applies them every fourth
+# registration: half of the sessions with apply(), half with deploy().
 # Each migration appends its version to a log table, so a second execution
 # would show.
 $node->safe_psql('postgres', 'CREATE TABLE applied_log (version int)');
-my $script = '';
-for my $i (1 .. $n)
+my %script;
+for my $how ('apply', 'deploy')
 {
-	$script .= "SELECT 1 FROM migrator.register('$i', 'CREATE TABLE t$i (id int); INSERT INTO applied_log VALUES ($i)', 'DROP TABLE t$i');\n";
-	$script .= "SELECT count(*) FROM migrator.apply();\n" if $i % 4 == 0;
+	for my $i (1 .. $n)
+	{
+		$script{$how} .= "SELECT 1 FROM migrator.register('$i', 'CREATE TABLE t$i (id int); INSERT INTO applied_log VALUES ($i)', 'DROP TABLE t$i');\n";
+		next unless $i % 4 == 0;
+		$script{$how} .= $how eq 'apply'
+		  ? "SELECT count(*) FROM migrator.apply();\n"
+		  : "CALL migrator.deploy(lock_timeout => '5s');\n";
+	}
 }
 
 my @bg;
@@ -32,9 +39,11 @@ for my $s (1 .. $sessions)
 	push @bg, $h;
 }
 # Start all at once, then wait for each to finish.
+my $k = 0;
 for my $h (@bg)
 {
-	$h->query_until(qr/go/, "\\echo go\n$script\n\\echo done\n");
+	my $how = $k++ % 2 ? 'deploy' : 'apply';
+	$h->query_until(qr/go/, "\\echo go\n$script{$how}\n\\echo done\n");
 }
 for my $h (@bg)
 {
