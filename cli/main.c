@@ -30,7 +30,7 @@ typedef struct Command
 
 static const Command commands[] = {
 	{"push", cmd_push, "register every migration of a directory",
-		"Usage: migrator push [--format LAYOUT] [--dry-run] DIR\n"
+		"Usage: migrator push [--format LAYOUT] [--plan TEXT] [--dry-run] DIR\n"
 		"\n"
 		"Registers every migration in DIR with migrator.register(), in one\n"
 		"transaction.  Pushing the same directory again changes nothing; a file\n"
@@ -51,6 +51,8 @@ static const Command commands[] = {
 		"\n"
 		"Options:\n"
 		"  -f, --format=LAYOUT   golang-migrate, ory, dbmate, flyway or sqitch\n"
+		"      --plan=TEXT       plan for migrations whose files name none, e.g. when\n"
+		"                        bringing in a history applied before migrator\n"
 		"  -n, --dry-run         register and roll back: check every file, change nothing\n"},
 	{"status", cmd_status, "list registered migrations and their state",
 		"Usage: migrator status [--json]\n"
@@ -204,6 +206,7 @@ main(int argc, char **argv)
 		{"to", required_argument, NULL, 4},
 		{"steps", required_argument, NULL, 5},
 		{"allow-out-of-order", no_argument, NULL, 6},
+		{"plan", required_argument, NULL, 7},
 		{"help", no_argument, NULL, '?'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0}
@@ -280,6 +283,9 @@ main(int argc, char **argv)
 				break;
 			case 6:
 				opts.allow_out_of_order = true;
+				break;
+			case 7:
+				opts.plan = optarg;
 				break;
 			case 'V':
 				printf("migrator %s\n", MIGRATOR_CLI_VERSION);

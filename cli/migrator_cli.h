@@ -54,6 +54,7 @@ typedef struct CliOptions
 	const char *to;				/* rollback --to */
 	int			steps;			/* rollback --steps */
 	bool		allow_out_of_order;
+	const char *plan;		/* push: plan for files that name none */
 } CliOptions;
 
 /* A subcommand: name, implementation, one-line summary, help text. */

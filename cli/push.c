@@ -84,7 +84,7 @@ cmd_push(PGconn *conn, const CliOptions *opts, int argc, char **argv)
 		params[2] = m->down;
 		params[3] = m->verify;
 		params[4] = m->name;
-		params[5] = m->plan;
+		params[5] = m->plan ? m->plan : opts->plan;
 		params[6] = m->transactional ? "true" : "false";
 		r = cli_exec(conn, REGISTER_SQL, 7, params);
 		if (!cli_command_ok(r))

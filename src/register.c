@@ -277,14 +277,20 @@ migrator_register(PG_FUNCTION_ARGS)
 		kind = dk;
 	}
 	if (kind == MIGRATION_DESTRUCTIVE && (is_blank_text(plan) || is_blank_text(down)))
+	{
+		const char *missing = is_blank_text(plan) && is_blank_text(down)
+			? "a plan and a down script"
+			: is_blank_text(plan) ? "a plan" : "a down script";
+
 		ereport(ERROR,
 				(errcode(ERRCODE_MIGRATOR_PLAN_REQUIRED),
-				 errmsg("destructive migration \"%s\" needs a plan and a down script", version),
+				 errmsg("destructive migration \"%s\" needs %s", version, missing),
 				 detected == MIGRATION_DESTRUCTIVE
 				 ? errdetail("Destructive statements: %s.",
 							 describe_findings(up_stmts, findings, MIGRATION_DESTRUCTIVE))
 				 : errdetail("The migration was declared destructive."),
-				 errhint("Pass plan => a description of the staged change (the expand and backfill steps it follows, how the backfill was verified, how to roll back) and down => the script that undoes it.")));
+				 errhint("Pass plan => a description of the staged change (the expand and backfill steps it follows, how the backfill was verified, how to roll back) and down => the script that undoes it (a comment saying why nothing can undo it, when that is the truth).")));
+	}
 
 	checksum = script_checksum(up);
 	{

@@ -235,5 +235,26 @@ for my $f (qw(plan lint check drift deploy))
 	}
 }
 
+# push --plan: a history applied before migrator, whose destructive
+# migrations name no plan, comes in with the reason on record; without it
+# push refuses, naming the file
+{
+	my $legacy = "$tmp/legacy";
+	mkdir $legacy;
+	write_file("$legacy/1_create.up.sql", "CREATE TABLE legacy (id int, junk text);\n");
+	write_file("$legacy/1_create.down.sql", "DROP TABLE legacy;\n");
+	write_file("$legacy/2_drop_junk.up.sql", "ALTER TABLE legacy DROP COLUMN junk;\n");
+	write_file("$legacy/2_drop_junk.down.sql", "ALTER TABLE legacy ADD COLUMN junk text;\n");
+	sql('postgres', 'CREATE DATABASE legacy');
+	sql('legacy', 'CREATE EXTENSION migrator');
+	($rc, $out, $err) = cli('legacy', 'push', $legacy);
+	is($rc, 3, 'push refuses a destructive migration without a plan');
+	like($err, qr/2_drop_junk\.up\.sql.*needs a plan/s, 'naming the file and what is missing');
+	($rc, $out, $err) = cli('legacy', 'push', '--plan', 'applied before migrator', $legacy);
+	is($rc, 0, 'push --plan registers it');
+	is(sql('legacy', q{SELECT string_agg(version || ':' || coalesce(plan, '-'), ',' ORDER BY version) FROM migrator.migrations}),
+		'1:applied before migrator,2:applied before migrator', 'with the plan on record');
+}
+
 $node->stop;
 done_testing();
