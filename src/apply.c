@@ -382,6 +382,44 @@ interval_text(Interval *iv)
 }
 
 /*
+ * Every pending migration up to and including "target" (all when NULL), in
+ * version order, locked FOR UPDATE when "for_update": what apply(),
+ * deploy(), plan() and check() work on.  A target must be registered.  The
+ * caller is connected to SPI.
+ */
+List *
+migrations_pending_upto(const char *target, bool for_update)
+{
+	Oid			type = TEXTOID;
+	Datum		value = target ? CStringGetTextDatum(target) : (Datum) 0;
+	List	   *pending;
+	List	   *result = NIL;
+	ListCell   *lc;
+
+	if (target)
+		(void) load_migration(target, for_update);
+
+	/* the sort key narrows the scan; version_compare() decides ties */
+	pending = load_migrations(for_update
+							  ? MIGRATION_SELECT "WHERE state = 'pending' "
+							  "AND ($1 IS NULL OR migrator.version_key(version) "
+							  "<= migrator.version_key($1))" VERSION_ORDER " FOR UPDATE"
+							  : MIGRATION_SELECT "WHERE state = 'pending' "
+							  "AND ($1 IS NULL OR migrator.version_key(version) "
+							  "<= migrator.version_key($1))" VERSION_ORDER,
+							  1, &type, &value, target ? NULL : "n");
+	foreach(lc, pending)
+	{
+		Migration  *m = lfirst(lc);
+
+		if (target && version_compare(m->version, target) > 0)
+			break;
+		result = lappend(result, m);
+	}
+	return result;
+}
+
+/*
  * The pending migrations that apply() or deploy() would apply, up to
  * "target" (all when NULL), in version order, locked FOR UPDATE.  Refuses
  * versions older than the newest applied one unless "allow_out_of_order",
@@ -398,20 +436,7 @@ pending_migrations(const char *target, bool allow_out_of_order,
 	Migration  *newest_applied = NULL;
 	ListCell   *lc;
 
-	if (target)
-		(void) load_migration(target, true);
-
-	/* only what the loop below can reach: versions up to the target */
-	{
-		Oid			type = TEXTOID;
-		Datum		value = target ? CStringGetTextDatum(target) : (Datum) 0;
-
-		pending = load_migrations(MIGRATION_SELECT "WHERE state = 'pending' "
-								  "AND ($1 IS NULL OR migrator.version_key(version) "
-								  "<= migrator.version_key($1))"
-								  VERSION_ORDER " FOR UPDATE",
-								  1, &type, &value, target ? NULL : "n");
-	}
+	pending = migrations_pending_upto(target, true);
 	newest = load_migrations(MIGRATION_SELECT "WHERE state = 'applied' "
 							 "ORDER BY migrator.version_key(version) DESC, version DESC "
 							 "LIMIT 1", 0, NULL, NULL, NULL);
@@ -422,8 +447,6 @@ pending_migrations(const char *target, bool allow_out_of_order,
 	{
 		Migration  *m = lfirst(lc);
 
-		if (target && version_compare(m->version, target) > 0)
-			break;
 		if (newest_applied && !allow_out_of_order &&
 			version_compare(m->version, newest_applied->version) < 0)
 			ereport(ERROR,

@@ -40,22 +40,13 @@ PG_FUNCTION_INFO_V1(migrator_check);
 /* How many differences a report shows. */
 #define CHECK_MAX_DIFFERENCES 5
 
-typedef struct CheckMigration
-{
-	char	   *version;
-	char	   *kind;
-	char	   *up;
-	char	   *down;
-	bool		transactional;
-} CheckMigration;
-
 /*
  * Run one script in a subtransaction of its own; keep its effects when it
  * succeeds.  Returns NULL on success, else the error and the statement
  * that raised it.
  */
 static char *
-try_script(CheckMigration *m, const char *direction, const char *sql)
+try_script(Migration *m, const char *direction, const char *sql)
 {
 	MemoryContext oldcxt = CurrentMemoryContext;
 	ResourceOwner oldowner = CurrentResourceOwner;
@@ -145,7 +136,7 @@ describe_differences(List *changes)
  * compare with "after", all undone afterwards.  Sets *outcome and *detail.
  */
 static void
-check_down_and_up(CheckMigration *m, List *before, List *after,
+check_down_and_up(Migration *m, List *before, List *after,
 				  const char **outcome, char **detail)
 {
 	MemoryContext oldcxt = CurrentMemoryContext;
@@ -195,7 +186,7 @@ check_down_and_up(CheckMigration *m, List *before, List *after,
 }
 
 static void
-put_row(ReturnSetInfo *rsinfo, CheckMigration *m, const char *outcome,
+put_row(ReturnSetInfo *rsinfo, Migration *m, const char *outcome,
 		const char *detail)
 {
 	Datum		values[3];
@@ -218,7 +209,7 @@ check_migrations(ReturnSetInfo *rsinfo, List *todo)
 
 	foreach(lc, todo)
 	{
-		CheckMigration *m = lfirst(lc);
+		Migration *m = lfirst(lc);
 		List	   *before;
 		List	   *after;
 		char	   *failure;
@@ -260,8 +251,7 @@ migrator_check(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	char	   *target = PG_ARGISNULL(0) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(0));
-	List	   *todo = NIL;
-	uint64		i;
+	List	   *todo;
 	MemoryContext oldcxt;
 	ResourceOwner oldowner;
 
@@ -270,29 +260,7 @@ migrator_check(PG_FUNCTION_ARGS)
 	PreventCommandDuringRecovery("migrator.check()");
 	InitMaterializedSRF(fcinfo, 0);
 	SPI_connect();
-	if (target)
-		check_target_registered(target);
-
-	history_exec("SELECT version, kind, up, down, transactional "
-				 "FROM migrator.migrations WHERE state = 'pending' "
-				 "ORDER BY migrator.version_key(version), version",
-				 0, NULL, NULL, NULL);
-	for (i = 0; i < SPI_processed; i++)
-	{
-		HeapTuple	tup = SPI_tuptable->vals[i];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-		CheckMigration *m = palloc0(sizeof(CheckMigration));
-		bool		isnull;
-
-		m->version = SPI_getvalue(tup, desc, 1);
-		if (target && version_compare(m->version, target) > 0)
-			break;
-		m->kind = SPI_getvalue(tup, desc, 2);
-		m->up = SPI_getvalue(tup, desc, 3);
-		m->down = SPI_getvalue(tup, desc, 4);
-		m->transactional = DatumGetBool(SPI_getbinval(tup, desc, 5, &isnull));
-		todo = lappend(todo, m);
-	}
+	todo = migrations_pending_upto(target, false);
 
 	oldcxt = CurrentMemoryContext;
 	oldowner = CurrentResourceOwner;

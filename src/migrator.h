@@ -180,7 +180,6 @@ extern void lint_begin_script(LintState *state);
 extern void lint_statement(LintState *state, ScriptStatement *st);
 extern List *lint_script(List *statements, LintState *state);
 extern bool lint_is_new(LintState *state, RangeVar *rv);
-extern void check_target_registered(const char *target);
 extern char *lint_findings_json(List *findings);
 
 /* A schema fingerprint is a List of FingerprintItem sorted by kind, object. */
@@ -211,6 +210,7 @@ extern void migrator_set_running_migration(const char *version,
 										   const char *kind,
 										   const char *direction);
 extern void begin_state_change(const char *function);
+extern List *migrations_pending_upto(const char *target, bool for_update);
 extern List *pending_migrations(const char *target, bool allow_out_of_order,
 								bool allow_nontransactional);
 extern void migration_check_checksum(Migration *m);

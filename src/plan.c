@@ -248,25 +248,6 @@ statement_locks(PlanLocks *pl, Node *stmt)
 }
 
 /*
- * Refuse a target version that is not registered, as apply() does; for
- * plan() and check().  The caller has done SPI_connect().
- */
-void
-check_target_registered(const char *target)
-{
-	Oid			type = TEXTOID;
-	Datum		value = CStringGetTextDatum(target);
-
-	history_exec("SELECT 1 FROM migrator.migrations WHERE version = $1",
-				 1, &type, &value, NULL);
-	if (SPI_processed == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_MIGRATOR_UNKNOWN_VERSION),
-				 errmsg("migration \"%s\" is not registered", target),
-				 errhint("See migrator.status() for the registered migrations.")));
-}
-
-/*
  * migrator.plan(target text) RETURNS TABLE (version, kind, statement,
  * command, locks, rewrites, transactional, findings)
  */
@@ -276,41 +257,19 @@ migrator_plan(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	char	   *target = PG_ARGISNULL(0) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(0));
 	LintState	lint = {0};
-	List	   *versions = NIL;
-	List	   *kinds = NIL;
-	List	   *ups = NIL;
-	ListCell   *vc;
-	ListCell   *kc;
-	ListCell   *uc;
-	uint64		i;
+	ListCell   *lc;
 
 	InitMaterializedSRF(fcinfo, 0);
 	SPI_connect();
 
-	if (target)
-		check_target_registered(target);
-	history_exec("SELECT version, kind, up FROM migrator.migrations "
-				 "WHERE state = 'pending' "
-				 "ORDER BY migrator.version_key(version), version",
-				 0, NULL, NULL, NULL);
-	for (i = 0; i < SPI_processed; i++)
+	foreach(lc, migrations_pending_upto(target, false))
 	{
-		HeapTuple	tup = SPI_tuptable->vals[i];
-
-		versions = lappend(versions, SPI_getvalue(tup, SPI_tuptable->tupdesc, 1));
-		kinds = lappend(kinds, SPI_getvalue(tup, SPI_tuptable->tupdesc, 2));
-		ups = lappend(ups, SPI_getvalue(tup, SPI_tuptable->tupdesc, 3));
-	}
-
-	forthree(vc, versions, kc, kinds, uc, ups)
-	{
-		char	   *version = lfirst(vc);
+		Migration  *m = lfirst(lc);
+		char	   *version = m->version;
 		List	   *statements;
 		ListCell   *sc;
 
-		if (target && version_compare(version, target) > 0)
-			break;
-		statements = script_parse(lfirst(uc), "up script");
+		statements = script_parse(m->up, "up script");
 		lint_begin_script(&lint);
 
 		if (statements == NIL)
@@ -319,7 +278,7 @@ migrator_plan(PG_FUNCTION_ARGS)
 			bool		nulls[8] = {false, false, true, true, true, false, false, true};
 
 			values[0] = CStringGetTextDatum(version);
-			values[1] = CStringGetTextDatum(lfirst(kc));
+			values[1] = CStringGetTextDatum(m->kind);
 			values[5] = BoolGetDatum(false);
 			values[6] = BoolGetDatum(true);
 			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
@@ -356,7 +315,7 @@ migrator_plan(PG_FUNCTION_ARGS)
 			}
 
 			values[0] = CStringGetTextDatum(version);
-			values[1] = CStringGetTextDatum(lfirst(kc));
+			values[1] = CStringGetTextDatum(m->kind);
 			values[2] = Int32GetDatum(st->index);
 			values[3] = CStringGetTextDatum(statement_tag(stmt));
 			values[4] = CStringGetTextDatum(pl.buf.data);
