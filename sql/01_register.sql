@@ -130,3 +130,8 @@ SELECT version FROM migrator.register('v 1.0 "quoted" ''x'' ünï', 'SELECT 1');
 
 -- nothing above left a half-registered row
 SELECT version, kind, state FROM migrator.status();
+
+-- refusals are recorded as events that survive the refusing transaction's
+-- rollback (written by a background worker)
+SELECT version, action, migration_type, outcome, rule, detail
+  FROM migrator.events WHERE action = 'block' ORDER BY id;

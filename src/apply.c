@@ -449,12 +449,18 @@ pending_migrations(const char *target, bool allow_out_of_order,
 
 		if (newest_applied && !allow_out_of_order &&
 			version_compare(m->version, newest_applied->version) < 0)
+		{
+			history_event_autonomous(m->version, "block", m->kind, "blocked",
+									 "out_of_order", NULL,
+									 psprintf("pending migration is older than applied migration %s",
+											  newest_applied->version));
 			ereport(ERROR,
 					(errcode(ERRCODE_MIGRATOR_OUT_OF_ORDER),
 					 errmsg("pending migration \"%s\" is older than applied migration \"%s\"",
 							m->version, newest_applied->version),
 					 errdetail("Applying it now would run migrations in a different order than their versions say."),
 					 errhint("Call migrator.apply(allow_out_of_order => true) to apply it anyway, or register it under a newer version.")));
+		}
 		if (!m->transactional && !allow_nontransactional)
 			ereport(ERROR,
 					(errcode(ERRCODE_MIGRATOR_NOT_TRANSACTIONAL),

@@ -15,12 +15,14 @@
  *-------------------------------------------------------------------------
  */
 #include "migrator.h"
+#include "worker.h"
 
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "catalog/indexing.h"
 #include "catalog/pg_extension.h"
+#include "commands/dbcommands.h"
 #include "commands/extension.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
@@ -29,6 +31,7 @@
 #include "storage/lmgr.h"
 #include "storage/lock.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
@@ -192,6 +195,66 @@ history_event(const char *version, const char *action,
 				 "(version, action, migration_type, outcome, rule, statement, detail, role) "
 				 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
 				 8, types, values, nulls);
+}
+
+/* A SQL literal of "s", or NULL. */
+static char *
+literal_or_null(const char *s)
+{
+	return s ? quote_literal_cstr(s) : pstrdup("NULL");
+}
+
+/*
+ * Append one row to migrator.events that survives the rollback of the
+ * current transaction: a refusal is recorded this way right before the
+ * ERROR that refuses.  A background worker inserts the row in a transaction
+ * of its own, as the extension owner.  Failing to record (no worker slot,
+ * a standby, the owner cannot log in) is logged, never raised, so that it
+ * cannot hide the refusal; the caller's ERROR follows at once and aborts
+ * the transaction.
+ */
+void
+history_event_autonomous(const char *version, const char *action,
+						 const char *migration_type, const char *outcome,
+						 const char *rule, const char *statement,
+						 const char *detail)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+	char	   *dbname = get_database_name(MyDatabaseId);
+	char	   *sql;
+
+	sql = psprintf("SET lock_timeout = '2s';\n"
+				   "INSERT INTO migrator.events (version, action, migration_type, outcome, "
+				   "role, database, rule, statement, detail) VALUES "
+				   "(%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+				   literal_or_null(version), quote_literal_cstr(action),
+				   literal_or_null(migration_type), quote_literal_cstr(outcome),
+				   quote_literal_cstr(GetUserNameFromId(GetUserId(), false)),
+				   literal_or_null(dbname), literal_or_null(rule),
+				   literal_or_null(statement), literal_or_null(detail));
+	PG_TRY();
+	{
+		WorkerResult *r = worker_run_sql(MyDatabaseId, migrator_extension_owner(),
+										 sql, NULL, NULL, NULL, "migrator event");
+
+		if (!r->ok)
+			ereport(LOG_SERVER_ONLY,
+					(errmsg("migrator could not record a %s event in migrator.events: %s",
+							action, r->message)));
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(oldcxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		ereport(LOG_SERVER_ONLY,
+				(errmsg("migrator could not record a %s event in migrator.events: %s",
+						action, edata->message)));
+		FreeErrorData(edata);
+	}
+	PG_END_TRY();
 }
 
 /*

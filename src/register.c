@@ -267,6 +267,12 @@ migrator_register(PG_FUNCTION_ARGS)
 		MigrationKind dk = migration_kind_from_name(declared);
 
 		if (dk < detected)
+		{
+			history_event_autonomous(version, "block", migration_kind_name(detected),
+									 "blocked", "kind_understated",
+									 describe_findings(up_stmts, findings, detected),
+									 psprintf("migration is %s, not %s",
+											  migration_kind_name(detected), declared));
 			ereport(ERROR,
 					(errcode(ERRCODE_MIGRATOR_KIND_UNDERSTATED),
 					 errmsg("migration \"%s\" is %s, not %s",
@@ -274,6 +280,7 @@ migrator_register(PG_FUNCTION_ARGS)
 					 errdetail("Found: %s.", describe_findings(up_stmts, findings, detected)),
 					 errhint("Declare kind => '%s', or leave kind out to use the detected kind.",
 							 migration_kind_name(detected))));
+		}
 		kind = dk;
 	}
 	if (kind == MIGRATION_DESTRUCTIVE && (is_blank_text(plan) || is_blank_text(down)))
@@ -282,6 +289,12 @@ migrator_register(PG_FUNCTION_ARGS)
 			? "a plan and a down script"
 			: is_blank_text(plan) ? "a plan" : "a down script";
 
+		history_event_autonomous(version, "block", "destructive", "blocked",
+								 "plan_required",
+								 detected == MIGRATION_DESTRUCTIVE
+								 ? describe_findings(up_stmts, findings, MIGRATION_DESTRUCTIVE)
+								 : NULL,
+								 psprintf("destructive migration needs %s", missing));
 		ereport(ERROR,
 				(errcode(ERRCODE_MIGRATOR_PLAN_REQUIRED),
 				 errmsg("destructive migration \"%s\" needs %s", version, missing),
@@ -350,6 +363,11 @@ migrator_register(PG_FUNCTION_ARGS)
 		}
 		else if (strcmp(old_state, "pending") != 0 &&
 				 strcmp(old_checksum, checksum) != 0)
+		{
+			history_event_autonomous(version, "block", migration_kind_name(kind),
+									 "blocked", "checksum_mismatch", NULL,
+									 psprintf("already %s with checksum %s; new content has checksum %s",
+											  old_state, old_checksum, checksum));
 			ereport(ERROR,
 					(errcode(ERRCODE_MIGRATOR_CHECKSUM_MISMATCH),
 					 errmsg("migration \"%s\" is already %s with different content",
@@ -357,6 +375,7 @@ migrator_register(PG_FUNCTION_ARGS)
 					 errdetail("Its up script has checksum %s; the new one has checksum %s.",
 							   old_checksum, checksum),
 					 errhint("Register the change as a new version, or roll the migration back first.")));
+		}
 		else if (strcmp(old_state, "pending") != 0 &&
 				 (!same_text(SPI_getvalue(old, desc, 7), migration_kind_name(kind)) ||
 				  old_transactional != transactional ||
