@@ -13,7 +13,8 @@ OBJS = \
 	src/classify.o \
 	src/history.o \
 	src/register.o \
-	src/apply.o
+	src/apply.o \
+	src/guard.o
 
 # The install script of the current version is assembled from src/sql/*.sql
 # (one file per module); upgrade scripts are kept by hand.

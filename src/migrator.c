@@ -21,5 +21,6 @@ void		_PG_init(void);
 void
 _PG_init(void)
 {
+	GuardInit();
 	MarkGUCPrefixReserved("migrator");
 }

@@ -14,6 +14,8 @@
  *				owner's identity, events, the apply lock
  *	register.c	migrator.register()
  *	apply.c		migrator.apply(), rollback(), rollback_to(), verify()
+ *	guard.c		the guard: ProcessUtility hook, sql_drop event trigger,
+ *				migrator.allow()
  *
  *-------------------------------------------------------------------------
  */
@@ -40,6 +42,7 @@
 #define ERRCODE_MIGRATOR_BAD_SCRIPT			MAKE_SQLSTATE('M','G','0','0','8')
 #define ERRCODE_MIGRATOR_RECURSION			MAKE_SQLSTATE('M','G','0','0','9')
 #define ERRCODE_MIGRATOR_HISTORY_PROTECTED	MAKE_SQLSTATE('M','G','0','1','0')
+#define ERRCODE_MIGRATOR_GUARD_BLOCKED		MAKE_SQLSTATE('M','G','0','1','1')
 
 /* The advisory lock that serialises migrator calls in one database. */
 #define MIGRATOR_LOCK_KEY1	1835624306	/* 'migr' */
@@ -119,5 +122,8 @@ extern bool migrator_running_script(void);
 extern bool migrator_current_migration(const char **version, const char **kind,
 									   const char **direction);
 extern void migrator_check_not_in_script(const char *function);
+
+/* guard.c */
+extern void GuardInit(void);
 
 #endif							/* MIGRATOR_H */
