@@ -14,7 +14,10 @@ OBJS = \
 	src/history.o \
 	src/register.o \
 	src/apply.o \
-	src/guard.o
+	src/guard.o \
+	src/worker.o \
+	src/deploy.o \
+	src/backfill.o
 
 # The install script of the current version is assembled from src/sql/*.sql
 # (one file per module); upgrade scripts are kept by hand.

@@ -38,19 +38,6 @@ PG_FUNCTION_INFO_V1(migrator_rollback);
 PG_FUNCTION_INFO_V1(migrator_rollback_to);
 PG_FUNCTION_INFO_V1(migrator_verify);
 
-/* One migration loaded from the catalog. */
-typedef struct Migration
-{
-	char	   *version;
-	char	   *kind;
-	bool		transactional;
-	char	   *up;
-	char	   *down;
-	char	   *verify;
-	char	   *checksum;
-	char	   *state;
-} Migration;
-
 #define MIGRATION_SELECT \
 	"SELECT version, kind, transactional, up, down, verify, checksum, state " \
 	"FROM migrator.migrations "
@@ -60,6 +47,9 @@ typedef struct Migration
 /* The migration whose script is running, for the guard; NULL when none. */
 static Migration *running_migration = NULL;
 static const char *running_direction = NULL;
+
+/* What migrator_set_running_migration() set, in TopMemoryContext. */
+static Migration *worker_migration = NULL;
 
 bool
 migrator_running_script(void)
@@ -81,6 +71,40 @@ migrator_current_migration(const char **version, const char **kind,
 	*kind = running_migration->kind;
 	*direction = running_direction;
 	return true;
+}
+
+/*
+ * Mark the migration "version" (of "kind", running its "direction" script)
+ * as running in this process, as run_script() does, or clear the mark when
+ * "version" is NULL.  For a process that runs a migration's statements
+ * without run_script(): the background worker of worker.c.
+ */
+void
+migrator_set_running_migration(const char *version, const char *kind,
+							   const char *direction)
+{
+	static char *worker_direction = NULL;
+
+	if (worker_migration != NULL)
+	{
+		pfree(worker_migration->version);
+		pfree(worker_migration->kind);
+		pfree(worker_migration);
+		pfree(worker_direction);
+		worker_migration = NULL;
+		worker_direction = NULL;
+	}
+	running_migration = NULL;
+	running_direction = NULL;
+	if (version == NULL)
+		return;
+
+	worker_migration = MemoryContextAllocZero(TopMemoryContext, sizeof(Migration));
+	worker_migration->version = MemoryContextStrdup(TopMemoryContext, version);
+	worker_migration->kind = MemoryContextStrdup(TopMemoryContext, kind ? kind : "additive");
+	worker_direction = MemoryContextStrdup(TopMemoryContext, direction ? direction : "up");
+	running_migration = worker_migration;
+	running_direction = worker_direction;
 }
 
 /*
@@ -171,7 +195,10 @@ run_script(Migration *m, const char *direction, const char *sql)
 	AtEOXact_GUC(false, save_nestlevel);
 }
 
-static Interval *
+/*
+ * The time since "start", as an interval.
+ */
+Interval *
 elapsed_interval(TimestampTz start)
 {
 	Interval   *iv = palloc0(sizeof(Interval));
@@ -196,7 +223,7 @@ put_result_row(ReturnSetInfo *rsinfo, Migration *m, Interval *duration)
 /*
  * Common entry checks of the functions that change state.
  */
-static void
+void
 begin_state_change(const char *function)
 {
 	migrator_check_not_in_script(function);
@@ -205,16 +232,13 @@ begin_state_change(const char *function)
 }
 
 /*
- * Apply "m": run its up script, then record it as applied.
+ * Refuse to run "m" when its up script no longer matches the checksum
+ * recorded at registration.
  */
-static void
-apply_one(ReturnSetInfo *rsinfo, Migration *m)
+void
+migration_check_checksum(Migration *m)
 {
-	TimestampTz start = GetCurrentTimestamp();
 	char	   *actual = script_checksum(m->up);
-	Interval   *duration;
-	Oid			types[3] = {TEXTOID, TEXTOID, INTERVALOID};
-	Datum		values[3];
 
 	if (strcmp(actual, m->checksum) != 0)
 		ereport(ERROR,
@@ -222,9 +246,16 @@ apply_one(ReturnSetInfo *rsinfo, Migration *m)
 				 errmsg("up script of migration \"%s\" does not match its checksum", m->version),
 				 errdetail("Recorded checksum %s, actual %s.", m->checksum, actual),
 				 errhint("Register the migration again to record its current content.")));
+}
 
-	run_script(m, "up", m->up);
-	duration = elapsed_interval(start);
+/*
+ * Record "m" as applied, in "duration", with its history row and event.
+ */
+void
+migration_record_applied(Migration *m, Interval *duration)
+{
+	Oid			types[3] = {TEXTOID, TEXTOID, INTERVALOID};
+	Datum		values[3];
 
 	values[0] = CStringGetTextDatum(m->version);
 	values[1] = CStringGetTextDatum(GetUserNameFromId(GetUserId(), false));
@@ -237,31 +268,53 @@ apply_one(ReturnSetInfo *rsinfo, Migration *m)
 				 "WHERE version = $1",
 				 3, types, values, NULL);
 	history_event(m->version, "apply", m->kind, "success", NULL, NULL,
-				  psprintf("applied in %s",
-						   DatumGetCString(DirectFunctionCall1(interval_out,
-															   IntervalPGetDatum(duration)))));
-	put_result_row(rsinfo, m, duration);
+				  psprintf("applied in %s", interval_text(duration)));
 }
 
 /*
- * migrator.apply(target text, allow_out_of_order boolean)
+ * Apply transactional migration "m" in the current transaction: check its
+ * checksum, run its up script, record it as applied.  The one way apply()
+ * and deploy() apply a migration.  Returns how long it took.
  */
-Datum
-migrator_apply(PG_FUNCTION_ARGS)
+Interval *
+migration_apply(Migration *m)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	char	   *target = PG_ARGISNULL(0) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(0));
-	bool		allow_out_of_order = !PG_ARGISNULL(1) && PG_GETARG_BOOL(1);
+	TimestampTz start = GetCurrentTimestamp();
+	Interval   *duration;
+
+	migration_check_checksum(m);
+	run_script(m, "up", m->up);
+	duration = elapsed_interval(start);
+	migration_record_applied(m, duration);
+	return duration;
+}
+
+/*
+ * "00:00:01.234" for an interval, as events and notices show durations.
+ */
+char *
+interval_text(Interval *iv)
+{
+	return DatumGetCString(DirectFunctionCall1(interval_out,
+											   IntervalPGetDatum(iv)));
+}
+
+/*
+ * The pending migrations that apply() or deploy() would apply, up to
+ * "target" (all when NULL), in version order, locked FOR UPDATE.  Refuses
+ * versions older than the newest applied one unless "allow_out_of_order",
+ * and, for apply(), non-transactional migrations.  The caller holds
+ * migrator's lock and is connected to SPI.
+ */
+List *
+pending_migrations(const char *target, bool allow_out_of_order,
+				   bool allow_nontransactional)
+{
 	List	   *pending;
 	List	   *todo = NIL;
 	List	   *newest;
 	Migration  *newest_applied = NULL;
 	ListCell   *lc;
-
-	begin_state_change("migrator.apply()");
-	InitMaterializedSRF(fcinfo, 0);
-	SPI_connect();
-	history_lock("applying migrations");
 
 	if (target)
 		(void) load_migration(target);
@@ -288,7 +341,7 @@ migrator_apply(PG_FUNCTION_ARGS)
 							m->version, newest_applied->version),
 					 errdetail("Applying it now would run migrations in a different order than their versions say."),
 					 errhint("Call migrator.apply(allow_out_of_order => true) to apply it anyway, or register it under a newer version.")));
-		if (!m->transactional)
+		if (!m->transactional && !allow_nontransactional)
 			ereport(ERROR,
 					(errcode(ERRCODE_MIGRATOR_NOT_TRANSACTIONAL),
 					 errmsg("migration \"%s\" cannot run inside a transaction block", m->version),
@@ -296,9 +349,34 @@ migrator_apply(PG_FUNCTION_ARGS)
 					 errhint("Run it with CALL migrator.deploy(), outside a transaction block.")));
 		todo = lappend(todo, m);
 	}
+	return todo;
+}
+
+/*
+ * migrator.apply(target text, allow_out_of_order boolean)
+ */
+Datum
+migrator_apply(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	char	   *target = PG_ARGISNULL(0) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(0));
+	bool		allow_out_of_order = !PG_ARGISNULL(1) && PG_GETARG_BOOL(1);
+	List	   *todo;
+	ListCell   *lc;
+
+	begin_state_change("migrator.apply()");
+	InitMaterializedSRF(fcinfo, 0);
+	SPI_connect();
+	history_lock("applying migrations");
+
+	todo = pending_migrations(target, allow_out_of_order, false);
 
 	foreach(lc, todo)
-		apply_one(rsinfo, (Migration *) lfirst(lc));
+	{
+		Migration  *m = lfirst(lc);
+
+		put_result_row(rsinfo, m, migration_apply(m));
+	}
 
 	SPI_finish();
 	return (Datum) 0;
@@ -341,9 +419,7 @@ rollback_list(ReturnSetInfo *rsinfo, List *todo)
 					 "apply_seq = NULL WHERE version = $1",
 					 1, &type, &value, NULL);
 		history_event(m->version, "rollback", m->kind, "success", NULL, NULL,
-					  psprintf("rolled back in %s",
-							   DatumGetCString(DirectFunctionCall1(interval_out,
-																   IntervalPGetDatum(duration)))));
+					  psprintf("rolled back in %s", interval_text(duration)));
 		put_result_row(rsinfo, m, duration);
 	}
 }

@@ -22,5 +22,6 @@ void
 _PG_init(void)
 {
 	GuardInit();
+	DeployInit();
 	MarkGUCPrefixReserved("migrator");
 }

@@ -25,6 +25,7 @@
 #include "postgres.h"
 
 #include "nodes/parsenodes.h"
+#include "datatype/timestamp.h"
 #include "nodes/pg_list.h"
 #include "utils/errcodes.h"
 
@@ -118,10 +119,38 @@ extern void history_event(const char *version, const char *action,
 extern void check_version_argument(const char *version, const char *argname);
 
 /* apply.c */
+
+/* One migration loaded from the catalog. */
+typedef struct Migration
+{
+	char	   *version;
+	char	   *kind;
+	bool		transactional;
+	char	   *up;
+	char	   *down;
+	char	   *verify;
+	char	   *checksum;
+	char	   *state;
+} Migration;
+
 extern bool migrator_running_script(void);
 extern bool migrator_current_migration(const char **version, const char **kind,
 									   const char **direction);
 extern void migrator_check_not_in_script(const char *function);
+extern void migrator_set_running_migration(const char *version,
+										   const char *kind,
+										   const char *direction);
+extern void begin_state_change(const char *function);
+extern List *pending_migrations(const char *target, bool allow_out_of_order,
+								bool allow_nontransactional);
+extern void migration_check_checksum(Migration *m);
+extern Interval *migration_apply(Migration *m);
+extern void migration_record_applied(Migration *m, Interval *duration);
+extern Interval *elapsed_interval(TimestampTz start);
+extern char *interval_text(Interval *iv);
+
+/* deploy.c */
+extern void DeployInit(void);
 
 /* guard.c */
 extern void GuardInit(void);

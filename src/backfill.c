@@ -1,0 +1,245 @@
+/*-------------------------------------------------------------------------
+ *
+ * backfill.c
+ *	  CALL migrator.backfill(): update a large table in key-ordered
+ *	  batches, committing between batches, resumable.
+ *
+ * A staged migration's backfill step (fill a new column from an old one)
+ * run as one UPDATE locks every row it touches until it commits, and
+ * holds back vacuum for as long.  backfill() updates at most batch_size
+ * rows per transaction, in the order of a unique, not-null key column,
+ * and records after each batch, in the same transaction, the last key it
+ * updated (table migrator.backfills).  An interrupted backfill called
+ * again with the same relation, set and filter resumes after that key: no
+ * row is updated twice and none is skipped, whatever the moment of the
+ * interruption.  Rows inserted behind the progress mark after the start
+ * are not updated (the application writes those itself in a staged
+ * change).
+ *
+ * The UPDATE runs with the caller's rights; the progress rows are written
+ * through history_exec() like the rest of migrator's catalog.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "migrator.h"
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+
+PG_FUNCTION_INFO_V1(migrator_backfill);
+
+/*
+ * The key column of "relid": "key" when given (it must be NOT NULL and
+ * alone in a unique index without predicate), else the single-column
+ * primary key.  Sets the quoted column name and its type.
+ */
+static void
+backfill_key(Oid relid, const char *key, char **column, char **type)
+{
+	Oid			types[2] = {OIDOID, TEXTOID};
+	Datum		values[2];
+	char		nulls[2] = {' ', key ? ' ' : 'n'};
+
+	values[0] = ObjectIdGetDatum(relid);
+	values[1] = key ? CStringGetTextDatum(key) : (Datum) 0;
+	if (SPI_execute_with_args("SELECT pg_catalog.quote_ident(a.attname), "
+							  "       pg_catalog.format_type(a.atttypid, a.atttypmod) "
+							  "  FROM pg_catalog.pg_attribute a "
+							  " WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped "
+							  "   AND a.attnotnull "
+							  "   AND ($2 IS NULL OR a.attname = $2) "
+							  "   AND EXISTS (SELECT FROM pg_catalog.pg_index i "
+							  "                WHERE i.indrelid = $1 AND i.indnkeyatts = 1 "
+							  "                  AND i.indkey[0] = a.attnum AND i.indpred IS NULL "
+							  "                  AND i.indisvalid "
+							  "                  AND (CASE WHEN $2 IS NULL THEN i.indisprimary ELSE i.indisunique END))",
+							  2, types, values, nulls, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not look up the key of relation %u", relid);
+	if (SPI_processed == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 key ? errmsg("column \"%s\" of \"%s\" cannot be a backfill key", key, get_rel_name(relid))
+				 : errmsg("table \"%s\" has no single-column primary key", get_rel_name(relid)),
+				 errdetail("backfill() walks the table in the order of a NOT NULL column that is alone in a unique index."),
+				 errhint("Name such a column with key => 'column'.")));
+	*column = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	*type = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+}
+
+/*
+ * CALL migrator.backfill(relation regclass, set text, filter text,
+ *						  batch_size integer, key text, restart boolean)
+ */
+Datum
+migrator_backfill(PG_FUNCTION_ARGS)
+{
+	Oid			relid;
+	char	   *set;
+	char	   *filter;
+	int32		batch_size;
+	char	   *key;
+	bool		restart;
+	char	   *relation;
+	char	   *column;
+	char	   *keytype;
+	char	   *update;
+	char	   *last_key = NULL;
+	int64		rows_done = 0;
+	int64		batches = 0;
+	int64		id;
+	Oid			types[3] = {TEXTOID, TEXTOID, TEXTOID};
+	Datum		values[3];
+	char		nulls[3] = {' ', ' ', ' '};
+	bool		isnull;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("relation and set must not be null")));
+	relid = PG_GETARG_OID(0);
+	set = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	filter = PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2));
+	batch_size = PG_ARGISNULL(3) ? 1000 : PG_GETARG_INT32(3);
+	key = PG_ARGISNULL(4) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(4));
+	restart = !PG_ARGISNULL(5) && PG_GETARG_BOOL(5);
+	if (batch_size < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("batch_size must be at least 1")));
+	if (fcinfo->context == NULL || !IsA(fcinfo->context, CallContext) ||
+		castNode(CallContext, fcinfo->context)->atomic)
+		ereport(ERROR,
+				(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
+				 errmsg("migrator.backfill() cannot run inside a transaction block"),
+				 errdetail("It commits after each batch."),
+				 errhint("Run CALL migrator.backfill() on its own, or as a statement of a migration registered with transactional => false.")));
+	PreventCommandIfReadOnly("migrator.backfill()");
+	PreventCommandDuringRecovery("migrator.backfill()");
+
+	SPI_connect_ext(SPI_OPT_NONATOMIC);
+	relation = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+										  get_rel_name(relid));
+	backfill_key(relid, key, &column, &keytype);
+
+	/* Resume the unfinished backfill with the same arguments, if any. */
+	values[0] = CStringGetTextDatum(relation);
+	values[1] = CStringGetTextDatum(set);
+	values[2] = filter ? CStringGetTextDatum(filter) : (Datum) 0;
+	nulls[2] = filter ? ' ' : 'n';
+	history_exec("SELECT id, state, last_key, rows_done, batches FROM migrator.backfills "
+				 "WHERE relation = $1 AND set_clause = $2 AND filter IS NOT DISTINCT FROM $3 "
+				 "ORDER BY id DESC LIMIT 1 FOR UPDATE",
+				 3, types, values, nulls);
+	if (SPI_processed == 1 && !restart)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[0];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		char	   *state = SPI_getvalue(tup, desc, 2);
+
+		id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
+		last_key = SPI_getvalue(tup, desc, 3);
+		rows_done = DatumGetInt64(SPI_getbinval(tup, desc, 4, &isnull));
+		batches = DatumGetInt64(SPI_getbinval(tup, desc, 5, &isnull));
+		if (strcmp(state, "done") == 0)
+		{
+			ereport(NOTICE,
+					(errmsg("backfill of %s is already done (" INT64_FORMAT " rows)",
+							relation, rows_done),
+					 errhint("Pass restart => true to run it again.")));
+			SPI_finish();
+			PG_RETURN_VOID();
+		}
+		ereport(NOTICE,
+				(errmsg("resuming backfill of %s after key %s (" INT64_FORMAT " rows done)",
+						relation, last_key ? last_key : "(none)", rows_done)));
+	}
+	else
+	{
+		Oid			itypes[6] = {TEXTOID, TEXTOID, TEXTOID, INT4OID, TEXTOID, TEXTOID};
+		Datum		ivalues[6];
+
+		ivalues[0] = values[0];
+		ivalues[1] = values[1];
+		ivalues[2] = values[2];
+		ivalues[3] = Int32GetDatum(batch_size);
+		ivalues[4] = CStringGetTextDatum(column);
+		ivalues[5] = CStringGetTextDatum(GetUserNameFromId(GetUserId(), false));
+		history_exec("INSERT INTO migrator.backfills "
+					 "(relation, set_clause, filter, batch_size, key_column, started_by) "
+					 "VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+					 6, itypes, ivalues, filter ? NULL : "  n   ");
+		id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	}
+	SPI_commit();
+
+	/*
+	 * One batch: the next batch_size keys after the last one, updated, and
+	 * the count and the greatest key of the batch returned.
+	 */
+	update = psprintf("WITH batch AS ("
+					  "  SELECT %s AS k FROM %s "
+					  "   WHERE ($1::text IS NULL OR %s > $1::%s)%s%s%s "
+					  "   ORDER BY %s LIMIT %d FOR NO KEY UPDATE), "
+					  "upd AS (UPDATE %s SET %s WHERE %s IN (SELECT k FROM batch) RETURNING 1) "
+					  "SELECT (SELECT pg_catalog.count(*) FROM batch), "
+					  "       (SELECT pg_catalog.max(k)::text FROM batch), "
+					  "       (SELECT pg_catalog.count(*) FROM upd)",
+					  column, relation, column, keytype,
+					  filter ? " AND (" : "", filter ? filter : "", filter ? ")" : "",
+					  column, batch_size,
+					  relation, set, column);
+
+	for (;;)
+	{
+		Oid			argtype = TEXTOID;
+		Datum		arg = last_key ? CStringGetTextDatum(last_key) : (Datum) 0;
+		int64		selected;
+		int64		updated;
+		Oid			ptypes[4] = {INT8OID, TEXTOID, INT8OID, INT8OID};
+		Datum		pvalues[4];
+
+		CHECK_FOR_INTERRUPTS();
+		if (SPI_execute_with_args(update, 1, &argtype, &arg, last_key ? " " : "n",
+								  false, 0) != SPI_OK_SELECT)
+			elog(ERROR, "backfill batch did not return its counts");
+		selected = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+		if (selected == 0)
+			break;
+		last_key = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+		updated = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull));
+		rows_done += updated;
+		batches++;
+
+		pvalues[0] = Int64GetDatum(id);
+		pvalues[1] = CStringGetTextDatum(last_key);
+		pvalues[2] = Int64GetDatum(rows_done);
+		pvalues[3] = Int64GetDatum(batches);
+		history_exec("UPDATE migrator.backfills SET last_key = $2, rows_done = $3, "
+					 "batches = $4, updated_at = pg_catalog.clock_timestamp() WHERE id = $1",
+					 4, ptypes, pvalues, NULL);
+		SPI_commit();
+		pgstat_report_activity(STATE_RUNNING,
+							   psprintf("CALL migrator.backfill() -- %s: " INT64_FORMAT " rows in " INT64_FORMAT " batches, last key %s",
+										relation, rows_done, batches, last_key));
+		if (selected < batch_size)
+			break;
+	}
+
+	values[0] = Int64GetDatum(id);
+	types[0] = INT8OID;
+	history_exec("UPDATE migrator.backfills SET state = 'done', "
+				 "finished_at = pg_catalog.clock_timestamp() WHERE id = $1",
+				 1, types, values, NULL);
+	SPI_commit();
+	ereport(NOTICE,
+			(errmsg("backfill of %s done: " INT64_FORMAT " rows in " INT64_FORMAT " batches",
+					relation, rows_done, batches)));
+	SPI_finish();
+	PG_RETURN_VOID();
+}

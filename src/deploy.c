@@ -1,0 +1,673 @@
+/*-------------------------------------------------------------------------
+ *
+ * deploy.c
+ *	  CALL migrator.deploy(): apply pending migrations one transaction at a
+ *	  time, without stalling the application behind a lock queue.
+ *
+ * deploy() is a C procedure that uses non-atomic SPI: it commits after
+ * each migration, so an interruption leaves a clean prefix applied and the
+ * rest pending.  migrator's advisory lock is held at session level for the
+ * whole call (history.c takes the same lock per transaction), so that no
+ * apply(), register() or second deploy() interleaves between the commits.
+ *
+ * A transactional migration runs through apply.c's migration_apply(), the
+ * one function that applies a migration, inside a subtransaction with a
+ * short lock_timeout.  When the timeout fires (55P03) the attempt is rolled
+ * back, which releases every lock it took and lets the application's
+ * queries that queued behind it through; deploy backs off with jitter and
+ * tries again.  While an attempt waits, a repeating timer notes which lock
+ * it waits for, so that when the retries run out the error can name the
+ * sessions that hold that lock.
+ *
+ * A non-transactional migration runs in a background worker (worker.c),
+ * each statement a top-level command, after deploy committed so that it
+ * holds no snapshot the worker's CREATE INDEX CONCURRENTLY would wait for.
+ * Its history row is written only when every statement succeeded; an
+ * INVALID index a failed CREATE INDEX CONCURRENTLY leaves behind is dropped
+ * (concurrently, by a worker too).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "migrator.h"
+#include "worker.h"
+
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "common/pg_prng.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "storage/latch.h"
+#include "storage/lmgr.h"
+#include "storage/lock.h"
+#include "storage/proc.h"
+#include "tcop/tcopprot.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/timeout.h"
+#include "utils/timestamp.h"
+
+PG_FUNCTION_INFO_V1(migrator_deploy);
+
+/* GUCs */
+static int	deploy_lock_timeout = 300;	/* ms */
+static int	deploy_lock_retries = 10;
+
+/* Longest pause between two attempts, whatever the lock timeout. */
+#define DEPLOY_MAX_BACKOFF_MS	10000
+
+/* The timer that watches which lock an attempt waits for. */
+static TimeoutId lock_watch_timeout = MAX_TIMEOUTS;
+static LOCKTAG waited_tag;
+static volatile sig_atomic_t waited_tag_valid = false;
+
+/*
+ * Define deploy's GUCs.  Both are USERSET: a deploy role chooses its own
+ * bounds, and a per-call argument overrides them.
+ */
+void
+DeployInit(void)
+{
+	DefineCustomIntVariable("migrator.lock_timeout",
+							"Lock timeout of each attempt of a migration run by migrator.deploy().",
+							"The application waits behind a migration's lock request for at most about this long.",
+							&deploy_lock_timeout,
+							300, 1, INT_MAX,
+							PGC_USERSET, GUC_UNIT_MS,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("migrator.lock_retries",
+							"How many times migrator.deploy() retries a migration that timed out waiting for a lock.",
+							NULL,
+							&deploy_lock_retries,
+							10, 0, 1000,
+							PGC_USERSET, 0,
+							NULL, NULL, NULL);
+}
+
+/*
+ * Timer handler, in signal context: note the lock this backend is waiting
+ * for, if any.  Only copies memory.
+ */
+static void
+lock_watch_handler(void)
+{
+	PGPROC	   *proc = MyProc;
+
+	if (proc != NULL && proc->waitLock != NULL)
+	{
+		waited_tag = proc->waitLock->tag;
+		waited_tag_valid = true;
+	}
+}
+
+static void
+lock_watch_start(int lock_timeout_ms)
+{
+	int			every = Max(lock_timeout_ms / 4, 1);
+
+	if (lock_watch_timeout == MAX_TIMEOUTS)
+		lock_watch_timeout = RegisterTimeout(USER_TIMEOUT, lock_watch_handler);
+	waited_tag_valid = false;
+	enable_timeout_every(lock_watch_timeout,
+						 TimestampTzPlusMilliseconds(GetCurrentTimestamp(), every),
+						 every);
+}
+
+static void
+lock_watch_stop(void)
+{
+	if (lock_watch_timeout != MAX_TIMEOUTS)
+		disable_timeout(lock_watch_timeout, false);
+}
+
+/*
+ * "pid 123 (application_name "app", state "idle in transaction",
+ * transaction open for 00:00:04.2)" for each session that holds the lock
+ * the last attempt waited for, oldest transaction first; "unknown
+ * sessions" when the lock is not known.  Runs as the caller, so
+ * pg_stat_activity shows what the caller may see.
+ */
+static char *
+describe_blockers(void)
+{
+	LOCKTAG		tag = waited_tag;
+	const char *select =
+		"SELECT a.pid, a.application_name, a.state, "
+		"       pg_catalog.date_trunc('milliseconds', pg_catalog.clock_timestamp() - a.xact_start)::text "
+		"  FROM pg_catalog.pg_stat_activity a "
+		" WHERE a.pid <> pg_catalog.pg_backend_pid() AND a.pid IN "
+		"       (SELECT l.pid FROM pg_catalog.pg_locks l WHERE l.granted AND ";
+	const char *order = ") ORDER BY a.xact_start NULLS LAST LIMIT 5";
+	char	   *what;
+	char	   *sql;
+	Oid			types[2] = {OIDOID, OIDOID};
+	Datum		values[2];
+	int			nargs = 0;
+	StringInfoData buf;
+	uint64		i;
+
+	if (!waited_tag_valid)
+		return pstrdup("unknown sessions");
+
+	if (tag.locktag_type == LOCKTAG_RELATION)
+	{
+		char	   *relname = get_rel_name(tag.locktag_field2);
+		char	   *nspname = get_namespace_name(get_rel_namespace(tag.locktag_field2));
+
+		what = relname && nspname
+			? psprintf("relation %s", quote_qualified_identifier(nspname, relname))
+			: psprintf("relation with OID %u", tag.locktag_field2);
+		sql = psprintf("%s l.locktype = 'relation' AND l.database = $1 AND l.relation = $2%s",
+					   select, order);
+		values[0] = ObjectIdGetDatum(tag.locktag_field1);
+		values[1] = ObjectIdGetDatum(tag.locktag_field2);
+		nargs = 2;
+	}
+	else if (tag.locktag_type == LOCKTAG_TRANSACTION)
+	{
+		what = psprintf("transaction %u", tag.locktag_field1);
+		sql = psprintf("%s l.locktype = 'transactionid' AND l.transactionid::text = '%u'%s",
+					   select, tag.locktag_field1, order);
+	}
+	else
+	{
+		what = pstrdup("a lock");
+		sql = psprintf("%s l.locktype = 'advisory' AND l.classid = %u AND l.objid = %u%s",
+					   select, tag.locktag_field2, tag.locktag_field3, order);
+	}
+
+	if (SPI_execute_with_args(sql, nargs, types, values, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not list the sessions holding %s", what);
+
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "%s, held by ", what);
+	if (SPI_processed == 0)
+		appendStringInfoString(&buf, "sessions that have since released it");
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		char	   *appname = SPI_getvalue(tup, desc, 2);
+		char	   *state = SPI_getvalue(tup, desc, 3);
+		char	   *age = SPI_getvalue(tup, desc, 4);
+
+		if (i > 0)
+			appendStringInfoString(&buf, ", ");
+		appendStringInfo(&buf, "pid %s (application_name \"%s\", state \"%s\", transaction open for %s)",
+						 SPI_getvalue(tup, desc, 1),
+						 appname ? appname : "",
+						 state ? state : "unknown",
+						 age ? age : "unknown");
+	}
+	return buf.data;
+}
+
+/*
+ * Show the current step in pg_stat_activity's query column.
+ */
+static void
+report_step(const char *fmt,...) pg_attribute_printf(1, 2);
+
+static void
+report_step(const char *fmt,...)
+{
+	va_list		args;
+	char		step[512];
+
+	va_start(args, fmt);
+	vsnprintf(step, sizeof(step), fmt, args);
+	va_end(args);
+	pgstat_report_activity(STATE_RUNNING, psprintf("CALL migrator.deploy() -- %s", step));
+}
+
+/*
+ * Sleep "ms" milliseconds, interruptibly.
+ */
+static void
+deploy_sleep(int ms)
+{
+	TimestampTz end = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), ms);
+
+	for (;;)
+	{
+		long		left = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), end);
+
+		CHECK_FOR_INTERRUPTS();
+		if (left <= 0)
+			break;
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 left, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+	}
+}
+
+/*
+ * Pause before attempt "attempt" (2, 3, ...): the lock timeout doubled at
+ * each retry, capped, times a random factor in [0.5, 1.5) so that two
+ * deploys, or a deploy and a periodic job, do not retry in lockstep.
+ */
+static int
+backoff_ms(int lock_timeout_ms, int attempt)
+{
+	double		base = lock_timeout_ms;
+	int			i;
+
+	for (i = 2; i < attempt && base < DEPLOY_MAX_BACKOFF_MS; i++)
+		base *= 2;
+	base = Min(base, DEPLOY_MAX_BACKOFF_MS);
+	return (int) (base * (0.5 + pg_prng_double(&pg_global_prng_state)));
+}
+
+/*
+ * One attempt at transactional migration "m", in a subtransaction with
+ * lock_timeout set.  Returns NULL on success (the outer transaction then
+ * holds the migration's changes and history row), else the error, after
+ * rolling the attempt back.
+ */
+static ErrorData *
+try_apply(Migration *m, int lock_timeout_ms)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+	ErrorData  *volatile error = NULL;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(oldcxt);
+
+	PG_TRY();
+	{
+		int			save_nestlevel = NewGUCNestLevel();
+
+		(void) set_config_option("lock_timeout", psprintf("%d", lock_timeout_ms),
+								 PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+		lock_watch_start(lock_timeout_ms);
+		(void) migration_apply(m);
+		lock_watch_stop();
+		AtEOXact_GUC(true, save_nestlevel);
+
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+	}
+	PG_CATCH();
+	{
+		lock_watch_stop();
+		MemoryContextSwitchTo(oldcxt);
+		error = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+	}
+	PG_END_TRY();
+
+	return error;
+}
+
+/*
+ * Apply transactional migration "m", retrying on lock timeout.  Returns
+ * the number of retries.  When they run out, records a 'partial' event,
+ * commits it, and raises an error that names the blocking sessions.
+ */
+static int
+deploy_transactional(Migration *m, int lock_timeout_ms, int lock_retries)
+{
+	int			attempt;
+
+	for (attempt = 1;; attempt++)
+	{
+		ErrorData  *error;
+		char	   *blockers;
+		int			pause;
+
+		report_step("migration %s (%s), attempt %d", m->version, m->kind, attempt);
+		error = try_apply(m, lock_timeout_ms);
+		if (error == NULL)
+			return attempt - 1;
+		if (error->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE)
+			ReThrowError(error);
+
+		blockers = describe_blockers();
+		if (attempt > lock_retries)
+		{
+			char	   *detail = psprintf("Each of %d attempts waited %d ms for %s.",
+										  attempt, lock_timeout_ms, blockers);
+
+			history_event(m->version, "apply", m->kind, "partial", NULL, NULL,
+						  psprintf("lock timeout after %d attempts: %s", attempt, blockers));
+			SPI_commit();
+			ereport(ERROR,
+					(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
+					 errmsg("migration \"%s\" could not take its locks after %d attempts",
+							m->version, attempt),
+					 errdetail("%s", detail),
+					 errhint("End the blocking sessions or wait for them, then run CALL migrator.deploy() again: migrations deployed so far stay applied.")));
+		}
+
+		pause = backoff_ms(lock_timeout_ms, attempt + 1);
+		ereport(NOTICE,
+				(errmsg("migration %s: lock timeout on attempt %d of %d, retrying in %d ms",
+						m->version, attempt, lock_retries + 1, pause),
+				 errdetail("Waited %d ms for %s.", lock_timeout_ms, blockers)));
+		FreeErrorData(error);
+		/* Nothing of the attempt is held while we wait. */
+		SPI_commit();
+		report_step("migration %s (%s), waiting %d ms before attempt %d",
+					m->version, m->kind, pause, attempt + 1);
+		deploy_sleep(pause);
+	}
+}
+
+/* An invalid index found by invalid_indexes(). */
+typedef struct InvalidIndex
+{
+	Oid			oid;
+	char	   *name;			/* unqualified */
+	char	   *qualified;		/* quoted, schema-qualified */
+} InvalidIndex;
+
+/*
+ * The tables the CREATE INDEX CONCURRENTLY statements of "statements" are
+ * on, as OIDs (those that do not exist yet are left out).
+ */
+static List *
+concurrent_index_tables(List *statements)
+{
+	List	   *tables = NIL;
+	ListCell   *lc;
+
+	foreach(lc, statements)
+	{
+		ScriptStatement *st = lfirst(lc);
+		Oid			relid;
+
+		if (!IsA(st->raw->stmt, IndexStmt) ||
+			!((IndexStmt *) st->raw->stmt)->concurrent)
+			continue;
+		relid = RangeVarGetRelid(((IndexStmt *) st->raw->stmt)->relation,
+								 NoLock, true);
+		if (OidIsValid(relid))
+			tables = list_append_unique_oid(tables, relid);
+	}
+	return tables;
+}
+
+/*
+ * The INVALID indexes on "tables".
+ */
+static List *
+invalid_indexes(List *tables)
+{
+	List	   *result = NIL;
+	ListCell   *lc;
+
+	foreach(lc, tables)
+	{
+		Oid			type = OIDOID;
+		Datum		value = ObjectIdGetDatum(lfirst_oid(lc));
+		uint64		i;
+
+		if (SPI_execute_with_args("SELECT i.indexrelid, c.relname, "
+								  "       pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname) "
+								  "  FROM pg_catalog.pg_index i "
+								  "  JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid "
+								  "  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+								  " WHERE i.indrelid = $1 AND NOT i.indisvalid",
+								  1, &type, &value, NULL, true, 0) != SPI_OK_SELECT)
+			elog(ERROR, "could not list invalid indexes");
+		for (i = 0; i < SPI_processed; i++)
+		{
+			HeapTuple	tup = SPI_tuptable->vals[i];
+			TupleDesc	desc = SPI_tuptable->tupdesc;
+			InvalidIndex *ii = palloc(sizeof(InvalidIndex));
+			bool		isnull;
+
+			ii->oid = DatumGetObjectId(SPI_getbinval(tup, desc, 1, &isnull));
+			ii->name = SPI_getvalue(tup, desc, 2);
+			ii->qualified = SPI_getvalue(tup, desc, 3);
+			result = lappend(result, ii);
+		}
+	}
+	return result;
+}
+
+static bool
+index_in_list(List *list, Oid oid)
+{
+	ListCell   *lc;
+
+	foreach(lc, list)
+		if (((InvalidIndex *) lfirst(lc))->oid == oid)
+			return true;
+	return false;
+}
+
+/*
+ * Drop the invalid indexes "drop" with DROP INDEX CONCURRENTLY, in a
+ * worker, as the caller.  The caller has committed (holds no snapshot).
+ * "why" says where they come from, for the NOTICE.
+ */
+static void
+drop_invalid_indexes(Migration *m, List *drop, const char *why)
+{
+	ListCell   *lc;
+
+	foreach(lc, drop)
+	{
+		InvalidIndex *ii = lfirst(lc);
+		WorkerResult *res;
+
+		ereport(NOTICE,
+				(errmsg("migration %s: dropping invalid index %s", m->version, ii->qualified),
+				 errdetail("%s", why)));
+		report_step("migration %s, dropping invalid index %s", m->version, ii->qualified);
+		res = worker_run_sql(MyDatabaseId, GetUserId(),
+							 psprintf("DROP INDEX CONCURRENTLY IF EXISTS %s", ii->qualified),
+							 NULL, NULL, NULL, "migrator deploy: cleanup");
+		if (!res->ok)
+			ereport(ERROR,
+					(errcode(res->sqlerrcode),
+					 errmsg("could not drop invalid index %s: %s", ii->qualified, res->message),
+					 res->detail ? errdetail("%s", res->detail) : 0,
+					 errhint("Drop it by hand with DROP INDEX CONCURRENTLY, then run CALL migrator.deploy() again.")));
+	}
+}
+
+/*
+ * Apply non-transactional migration "m" through a background worker.
+ * Returns with the history row written in the current transaction; on
+ * failure, cleans up, records a 'failed' event, commits it and raises the
+ * statement's error.
+ */
+static void
+deploy_nontransactional(Migration *m)
+{
+	List	   *statements;
+	List	   *tables;
+	List	   *before;
+	List	   *leftovers = NIL;
+	ListCell   *lc;
+	TimestampTz start;
+	WorkerResult *res;
+
+	migration_check_checksum(m);
+	statements = script_parse(m->up, "up script");
+	tables = concurrent_index_tables(statements);
+	before = invalid_indexes(tables);
+
+	/*
+	 * An invalid index with the name a statement of this migration creates
+	 * was left by an earlier, interrupted attempt: drop it before retrying.
+	 */
+	foreach(lc, statements)
+	{
+		ScriptStatement *st = lfirst(lc);
+		IndexStmt  *stmt = (IndexStmt *) st->raw->stmt;
+		ListCell   *lc2;
+
+		if (!IsA(stmt, IndexStmt) || !stmt->concurrent || stmt->idxname == NULL)
+			continue;
+		foreach(lc2, before)
+		{
+			InvalidIndex *ii = lfirst(lc2);
+
+			if (strcmp(ii->name, stmt->idxname) == 0)
+				leftovers = lappend(leftovers, ii);
+		}
+	}
+	SPI_commit();
+	drop_invalid_indexes(m, leftovers,
+						 "An earlier attempt at this migration was interrupted while it created the index.");
+
+	report_step("migration %s (%s, non-transactional), in a background worker",
+				m->version, m->kind);
+	start = GetCurrentTimestamp();
+	res = worker_run_sql(MyDatabaseId, GetUserId(), m->up, m->version,
+						 m->kind, "up",
+						 psprintf("migrator deploy %s", m->version));
+	if (res->ok)
+	{
+		migration_record_applied(m, elapsed_interval(start));
+		return;
+	}
+
+	/* Indexes the failed run left invalid. */
+	{
+		List	   *after = invalid_indexes(tables);
+		List	   *left = NIL;
+
+		foreach(lc, after)
+		{
+			InvalidIndex *ii = lfirst(lc);
+
+			if (!index_in_list(before, ii->oid) || list_member_ptr(leftovers, ii))
+				left = lappend(left, ii);
+		}
+		history_event(m->version, "apply", m->kind, "failed", NULL,
+					  res->statement > 0 && res->statement <= list_length(statements)
+					  ? ((ScriptStatement *) list_nth(statements, res->statement - 1))->sql
+					  : NULL,
+					  res->message);
+		SPI_commit();
+		drop_invalid_indexes(m, left,
+							 "A statement of this migration failed while it created the index, which left it INVALID.");
+	}
+
+	ereport(ERROR,
+			(errcode(res->sqlerrcode),
+			 errmsg_internal("%s", res->message),
+			 res->detail ? errdetail_internal("%s", res->detail) : 0,
+			 res->hint ? errhint("%s", res->hint) : 0,
+			 errcontext("migration %s, up statement %d (run outside a transaction block by a background worker)",
+						m->version, res->statement)));
+}
+
+/* migrator's advisory lock, as history_lock() takes it, at session level. */
+static void
+deploy_lock_tag(LOCKTAG *tag)
+{
+	SET_LOCKTAG_ADVISORY(*tag, MyDatabaseId, MIGRATOR_LOCK_KEY1,
+						 MIGRATOR_LOCK_KEY2, 2);
+}
+
+static int
+interval_ms(Interval *iv)
+{
+	int64		ms = iv->time / 1000 +
+		((int64) iv->day + (int64) iv->month * DAYS_PER_MONTH) * (USECS_PER_DAY / 1000);
+
+	if (ms < 1 || ms > INT_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("lock_timeout must be between 1 millisecond and %d milliseconds", INT_MAX)));
+	return (int) ms;
+}
+
+/*
+ * CALL migrator.deploy(target text, lock_timeout interval,
+ *						lock_retries integer, allow_out_of_order boolean)
+ */
+Datum
+migrator_deploy(PG_FUNCTION_ARGS)
+{
+	char	   *target = PG_ARGISNULL(0) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(0));
+	int			lock_timeout_ms = PG_ARGISNULL(1) ? deploy_lock_timeout
+		: interval_ms(PG_GETARG_INTERVAL_P(1));
+	int			lock_retries = PG_ARGISNULL(2) ? deploy_lock_retries : PG_GETARG_INT32(2);
+	bool		allow_out_of_order = !PG_ARGISNULL(3) && PG_GETARG_BOOL(3);
+	const char *query = debug_query_string;
+	LOCKTAG		tag;
+	int			deployed = 0;
+
+	if (lock_retries < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("lock_retries must not be negative")));
+	if (fcinfo->context == NULL || !IsA(fcinfo->context, CallContext) ||
+		castNode(CallContext, fcinfo->context)->atomic)
+		ereport(ERROR,
+				(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
+				 errmsg("migrator.deploy() cannot run inside a transaction block"),
+				 errdetail("It commits after each migration."),
+				 errhint("Run CALL migrator.deploy() on its own, not inside BEGIN or a function; migrator.apply() applies migrations in the caller's transaction.")));
+	begin_state_change("migrator.deploy()");
+
+	SPI_connect_ext(SPI_OPT_NONATOMIC);
+
+	deploy_lock_tag(&tag);
+	if (LockAcquire(&tag, ExclusiveLock, true, true) == LOCKACQUIRE_NOT_AVAIL)
+	{
+		ereport(NOTICE,
+				(errmsg("waiting for another migrator session to finish before deploying migrations"),
+				 errdetail("Another session holds migrator's lock (advisory lock %u/%u in pg_locks).",
+						   MIGRATOR_LOCK_KEY1, MIGRATOR_LOCK_KEY2)));
+		(void) LockAcquire(&tag, ExclusiveLock, true, false);
+	}
+
+	PG_TRY();
+	{
+		List	   *todo = pending_migrations(target, allow_out_of_order, true);
+		ListCell   *lc;
+
+		SPI_commit();
+		foreach(lc, todo)
+		{
+			Migration  *m = lfirst(lc);
+			TimestampTz start = GetCurrentTimestamp();
+			int			retries = 0;
+
+			if (m->transactional)
+				retries = deploy_transactional(m, lock_timeout_ms, lock_retries);
+			else
+				deploy_nontransactional(m);
+			SPI_commit();
+			deployed++;
+			ereport(NOTICE,
+					(errmsg("migration %s (%s%s) applied in %s with %d %s",
+							m->version, m->kind,
+							m->transactional ? "" : ", non-transactional",
+							interval_text(elapsed_interval(start)),
+							retries, retries == 1 ? "retry" : "retries")));
+		}
+		ereport(NOTICE,
+				(errmsg("deployed %d %s", deployed,
+						deployed == 1 ? "migration" : "migrations")));
+	}
+	PG_FINALLY();
+	{
+		lock_watch_stop();
+		LockRelease(&tag, ExclusiveLock, true);
+		if (query)
+			pgstat_report_activity(STATE_RUNNING, query);
+	}
+	PG_END_TRY();
+
+	SPI_finish();
+	PG_RETURN_VOID();
+}

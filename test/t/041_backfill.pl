@@ -1,0 +1,86 @@
+# CALL migrator.backfill(): key-ordered batches with a commit after each,
+# resumed after the backend running it was terminated, every row updated
+# exactly once; and backfill as the step of a migration run by deploy().
+use strict;
+use warnings;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use lib 'test/lib';
+use MigratorTest;
+
+my $node = migrator_node('backfill');
+$node->safe_psql('postgres', q{
+	CREATE TABLE b (id int PRIMARY KEY, touched int NOT NULL DEFAULT 0, copy int);
+	INSERT INTO b (id) SELECT g FROM generate_series(1, 3000) g;
+	-- Counts every update of every row, whoever makes it.
+	CREATE TABLE updates (id int);
+	CREATE FUNCTION count_update() RETURNS trigger LANGUAGE plpgsql AS
+		$$BEGIN INSERT INTO updates VALUES (NEW.id); RETURN NEW; END$$;
+	CREATE TRIGGER count_update AFTER UPDATE ON b FOR EACH ROW EXECUTE FUNCTION count_update();
+});
+
+# A slow backfill (1 ms per row, batches of 100), terminated mid-way.
+my $call = q{CALL migrator.backfill('b', set => 'touched = touched + 1',
+	filter => 'pg_sleep(0.001) IS NOT NULL', batch_size => 100)};
+my $session = $node->background_psql('postgres', on_error_stop => 0);
+$session->query_until(qr/started/, "\\echo started\n$call;\n");
+$node->poll_query_until('postgres',
+	"SELECT rows_done >= 300 FROM migrator.backfills WHERE relation = 'public.b'")
+  or die 'backfill made no progress';
+$node->safe_psql('postgres', q{
+	SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+	 WHERE query LIKE 'CALL migrator.backfill() -- public.b:%'});
+eval { $session->quit };
+
+my $done = $node->safe_psql('postgres',
+	"SELECT state || ',' || rows_done FROM migrator.backfills WHERE relation = 'public.b'");
+like($done, qr/^running,(\d+)$/, 'the interrupted backfill is recorded as running');
+my ($rows_before) = $done =~ /,(\d+)$/;
+cmp_ok($rows_before, '<', 3000, 'it was interrupted before the end');
+is($node->safe_psql('postgres', 'SELECT count(*) FROM b WHERE touched = 1'),
+	$rows_before, 'the recorded progress matches the committed rows');
+
+my ($ret, $out, $err) = $node->psql('postgres', $call);
+is($ret, 0, 'the second call succeeds');
+like($err, qr/resuming backfill of public\.b after key \d+ \($rows_before rows done\)/,
+	'it resumes after the recorded key');
+like($err, qr/backfill of public\.b done: 3000 rows in 30 batches/, 'and reports the total');
+is($node->safe_psql('postgres', 'SELECT min(touched) || \',\' || max(touched) FROM b'),
+	'1,1', 'every row is updated exactly once');
+is($node->safe_psql('postgres',
+		'SELECT count(*) || \',\' || count(DISTINCT id) FROM updates'),
+	'3000,3000', 'no row saw a second update');
+
+($ret, $out, $err) = $node->psql('postgres', $call);
+like($err, qr/backfill of public\.b is already done/, 'a finished backfill is not repeated');
+is($node->safe_psql('postgres', 'SELECT max(touched) FROM b'), '1', 'no row changed');
+
+($ret, $out, $err) = $node->psql('postgres', 'BEGIN; ' . $call . '; COMMIT');
+like($err, qr/cannot run inside a transaction block/, 'backfill refuses a transaction block');
+
+($ret, $out, $err) = $node->psql('postgres',
+	"UPDATE migrator.backfills SET rows_done = 0");
+like($err, qr/cannot modify "backfills"/, 'progress rows are protected');
+
+($ret, $out, $err) = $node->psql('postgres',
+	"CREATE TABLE nokey (x int); CALL migrator.backfill('nokey', set => 'x = 1')");
+like($err, qr/table "nokey" has no single-column primary key/, 'a key is required');
+
+# As the backfill step of a migration deployed by deploy().
+$node->safe_psql('postgres', q{
+	SELECT migrator.register('1', 'ALTER TABLE b ADD COLUMN staged int');
+	SELECT migrator.register('2',
+		$$CALL migrator.backfill('b', set => 'staged = id * 2', batch_size => 500)$$,
+		transactional => false);
+});
+($ret, $out, $err) = $node->psql('postgres', 'CALL migrator.deploy()');
+is($ret, 0, 'deploy runs a migration whose step is a backfill');
+is($node->safe_psql('postgres', 'SELECT count(*) FROM b WHERE staged = id * 2'),
+	'3000', 'the backfill step filled the new column');
+is($node->safe_psql('postgres',
+		"SELECT batches FROM migrator.backfills WHERE set_clause = 'staged = id * 2'"),
+	'6', 'in batches');
+
+$node->stop;
+done_testing();
