@@ -18,6 +18,9 @@ RESET ROLE;
 -- One refusal in full: SQLSTATE, statement kind and object, rule, hint.
 DROP TABLE app.t;
 \echo :LAST_ERROR_SQLSTATE
+-- The refusal is recorded although its transaction rolled back.
+SELECT version, action, migration_type, outcome, role, database, rule, statement, detail
+  FROM migrator.events WHERE action = 'block';
 
 \set VERBOSITY terse
 -- Every kind of statement in the rule table that the hook sees.
@@ -205,6 +208,9 @@ SELECT version, kind FROM migrator.register('4', 'DROP TABLE app.m4; SELECT app.
 SELECT version, outcome FROM migrator.apply();
 \echo :LAST_ERROR_SQLSTATE
 SELECT count(*) AS m4_kept FROM pg_tables WHERE tablename = 'm4';
+-- Refusals inside a migration are recorded with its version.
+SELECT version, migration_type, rule, statement FROM migrator.events
+ WHERE action = 'block' AND version IS NOT NULL ORDER BY id;
 
 -- Allowed: an explicit allowance, for this transaction and these objects.
 BEGIN;
@@ -255,6 +261,8 @@ DROP TABLE app.t;
 ROLLBACK;
 \echo :LAST_ERROR_SQLSTATE
 SELECT count(*) AS tables_left FROM pg_tables WHERE schemaname = 'app';
+-- One events row per refusal in enforce mode, by rule.
+SELECT rule, count(*) FROM migrator.events WHERE action = 'block' GROUP BY rule ORDER BY rule;
 
 \c postgres
 SET migrator.guard = off;

@@ -32,6 +32,10 @@ like($log,
 	qr/migrator guard: blocked rule=drop_table tag="DROP TABLE" object="app.keep" role="dev" session_role="dev" database="postgres" statement: DROP TABLE app.keep/,
 	'the refusal is in the server log with rule, object, role, database and statement');
 is($node->safe_psql('postgres', 'SELECT count(*) FROM app.keep'), '1', 'the table and its row are kept');
+is($node->safe_psql('postgres',
+		"SELECT string_agg(concat_ws(' ', outcome, rule, role, database, statement), ';') FROM migrator.events WHERE action = 'block'"),
+	'blocked drop_table dev postgres DROP TABLE app.keep',
+	'and in migrator.events, written by a worker outside the rolled-back transaction');
 
 # warn mode is logged too.
 $offset = -s $node->logfile;
@@ -94,6 +98,8 @@ like($err, qr/unplanned destructive statement DROP TABLE on "app.keep"/,
 is($ret, 0, 'library not preloaded: a table created in the transaction may be dropped');
 is($lazy->safe_psql('postgres', "SELECT count(*) FROM pg_tables WHERE tablename = 'keep'"),
 	'1', 'the guarded table is still there');
+is($lazy->safe_psql('postgres', "SELECT count(*) FROM migrator.events WHERE action = 'block' AND rule = 'drop_table'"),
+	'2', 'both refusals by the event trigger are in migrator.events');
 $lazy->stop;
 
 done_testing();
