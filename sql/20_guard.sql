@@ -174,6 +174,14 @@ DROP SCHEMA scratch_schema CASCADE;
 CREATE FUNCTION app.fresh_f() RETURNS int LANGUAGE sql AS 'SELECT 1';
 DROP FUNCTION app.fresh_f();
 COMMIT;
+-- Allowed: an invalid index (a failed CREATE INDEX CONCURRENTLY leaves one;
+-- no query uses it).  A valid one is guarded.
+INSERT INTO app.legacy VALUES (1), (1);
+CREATE UNIQUE INDEX CONCURRENTLY legacy_unique ON app.legacy (id);
+SELECT indisvalid FROM pg_index WHERE indexrelid = 'app.legacy_unique'::regclass;
+DROP INDEX CONCURRENTLY app.legacy_unique;
+CREATE INDEX legacy_plain ON app.legacy (id);
+DROP INDEX app.legacy_plain;
 
 -- Allowed: a registered destructive migration, applied and rolled back.
 SELECT version, kind FROM migrator.register('1', 'DROP TABLE app.m1',

@@ -48,6 +48,7 @@
 #include "catalog/namespace.h"
 #include "catalog/objectaddress.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_index.h"
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
@@ -189,7 +190,12 @@ guard_xact_callback(XactEvent event, void *arg)
 			declared_version = NULL;
 			declared_direction = NULL;
 			declared_permits = NIL;
-			current_verdict = VERDICT_UNSEEN;
+
+			/*
+			 * current_verdict is left alone: DROP INDEX CONCURRENTLY commits
+			 * inside the statement, before its sql_drop event fires.  The
+			 * hook restores the verdict when the statement ends.
+			 */
 			break;
 		default:
 			break;
@@ -320,8 +326,31 @@ relation_is_exempt(RangeVar *rv)
 }
 
 /*
+ * Is "rv" an invalid index, e.g. left behind by a failed CREATE INDEX
+ * CONCURRENTLY?  No query uses it, so dropping it destroys nothing (the
+ * deploy worker drops such leftovers before it retries a migration).
+ */
+static bool
+index_is_invalid(RangeVar *rv)
+{
+	Oid			relid = RangeVarGetRelid(rv, NoLock, true);
+	HeapTuple	tuple;
+	bool		invalid = false;
+
+	if (!OidIsValid(relid))
+		return false;
+	tuple = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(relid));
+	if (HeapTupleIsValid(tuple))
+	{
+		invalid = !((Form_pg_index) GETSTRUCT(tuple))->indisvalid;
+		ReleaseSysCache(tuple);
+	}
+	return invalid;
+}
+
+/*
  * True when every object a destructive statement targets is temporary or
- * new in this transaction.  Statements on other kinds of objects, on
+ * new in this transaction (or an invalid index).  Statements on other kinds of objects, on
  * shared objects and DROP OWNED are never exempt.
  */
 static bool
@@ -341,11 +370,15 @@ statement_is_exempt(Node *stmt)
 
 					switch (ds->removeType)
 					{
+						case OBJECT_INDEX:
+							if (!relation_is_exempt(makeRangeVarFromNameList((List *) obj)) &&
+								!index_is_invalid(makeRangeVarFromNameList((List *) obj)))
+								return false;
+							break;
 						case OBJECT_TABLE:
 						case OBJECT_VIEW:
 						case OBJECT_MATVIEW:
 						case OBJECT_SEQUENCE:
-						case OBJECT_INDEX:
 						case OBJECT_FOREIGN_TABLE:
 							if (!relation_is_exempt(makeRangeVarFromNameList((List *) obj)))
 								return false;
