@@ -519,16 +519,14 @@ may_alter_own_object(Node *stmt)
 }
 
 /*
- * The destructive findings of "stmt" (List of RuleFinding): the rule
- * table's, plus "alter_migrator" when the statement alters migrator's own
- * objects.  The extension must be installed.
+ * The destructive findings of "stmt" in the rule table (List of
+ * RuleFinding), decided on the parse tree.
  */
 static List *
-guard_findings(Node *stmt)
+destructive_findings(Node *stmt)
 {
 	List	   *result = NIL;
 	ListCell   *lc;
-	char	   *own;
 
 	foreach(lc, classify_statement(stmt))
 	{
@@ -537,16 +535,39 @@ guard_findings(Node *stmt)
 		if (f->rule->kind == MIGRATION_DESTRUCTIVE)
 			result = lappend(result, f);
 	}
-	if (may_alter_own_object(stmt) && (own = own_object_altered(stmt)) != NULL)
-	{
-		RuleFinding *f = palloc0(sizeof(RuleFinding));
-
-		f->rule = migrator_rule("alter_migrator");
-		f->object = own;
-		f->location = -1;
-		result = lappend(result, f);
-	}
 	return result;
+}
+
+/*
+ * The "alter_migrator" finding when "stmt" alters migrator's own objects,
+ * else NULL.  The extension must be installed.
+ */
+static RuleFinding *
+own_object_finding(Node *stmt)
+{
+	RuleFinding *f;
+	char	   *own;
+
+	if (!may_alter_own_object(stmt) || (own = own_object_altered(stmt)) == NULL)
+		return NULL;
+	f = palloc0(sizeof(RuleFinding));
+	f->rule = migrator_rule("alter_migrator");
+	f->object = own;
+	f->location = -1;
+	return f;
+}
+
+/*
+ * All destructive findings of "stmt": the rule table's and
+ * "alter_migrator".  The extension must be installed.
+ */
+static List *
+guard_findings(Node *stmt)
+{
+	List	   *findings = destructive_findings(stmt);
+	RuleFinding *own = own_object_finding(stmt);
+
+	return own ? lappend(findings, own) : findings;
 }
 
 static bool
@@ -785,6 +806,7 @@ guard_judge(PlannedStmt *pstmt, const char *queryString,
 {
 	Node	   *stmt = pstmt->utilityStmt;
 	List	   *findings;
+	RuleFinding *own;
 	List	   *permits = NIL;
 	const char *version;
 	const char *kind;
@@ -799,31 +821,22 @@ guard_judge(PlannedStmt *pstmt, const char *queryString,
 		return VERDICT_NOT_DESTRUCTIVE;
 
 	/*
-	 * Fast path: most utility statements fire no rule and alter nothing of
-	 * ours, and that is decided on the parse tree alone.
+	 * Fast path: most utility statements fire no rule and cannot alter
+	 * anything of ours, and that is decided on the parse tree alone.
 	 */
-	if (!may_alter_own_object(stmt))
-	{
-		bool		destructive = false;
-
-		foreach(lc, classify_statement(stmt))
-			if (((RuleFinding *) lfirst(lc))->rule->kind == MIGRATION_DESTRUCTIVE)
-				destructive = true;
-		if (!destructive)
-			return VERDICT_NOT_DESTRUCTIVE;
-	}
+	findings = destructive_findings(stmt);
+	if (findings == NIL && !may_alter_own_object(stmt))
+		return VERDICT_NOT_DESTRUCTIVE;
 	if (!guard_extension_installed())
 		return VERDICT_INERT;
 
-	findings = guard_findings(stmt);
-	if (findings == NIL)
-		return VERDICT_NOT_DESTRUCTIVE;
-
 	/* Migrator's own objects are never exempt. */
-	foreach(lc, findings)
-		if (strcmp(((RuleFinding *) lfirst(lc))->rule->id, "alter_migrator") == 0)
-			break;
-	if (lc == NULL && statement_is_exempt(stmt))
+	own = own_object_finding(stmt);
+	if (own)
+		findings = lappend(findings, own);
+	else if (findings == NIL)
+		return VERDICT_NOT_DESTRUCTIVE;
+	else if (statement_is_exempt(stmt))
 		return VERDICT_EXEMPT;
 
 	if (migrator_current_migration(&version, &kind, &direction))
