@@ -6,9 +6,13 @@
 #   inert      migrator preloaded, database without the extension
 #   guarded    migrator preloaded, CREATE EXTENSION migrator (guard enforcing)
 # Rounds alternate between the setups so that machine noise hits all of
-# them alike; the median tps of each is printed with its ratio to baseline.
+# them alike.  For each setup the median server CPU time per transaction
+# (the overhead measure: it is what the hook adds, and other load on the
+# machine barely moves it) and the median throughput are printed with their
+# ratios to baseline.
 #
-#   bash bench/guard_overhead.sh            (BENCH_SECONDS=10 BENCH_ROUNDS=3)
+#   bash bench/guard_overhead.sh
+#   (BENCH_SELECT_TX=20000 BENCH_DDL_TX=300 BENCH_ROUNDS=11 by default)
 #
 # As root it copies the tree to a temporary directory owned by postgres and
 # runs itself there as postgres (the server refuses root).  It builds and
@@ -17,8 +21,9 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-seconds=${BENCH_SECONDS:-10}
-rounds=${BENCH_ROUNDS:-3}
+select_tx=${BENCH_SELECT_TX:-20000}
+ddl_tx=${BENCH_DDL_TX:-300}
+rounds=${BENCH_ROUNDS:-11}
 
 if [ "$(id -u)" = 0 ]; then
     work=$(mktemp -d /tmp/migrator-bench.XXXXXX)
@@ -26,7 +31,7 @@ if [ "$(id -u)" = 0 ]; then
         --exclude results "$here"/ "$work"/
     chown -R postgres: "$work"
     status=0
-    runuser -u postgres -- env BENCH_SECONDS="$seconds" BENCH_ROUNDS="$rounds" \
+    runuser -u postgres -- env BENCH_SELECT_TX="$select_tx" BENCH_DDL_TX="$ddl_tx" BENCH_ROUNDS="$rounds" \
         bash "$work/bench/guard_overhead.sh" || status=$?
     rm -rf "$work"
     exit "$status"
@@ -68,6 +73,7 @@ fsync = off
 synchronous_commit = off
 shared_buffers = 128MB
 max_connections = 20
+autovacuum = off
 CONF
 done
 echo "port = $port_plain" >>"$data/plain/postgresql.conf"
@@ -86,12 +92,13 @@ createdb -h "$data" -p "$port_plain" bench
 createdb -h "$data" -p "$port_preload" bench
 createdb -h "$data" -p "$port_preload" guarded
 psql -h "$data" -p "$port_preload" -d guarded -qc 'CREATE EXTENSION migrator' >/dev/null
-# pgbench -i truncates its tables, which the guard refuses: set them up
+# Scale 1, so that every setup's data stays in shared buffers (the guarded
+# and inert databases share one cluster).  pgbench -i truncates its tables, which the guard refuses: set them up
 # with the guard off (a superuser may).
 for s in baseline inert guarded; do
     set -- ${target[$s]}
-    PGOPTIONS='-c migrator.guard=off' pgbench -h "$data" -p "$1" -i -s 10 -q "$2" >/dev/null 2>&1 ||
-        PGOPTIONS= pgbench -h "$data" -p "$1" -i -s 10 -q "$2" >/dev/null
+    PGOPTIONS='-c migrator.guard=off' pgbench -h "$data" -p "$1" -i -s 1 -q "$2" >/dev/null 2>&1 ||
+        PGOPTIONS= pgbench -h "$data" -p "$1" -i -s 1 -q "$2" >/dev/null
 done
 
 cat >"$data/ddl.sql" <<'SQL'
@@ -109,42 +116,73 @@ DROP TABLE fresh2;
 COMMIT;
 SQL
 
-# tps of one pgbench run
+# Server CPU time of the backends a cluster has reaped so far, in clock
+# ticks: the postmaster's cutime + cstime.  A pgbench connection's backend
+# is reaped when it exits, so the difference around a run is that run's
+# server-side CPU, which other load on the machine disturbs far less than
+# wall-clock throughput.
+reaped_ticks() {
+    local pid
+    pid=$(head -1 "$data/$1/postmaster.pid")
+    awk '{print $16 + $17}' "/proc/$pid/stat"
+}
+
+# One pgbench run of a fixed number of transactions; prints
+# "<tps> <server CPU microseconds per transaction>".
 run() {
-    local setup=$1 kind=$2
+    local setup=$1 kind=$2 cluster=preload n before after tps
+    [ "$setup" = baseline ] && cluster=plain
     set -- ${target[$setup]}
-    local t=$seconds
-    [ -n "${BENCH_WARMUP:-}" ] && t=2
-    local args=(-h "$data" -p "$1" -T "$t" -c 1 -n -M prepared)
+    local args=(-h "$data" -p "$1" -c 1 -n -M prepared)
     if [ "$kind" = select ]; then
+        n=$select_tx
         args+=(-S)
     else
+        n=$ddl_tx
         args+=(-f "$data/ddl.sql")
     fi
-    pgbench "${args[@]}" "$2" 2>/dev/null | sed -n 's/^tps = \([0-9.]*\) .*/\1/p'
+    [ -n "${BENCH_WARMUP:-}" ] && n=$((n / 4))
+    local pm children
+    pm=$(head -1 "$data/$cluster/postmaster.pid")
+    children=$(pgrep -c -P "$pm")
+    before=$(reaped_ticks "$cluster")
+    tps=$(pgbench "${args[@]}" -t "$n" "$2" 2>/dev/null | sed -n 's/^tps = \([0-9.]*\) .*/\1/p')
+    # wait until the postmaster has reaped the backend
+    for _ in $(seq 1 50); do
+        [ "$(pgrep -c -P "$pm")" -le "$children" ] && break
+        sleep 0.05
+    done
+    after=$(reaped_ticks "$cluster")
+    awk -v t="$tps" -v d=$((after - before)) -v n="$n" -v hz="$(getconf CLK_TCK)" \
+        'BEGIN {printf "%s %.1f\n", t, d / hz * 1e6 / n}'
 }
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+ratio() { awk -v m="$1" -v b="$2" 'BEGIN {printf "%.3f", m / b}'; }
 
-echo "== guard overhead: $rounds alternating rounds of ${seconds}s per setup, 1 client"
+echo "== guard overhead: $rounds alternating rounds per setup, 1 client;" \
+     "select-only $select_tx transactions, DDL loop $ddl_tx transactions per round"
 for kind in select ddl; do
     for s in baseline inert guarded; do
         BENCH_WARMUP=1 run "$s" "$kind" >/dev/null    # warm caches, not counted
     done
-    declare -A results=()
+    declare -A tps=() cpu=()
     for r in $(seq 1 "$rounds"); do
         for s in baseline inert guarded; do
-            results[$s]+="$(run "$s" "$kind") "
+            read -r t c < <(run "$s" "$kind")
+            tps[$s]+="$t "
+            cpu[$s]+="$c "
         done
     done
-    b=$(echo ${results[baseline]} | tr ' ' '\n' | median)
-    line="$kind:"
+    bt=$(echo ${tps[baseline]} | tr ' ' '\n' | median)
+    bc=$(echo ${cpu[baseline]} | tr ' ' '\n' | median)
+    echo "$kind:"
     for s in baseline inert guarded; do
-        m=$(echo ${results[$s]} | tr ' ' '\n' | median)
-        ratio=$(awk -v m="$m" -v b="$b" 'BEGIN {printf "%.3f", m / b}')
-        line+="  $s ${m} tps (x$ratio)"
+        mt=$(echo ${tps[$s]} | tr ' ' '\n' | median)
+        mc=$(echo ${cpu[$s]} | tr ' ' '\n' | median)
+        printf '  %-8s  server CPU %8.1f us/tx (x%s)   throughput %10.1f tps (x%s)\n' \
+            "$s" "$mc" "$(ratio "$mc" "$bc")" "$mt" "$(ratio "$mt" "$bt")"
     done
-    echo "$line"
-    echo "   rounds: baseline [${results[baseline]% }] inert [${results[inert]% }] guarded [${results[guarded]% }]"
-    unset results
+    echo "  rounds, server CPU us/tx: baseline [${cpu[baseline]% }] inert [${cpu[inert]% }] guarded [${cpu[guarded]% }]"
+    unset tps cpu
 done
