@@ -114,6 +114,8 @@ ALTER ROLE guard_dev SET migrator.guard = off;
 \echo :LAST_ERROR_SQLSTATE
 CREATE FUNCTION app.guard_off() RETURNS void LANGUAGE sql SET migrator.guard = off AS 'SELECT';
 \echo :LAST_ERROR_SQLSTATE
+ALTER SYSTEM SET migrator.guard = off;
+\echo :LAST_ERROR_SQLSTATE
 SHOW migrator.guard;
 RESET ROLE;
 
