@@ -1,11 +1,8 @@
 #!/usr/bin/env bash
-# Runs every benchmark in bench/ (`make bench`); each prints its own ratios.
+# `make bench`: runs every benchmark script bench/<area>_<name>.sh in turn.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-status=0
-for b in "$here"/*.sh; do
-    [ "$(basename "$b")" = run.sh ] && continue
-    echo "== $(basename "$b")"
-    bash "$b" || status=$?
+for script in "$here"/*_*.sh; do
+    echo "== $(basename "$script")"
+    bash "$script"
 done
-exit "$status"

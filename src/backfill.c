@@ -29,10 +29,19 @@
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "pgstat.h"
+#include "storage/lock.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 
 PG_FUNCTION_INFO_V1(migrator_backfill);
+
+/* objsubid of the advisory lock a backfill holds on its table */
+#define BACKFILL_LOCK_SUBID 3
+
+static void backfill_run(const char *relation, const char *set,
+						 const char *filter, int32 batch_size,
+						 const char *column, const char *keytype,
+						 bool restart);
 
 /*
  * The key column of "relid": "key" when given (it must be NOT NULL and
@@ -64,7 +73,7 @@ backfill_key(Oid relid, const char *key, char **column, char **type)
 	if (SPI_processed == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 key ? errmsg("column \"%s\" of \"%s\" cannot be a backfill key", key, get_rel_name(relid))
+				 key ? errmsg("column \"%s\" of table \"%s\" cannot be a backfill key", key, get_rel_name(relid))
 				 : errmsg("table \"%s\" has no single-column primary key", get_rel_name(relid)),
 				 errdetail("backfill() walks the table in the order of a NOT NULL column that is alone in a unique index."),
 				 errhint("Name such a column with key => 'column'.")));
@@ -88,15 +97,7 @@ migrator_backfill(PG_FUNCTION_ARGS)
 	char	   *relation;
 	char	   *column;
 	char	   *keytype;
-	char	   *update;
-	char	   *last_key = NULL;
-	int64		rows_done = 0;
-	int64		batches = 0;
-	int64		id;
-	Oid			types[3] = {TEXTOID, TEXTOID, TEXTOID};
-	Datum		values[3];
-	char		nulls[3] = {' ', ' ', ' '};
-	bool		isnull;
+	LOCKTAG		tag;
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		ereport(ERROR,
@@ -127,6 +128,54 @@ migrator_backfill(PG_FUNCTION_ARGS)
 										  get_rel_name(relid));
 	backfill_key(relid, key, &column, &keytype);
 
+	/*
+	 * One backfill per table at a time: two sessions resuming the same
+	 * backfill would both update the rows after its last key.
+	 */
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, MIGRATOR_LOCK_KEY1, relid,
+						 BACKFILL_LOCK_SUBID);
+	if (LockAcquire(&tag, ExclusiveLock, true, true) == LOCKACQUIRE_NOT_AVAIL)
+		ereport(ERROR,
+				(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
+				 errmsg("another session is running a backfill of %s", relation),
+				 errdetail("It holds advisory lock %u/%u/%d (pg_locks: classid, objid, objsubid).",
+						   MIGRATOR_LOCK_KEY1, relid, BACKFILL_LOCK_SUBID),
+				 errhint("Wait for it to finish; an interrupted backfill resumes when called again.")));
+	PG_TRY();
+	{
+		backfill_run(relation, set, filter, batch_size, column, keytype,
+					 restart);
+	}
+	PG_FINALLY();
+	{
+		LockRelease(&tag, ExclusiveLock, true);
+	}
+	PG_END_TRY();
+
+	SPI_finish();
+	PG_RETURN_VOID();
+}
+
+/*
+ * The body of backfill(): find or create the progress row, run the
+ * batches, mark it done.  The caller holds the table's backfill lock and
+ * is connected to SPI (non-atomic).
+ */
+static void
+backfill_run(const char *relation, const char *set, const char *filter,
+			 int32 batch_size, const char *column, const char *keytype,
+			 bool restart)
+{
+	char	   *update;
+	char	   *last_key = NULL;
+	int64		rows_done = 0;
+	int64		batches = 0;
+	int64		id;
+	Oid			types[3] = {TEXTOID, TEXTOID, TEXTOID};
+	Datum		values[3];
+	char		nulls[3] = {' ', ' ', ' '};
+	bool		isnull;
+
 	/* Resume the unfinished backfill with the same arguments, if any. */
 	values[0] = CStringGetTextDatum(relation);
 	values[1] = CStringGetTextDatum(set);
@@ -152,8 +201,7 @@ migrator_backfill(PG_FUNCTION_ARGS)
 					(errmsg("backfill of %s is already done (" INT64_FORMAT " rows)",
 							relation, rows_done),
 					 errhint("Pass restart => true to run it again.")));
-			SPI_finish();
-			PG_RETURN_VOID();
+			return;
 		}
 		ereport(NOTICE,
 				(errmsg("resuming backfill of %s after key %s (" INT64_FORMAT " rows done)",
@@ -238,8 +286,6 @@ migrator_backfill(PG_FUNCTION_ARGS)
 				 1, types, values, NULL);
 	SPI_commit();
 	ereport(NOTICE,
-			(errmsg("backfill of %s done: " INT64_FORMAT " rows in " INT64_FORMAT " batches",
-					relation, rows_done, batches)));
-	SPI_finish();
-	PG_RETURN_VOID();
+			(errmsg("backfill of %s done: " INT64_FORMAT " rows in " INT64_FORMAT " %s",
+					relation, rows_done, batches, batches == 1 ? "batch" : "batches")));
 }

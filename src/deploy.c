@@ -105,6 +105,10 @@ lock_watch_handler(void)
 	}
 }
 
+/*
+ * Start noting the lock this backend waits for, a few times per lock
+ * timeout, so that the last lock waited for is known when it fires.
+ */
 static void
 lock_watch_start(int lock_timeout_ms)
 {
@@ -118,6 +122,7 @@ lock_watch_start(int lock_timeout_ms)
 						 every);
 }
 
+/* Stop the watch; harmless when it is not running. */
 static void
 lock_watch_stop(void)
 {
@@ -128,9 +133,9 @@ lock_watch_stop(void)
 /*
  * "pid 123 (application_name "app", state "idle in transaction",
  * transaction open for 00:00:04.2)" for each session that holds the lock
- * the last attempt waited for, oldest transaction first; "unknown
- * sessions" when the lock is not known.  Runs as the caller, so
- * pg_stat_activity shows what the caller may see.
+ * the last attempt waited for, oldest transaction first (for a row lock:
+ * every session holding a lock on the row's table).  Runs as the caller,
+ * so pg_stat_activity shows what the caller may see.
  */
 static char *
 describe_blockers(void)
@@ -144,44 +149,59 @@ describe_blockers(void)
 		"       (SELECT l.pid FROM pg_catalog.pg_locks l WHERE l.granted AND ";
 	const char *order = ") ORDER BY a.xact_start NULLS LAST LIMIT 5";
 	char	   *what;
+	char	   *condition;
 	char	   *sql;
-	Oid			types[2] = {OIDOID, OIDOID};
-	Datum		values[2];
-	int			nargs = 0;
 	StringInfoData buf;
 	uint64		i;
 
 	if (!waited_tag_valid)
-		return pstrdup("unknown sessions");
+		return pstrdup("a lock held by unknown sessions");
 
-	if (tag.locktag_type == LOCKTAG_RELATION)
+	switch ((LockTagType) tag.locktag_type)
 	{
-		char	   *relname = get_rel_name(tag.locktag_field2);
-		char	   *nspname = get_namespace_name(get_rel_namespace(tag.locktag_field2));
+		case LOCKTAG_RELATION:
+		case LOCKTAG_RELATION_EXTEND:
+		case LOCKTAG_PAGE:
+		case LOCKTAG_TUPLE:
+			{
+				char	   *relname = get_rel_name(tag.locktag_field2);
+				char	   *nspname = get_namespace_name(get_rel_namespace(tag.locktag_field2));
 
-		what = relname && nspname
-			? psprintf("relation %s", quote_qualified_identifier(nspname, relname))
-			: psprintf("relation with OID %u", tag.locktag_field2);
-		sql = psprintf("%s l.locktype = 'relation' AND l.database = $1 AND l.relation = $2%s",
-					   select, order);
-		values[0] = ObjectIdGetDatum(tag.locktag_field1);
-		values[1] = ObjectIdGetDatum(tag.locktag_field2);
-		nargs = 2;
+				what = relname && nspname
+					? psprintf("relation %s", quote_qualified_identifier(nspname, relname))
+					: psprintf("relation with OID %u", tag.locktag_field2);
+				condition = psprintf("l.database = %u AND l.relation = %u",
+									 tag.locktag_field1, tag.locktag_field2);
+				break;
+			}
+		case LOCKTAG_TRANSACTION:
+			what = psprintf("transaction %u", tag.locktag_field1);
+			condition = psprintf("l.locktype = 'transactionid' AND l.transactionid::text = '%u'",
+								 tag.locktag_field1);
+			break;
+		case LOCKTAG_VIRTUALTRANSACTION:
+			what = psprintf("virtual transaction %d/%u",
+							(int) tag.locktag_field1, tag.locktag_field2);
+			condition = psprintf("l.locktype = 'virtualxid' AND l.virtualxid = '%d/%u'",
+								 (int) tag.locktag_field1, tag.locktag_field2);
+			break;
+		case LOCKTAG_ADVISORY:
+		case LOCKTAG_OBJECT:
+			what = psprintf("%s lock %u/%u/%u",
+							tag.locktag_type == LOCKTAG_ADVISORY ? "advisory" : "object",
+							tag.locktag_field2, tag.locktag_field3, tag.locktag_field4);
+			condition = psprintf("l.locktype = '%s' AND l.database = %u AND l.classid = %u "
+								 "AND l.objid = %u AND l.objsubid = %u",
+								 tag.locktag_type == LOCKTAG_ADVISORY ? "advisory" : "object",
+								 tag.locktag_field1, tag.locktag_field2,
+								 tag.locktag_field3, tag.locktag_field4);
+			break;
+		default:
+			return pstrdup("a lock held by unknown sessions");
 	}
-	else if (tag.locktag_type == LOCKTAG_TRANSACTION)
-	{
-		what = psprintf("transaction %u", tag.locktag_field1);
-		sql = psprintf("%s l.locktype = 'transactionid' AND l.transactionid::text = '%u'%s",
-					   select, tag.locktag_field1, order);
-	}
-	else
-	{
-		what = pstrdup("a lock");
-		sql = psprintf("%s l.locktype = 'advisory' AND l.classid = %u AND l.objid = %u%s",
-					   select, tag.locktag_field2, tag.locktag_field3, order);
-	}
+	sql = psprintf("%s%s%s", select, condition, order);
 
-	if (SPI_execute_with_args(sql, nargs, types, values, NULL, true, 0) != SPI_OK_SELECT)
+	if (SPI_execute(sql, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not list the sessions holding %s", what);
 
 	initStringInfo(&buf);
@@ -331,22 +351,29 @@ deploy_transactional(Migration *m, int lock_timeout_ms, int lock_retries)
 		if (error == NULL)
 			return attempt - 1;
 		if (error->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE)
+		{
+			/* The migration failed: say so in the events, then re-raise. */
+			history_event(m->version, "apply", m->kind, "failed", NULL, NULL,
+						  error->message);
+			SPI_commit();
 			ReThrowError(error);
+		}
 
 		blockers = describe_blockers();
 		if (attempt > lock_retries)
 		{
-			char	   *detail = psprintf("Each of %d attempts waited %d ms for %s.",
-										  attempt, lock_timeout_ms, blockers);
-
 			history_event(m->version, "apply", m->kind, "partial", NULL, NULL,
-						  psprintf("lock timeout after %d attempts: %s", attempt, blockers));
+						  psprintf("lock timeout after %d %s: %s", attempt,
+								   attempt == 1 ? "attempt" : "attempts", blockers));
 			SPI_commit();
 			ereport(ERROR,
 					(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
-					 errmsg("migration \"%s\" could not take its locks after %d attempts",
-							m->version, attempt),
-					 errdetail("%s", detail),
+					 errmsg_plural("migration \"%s\" could not take its locks after %d attempt",
+								   "migration \"%s\" could not take its locks after %d attempts",
+								   attempt, m->version, attempt),
+					 errdetail_plural("The attempt waited %d ms for %s.",
+									  "Each attempt waited %d ms for %s.",
+									  attempt, lock_timeout_ms, blockers),
 					 errhint("End the blocking sessions or wait for them, then run CALL migrator.deploy() again: migrations deployed so far stay applied.")));
 		}
 
@@ -437,6 +464,7 @@ invalid_indexes(List *tables)
 	return result;
 }
 
+/* Whether "list" (of InvalidIndex) holds the index "oid". */
 static bool
 index_in_list(List *list, Oid oid)
 {
@@ -576,6 +604,9 @@ deploy_lock_tag(LOCKTAG *tag)
 						 MIGRATOR_LOCK_KEY2, 2);
 }
 
+/*
+ * The lock_timeout argument in milliseconds (a month counts 30 days).
+ */
 static int
 interval_ms(Interval *iv)
 {

@@ -16,6 +16,9 @@
  *	apply.c		migrator.apply(), rollback(), rollback_to(), verify()
  *	guard.c		the guard: ProcessUtility hook, sql_drop event trigger,
  *				migrator.allow()
+ *	worker.c	worker_run_sql(): top-level statements in a background worker
+ *	deploy.c	CALL migrator.deploy()
+ *	backfill.c	CALL migrator.backfill()
  *
  *-------------------------------------------------------------------------
  */

@@ -70,6 +70,7 @@ typedef struct WorkerShared
 	char		data[FLEXIBLE_ARRAY_MEMBER];
 } WorkerShared;
 
+/* The string stored at "off" in the segment, or NULL. */
 static const char *
 shared_string(WorkerShared *shared, int off)
 {
@@ -90,6 +91,7 @@ put_string(char *data, int *used, const char *s)
 	return off;
 }
 
+/* Bytes "s" takes in the segment. */
 static Size
 string_size(const char *s)
 {
@@ -289,6 +291,7 @@ run_statement(ScriptStatement *st, const char *script, MemoryContext stmt_cxt)
 	MemoryContextReset(stmt_cxt);
 }
 
+/* Copy an error field into the segment, clipped to WORKER_TEXT_MAX. */
 static void
 copy_clipped(char *dest, const char *src)
 {

@@ -148,6 +148,7 @@ as_deployer(q{
 	"CALL migrator.deploy(lock_timeout => '20ms', lock_retries => 2)");
 isnt($ret, 0, 'deploy fails when the retries run out');
 like($err, qr/migration "7" could not take its locks after 3 attempts/, 'with a clear error');
+like($err, qr/Each attempt waited 20 ms for relation public\.t/, 'naming the lock');
 like($err, qr/held by pid $holder_pid \(application_name "long_reader", state "idle in transaction", transaction open for /,
 	'naming the blocking session');
 is(state_of('6') . ',' . state_of('7') . ',' . state_of('8'), 'applied,pending,pending',
@@ -160,6 +161,21 @@ $holder->query_safe('COMMIT');
 $holder->quit;
 ($ret, $out, $err) = as_deployer('CALL migrator.deploy()');
 is(state_of('7') . ',' . state_of('8'), 'applied,applied', 'a second deploy applies the rest');
+
+# A row lock: the migration waits for the holder's transaction.
+$holder = $node->background_psql('postgres', on_error_stop => 0);
+$holder->query_safe(q{SET application_name = 'row_locker'; BEGIN; SELECT * FROM t WHERE id = 1 FOR UPDATE;});
+$holder_pid = $holder->query_safe('SELECT pg_backend_pid()');
+as_deployer(q{SELECT version FROM migrator.register('8.1', 'UPDATE t SET v = v + 1 WHERE id = 1')});
+($ret, $out, $err) = as_deployer(
+	"CALL migrator.deploy(lock_timeout => '20ms', lock_retries => 0)");
+like($err, qr/migration "8\.1" could not take its locks after 1 attempt\n/, 'a row lock times out too');
+like($err, qr/The attempt waited 20 ms for transaction \d+, held by pid $holder_pid \(application_name "row_locker"/,
+	'the holder of the row lock is named');
+$holder->query_safe('COMMIT');
+$holder->quit;
+($ret, $out, $err) = as_deployer('CALL migrator.deploy()');
+is(state_of('8.1'), 'applied', 'applied once the row is free');
 
 # --- the deploying backend is terminated mid-way -----------------------------
 $node->safe_psql('postgres', 'CREATE TABLE gate (open boolean); GRANT SELECT ON gate TO deployer');

@@ -28,6 +28,9 @@ $session->query_until(qr/started/, "\\echo started\n$call;\n");
 $node->poll_query_until('postgres',
 	"SELECT rows_done >= 300 FROM migrator.backfills WHERE relation = 'public.b'")
   or die 'backfill made no progress';
+my ($ret, $out, $err) = $node->psql('postgres', $call);
+like($err, qr/another session is running a backfill of public\.b/,
+	'a second session cannot run the same backfill at the same time');
 $node->safe_psql('postgres', q{
 	SELECT pg_terminate_backend(pid) FROM pg_stat_activity
 	 WHERE query LIKE 'CALL migrator.backfill() -- public.b:%'});
@@ -41,7 +44,7 @@ cmp_ok($rows_before, '<', 3000, 'it was interrupted before the end');
 is($node->safe_psql('postgres', 'SELECT count(*) FROM b WHERE touched = 1'),
 	$rows_before, 'the recorded progress matches the committed rows');
 
-my ($ret, $out, $err) = $node->psql('postgres', $call);
+($ret, $out, $err) = $node->psql('postgres', $call);
 is($ret, 0, 'the second call succeeds');
 like($err, qr/resuming backfill of public\.b after key \d+ \($rows_before rows done\)/,
 	'it resumes after the recorded key');
