@@ -820,6 +820,10 @@ guard_judge(PlannedStmt *pstmt, const char *queryString,
 	if (context == PROCESS_UTILITY_SUBCOMMAND)
 		return VERDICT_NOT_DESTRUCTIVE;
 
+	/* Known not to be installed here: nothing to judge. */
+	if (extension_cache_valid && !OidIsValid(extension_oid))
+		return VERDICT_INERT;
+
 	/*
 	 * Fast path: most utility statements fire no rule and cannot alter
 	 * anything of ours, and that is decided on the parse tree alone.
