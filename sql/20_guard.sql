@@ -150,6 +150,8 @@ CREATE TRIGGER hide BEFORE INSERT ON migrator.events
 \echo :LAST_ERROR_SQLSTATE
 CREATE RULE keep AS ON DELETE TO migrator.events DO INSTEAD NOTHING;
 \echo :LAST_ERROR_SQLSTATE
+ALTER SEQUENCE migrator.events_id_seq RESTART;
+\echo :LAST_ERROR_SQLSTATE
 TRUNCATE migrator.events;
 \echo :LAST_ERROR_SQLSTATE
 DELETE FROM migrator.events;

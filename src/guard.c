@@ -24,7 +24,7 @@
  * drops in sessions that loaded the library too late for the hook.
  *
  * The guard also protects migrator's own objects: ALTER TABLE on its tables,
- * CREATE TRIGGER or RULE on them, CREATE OR REPLACE of its functions and
+ * ALTER SEQUENCE on its sequence, CREATE TRIGGER or RULE on them, CREATE OR REPLACE of its functions and
  * any ALTER of its event trigger fire rule "alter_migrator".
  *
  * Every refusal leaves a server-log line starting with "migrator guard:"
@@ -460,6 +460,10 @@ own_object_altered(Node *stmt)
 			if (relation_is_own(((AlterTableStmt *) stmt)->relation))
 				return psprintf("migrator.%s", ((AlterTableStmt *) stmt)->relation->relname);
 			return NULL;
+		case T_AlterSeqStmt:
+			if (relation_is_own(((AlterSeqStmt *) stmt)->sequence))
+				return psprintf("migrator.%s", ((AlterSeqStmt *) stmt)->sequence->relname);
+			return NULL;
 		case T_CreateTrigStmt:
 			if (relation_is_own(((CreateTrigStmt *) stmt)->relation))
 				return psprintf("migrator.%s", ((CreateTrigStmt *) stmt)->relation->relname);
@@ -506,6 +510,7 @@ may_alter_own_object(Node *stmt)
 	switch (nodeTag(stmt))
 	{
 		case T_AlterTableStmt:
+		case T_AlterSeqStmt:
 		case T_CreateTrigStmt:
 		case T_RuleStmt:
 		case T_AlterEventTrigStmt:
