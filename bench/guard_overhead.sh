@@ -8,11 +8,11 @@
 # Rounds alternate between the setups so that machine noise hits all of
 # them alike.  For each setup the median server CPU time per transaction
 # (the overhead measure: it is what the hook adds, and other load on the
-# machine barely moves it) and the median throughput are printed with their
-# ratios to baseline.
+# machine barely moves it) and the median throughput are printed; the ratio
+# next to each is the median of the per-round ratios to baseline.
 #
 #   bash bench/guard_overhead.sh
-#   (BENCH_SELECT_TX=20000 BENCH_DDL_TX=300 BENCH_ROUNDS=11 by default)
+#   (BENCH_SELECT_TX=60000 BENCH_DDL_TX=300 BENCH_ROUNDS=11 by default)
 #
 # As root it copies the tree to a temporary directory owned by postgres and
 # runs itself there as postgres (the server refuses root).  It builds and
@@ -21,7 +21,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-select_tx=${BENCH_SELECT_TX:-20000}
+select_tx=${BENCH_SELECT_TX:-60000}
 ddl_tx=${BENCH_DDL_TX:-300}
 rounds=${BENCH_ROUNDS:-11}
 
@@ -158,7 +158,12 @@ run() {
 }
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-ratio() { awk -v m="$1" -v b="$2" 'BEGIN {printf "%.3f", m / b}'; }
+# Median of the per-round ratios of two lists of round results: rounds run
+# next to each other, so the ratio of a round cancels the machine's drift.
+paired() {
+    paste <(echo $1 | tr ' ' '\n') <(echo $2 | tr ' ' '\n') |
+        awk '{print $1 / $2}' | median | awk '{printf "%.3f", $1}'
+}
 
 echo "== guard overhead: $rounds alternating rounds per setup, 1 client;" \
      "select-only $select_tx transactions, DDL loop $ddl_tx transactions per round"
@@ -174,14 +179,13 @@ for kind in select ddl; do
             cpu[$s]+="$c "
         done
     done
-    bt=$(echo ${tps[baseline]} | tr ' ' '\n' | median)
-    bc=$(echo ${cpu[baseline]} | tr ' ' '\n' | median)
     echo "$kind:"
     for s in baseline inert guarded; do
         mt=$(echo ${tps[$s]} | tr ' ' '\n' | median)
         mc=$(echo ${cpu[$s]} | tr ' ' '\n' | median)
         printf '  %-8s  server CPU %8.1f us/tx (x%s)   throughput %10.1f tps (x%s)\n' \
-            "$s" "$mc" "$(ratio "$mc" "$bc")" "$mt" "$(ratio "$mt" "$bt")"
+            "$s" "$mc" "$(paired "${cpu[$s]}" "${cpu[baseline]}")" \
+            "$mt" "$(paired "${tps[$s]}" "${tps[baseline]}")"
     done
     echo "  rounds, server CPU us/tx: baseline [${cpu[baseline]% }] inert [${cpu[inert]% }] guarded [${cpu[guarded]% }]"
     unset tps cpu
