@@ -1047,6 +1047,8 @@ migrator_allow(PG_FUNCTION_ARGS)
 				 errmsg("no statement to allow"),
 				 errhint("Pass the destructive statement to allow, e.g. 'DROP TABLE app.legacy'.")));
 	(void) migrator_current_migration(&version, &kind, &direction);
+	/* own_object_finding() needs the extension's schema. */
+	(void) guard_extension_installed();
 
 	SPI_connect();
 	foreach(lc, stmts)

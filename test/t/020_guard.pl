@@ -37,6 +37,17 @@ is($node->safe_psql('postgres',
 	'blocked drop_table dev postgres DROP TABLE app.keep',
 	'and in migrator.events, written by a worker outside the rolled-back transaction');
 
+# An allowance for one of migrator's own objects, first thing in a session.
+($ret, $out, $err) = $node->psql('postgres', q{
+	BEGIN;
+	SELECT migrator.allow('ALTER TABLE migrator.events ENABLE ALWAYS TRIGGER protect_history',
+		reason => 'reassert the trigger');
+	ALTER TABLE migrator.events ENABLE ALWAYS TRIGGER protect_history;
+	COMMIT;
+});
+is($ret, 0, 'allow() covers ALTER TABLE on migrator\'s own table in a fresh session')
+  or diag($err);
+
 # warn mode is logged too.
 $offset = -s $node->logfile;
 $node->safe_psql('postgres', q{
