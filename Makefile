@@ -19,6 +19,7 @@ OBJS = \
 	src/plan.o \
 	src/fingerprint.o \
 	src/check.o \
+	src/guard.o \
 	src/worker.o \
 	src/deploy.o \
 	src/backfill.o

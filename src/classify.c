@@ -63,6 +63,7 @@ static const MigratorRule migrator_rules[] = {
 	{"disable_trigger", MIGRATION_DESTRUCTIVE, "DISABLE TRIGGER, ENABLE REPLICA TRIGGER, or disabling an event trigger"},
 	{"disable_rule", MIGRATION_DESTRUCTIVE, "DISABLE RULE or ENABLE REPLICA RULE"},
 	{"disable_row_security", MIGRATION_DESTRUCTIVE, "DISABLE or NO FORCE ROW LEVEL SECURITY"},
+	{"alter_migrator", MIGRATION_DESTRUCTIVE, "ALTER of migrator's own tables, sequence, functions or event trigger (fired by the guard, which resolves names)"},
 	/* staged */
 	{"update_rows", MIGRATION_STAGED, "UPDATE or MERGE: a backfill"},
 	{"insert_select", MIGRATION_STAGED, "INSERT ... SELECT from a table: a copy between shapes"},
@@ -635,7 +636,8 @@ classify_node(Node *stmt, List *findings)
 			findings = add_finding(findings, "drop_other", NULL, -1);
 			break;
 		case T_AlterEventTrigStmt:
-			if (((AlterEventTrigStmt *) stmt)->tgenabled == TRIGGER_DISABLED)
+			if (((AlterEventTrigStmt *) stmt)->tgenabled == TRIGGER_DISABLED ||
+				((AlterEventTrigStmt *) stmt)->tgenabled == TRIGGER_FIRES_ON_REPLICA)
 				findings = add_finding(findings, "disable_trigger",
 									   pstrdup(((AlterEventTrigStmt *) stmt)->trigname), -1);
 			break;

@@ -19,6 +19,8 @@
  *	plan.c		migrator.plan(): locks and hazards of pending migrations
  *	fingerprint.c	schema fingerprints, migrator.drift()
  *	check.c		migrator.check(): reversibility of pending migrations
+ *	guard.c		the guard: ProcessUtility hook, sql_drop event trigger,
+ *				migrator.allow()
  *	worker.c	worker_run_sql(): top-level statements in a background worker
  *	deploy.c	CALL migrator.deploy()
  *	backfill.c	CALL migrator.backfill()
@@ -49,6 +51,7 @@
 #define ERRCODE_MIGRATOR_BAD_SCRIPT			MAKE_SQLSTATE('M','G','0','0','8')
 #define ERRCODE_MIGRATOR_RECURSION			MAKE_SQLSTATE('M','G','0','0','9')
 #define ERRCODE_MIGRATOR_HISTORY_PROTECTED	MAKE_SQLSTATE('M','G','0','1','0')
+#define ERRCODE_MIGRATOR_GUARD_BLOCKED		MAKE_SQLSTATE('M','G','0','1','1')
 
 /* The advisory lock that serialises migrator calls in one database. */
 #define MIGRATOR_LOCK_KEY1	1835624306	/* 'migr' */
@@ -225,5 +228,8 @@ extern char *interval_text(Interval *iv);
 
 /* deploy.c */
 extern void DeployInit(void);
+
+/* guard.c */
+extern void GuardInit(void);
 
 #endif							/* MIGRATOR_H */

@@ -239,10 +239,13 @@ worker_run_sql(Oid dboid, Oid roleid, const char *sql, const char *version,
  * Run one statement as a top-level command in a transaction of its own,
  * the way exec_simple_query() runs one statement of a client's query
  * string.  Parse analysis and plans live in "stmt_cxt", which survives
- * the transactions a utility statement may commit inside itself.
+ * the transactions a utility statement may commit inside itself.  The
+ * source text is the whole "script", as for exec_simple_query(): the parse
+ * tree's locations (stmt_location, constants) are offsets into it, and hooks
+ * such as pg_stat_statements cut the statement's text out of it with them.
  */
 static void
-run_statement(ScriptStatement *st, MemoryContext stmt_cxt)
+run_statement(ScriptStatement *st, const char *script, MemoryContext stmt_cxt)
 {
 	MemoryContext oldcxt;
 	bool		snapshot_set = false;
@@ -263,9 +266,9 @@ run_statement(ScriptStatement *st, MemoryContext stmt_cxt)
 		PushActiveSnapshot(GetTransactionSnapshot());
 		snapshot_set = true;
 	}
-	querytrees = pg_analyze_and_rewrite_fixedparams(st->raw, st->sql,
+	querytrees = pg_analyze_and_rewrite_fixedparams(st->raw, script,
 													NULL, 0, NULL);
-	plantrees = pg_plan_queries(querytrees, st->sql, CURSOR_OPT_PARALLEL_OK,
+	plantrees = pg_plan_queries(querytrees, script, CURSOR_OPT_PARALLEL_OK,
 								NULL);
 	if (snapshot_set)
 		PopActiveSnapshot();
@@ -273,7 +276,7 @@ run_statement(ScriptStatement *st, MemoryContext stmt_cxt)
 
 	portal = CreatePortal("", true, true);
 	portal->visible = false;
-	PortalDefineQuery(portal, NULL, st->sql, CreateCommandTag(st->raw->stmt),
+	PortalDefineQuery(portal, NULL, script, CreateCommandTag(st->raw->stmt),
 					  plantrees, NULL);
 	PortalStart(portal, NULL, 0, InvalidSnapshot);
 	receiver = CreateDestReceiver(DestNone);
@@ -344,15 +347,16 @@ migrator_worker_main(Datum main_arg)
 
 	PG_TRY();
 	{
-		statements = script_parse(shared_string(shared, shared->sql_off),
-								  version ? "up script" : NULL);
+		const char *script = shared_string(shared, shared->sql_off);
+
+		statements = script_parse(script, version ? "up script" : NULL);
 		foreach(lc, statements)
 		{
 			ScriptStatement *st = lfirst(lc);
 
 			shared->statement = st->index;
 			CHECK_FOR_INTERRUPTS();
-			run_statement(st, stmt_cxt);
+			run_statement(st, script, stmt_cxt);
 		}
 		shared->statement = 0;
 		shared->ok = true;

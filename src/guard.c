@@ -1,0 +1,1124 @@
+/*-------------------------------------------------------------------------
+ *
+ * guard.c
+ *	  The guard: refuse unplanned destructive DDL inside the server.
+ *
+ * A ProcessUtility hook sees every utility statement, whoever sends it and
+ * however deeply it is nested (multi-statement strings, DO blocks, EXECUTE
+ * in PL/pgSQL, functions and procedures of any security).  It classifies
+ * the statement with the rule table (classify.c); a statement whose
+ * findings include a rule of kind "destructive" runs only when
+ *
+ *	- every target is a temporary object or was created earlier in the
+ *	  current transaction (exempt), or
+ *	- a migration's script is running (apply.c) and the migration declares
+ *	  every destructive finding (same rule id and object): for an up script
+ *	  the findings register() stored in migrations.findings, for a down
+ *	  script the classification of the registered down script, or
+ *	- migrator.allow() named the same rule and object earlier in the
+ *	  current transaction (an audited allowance).
+ *
+ * Otherwise it is refused (migrator.guard = enforce) or let through with a
+ * WARNING (warn).  A sql_drop event trigger, enabled ALWAYS, judges what the
+ * hook cannot see: objects dropped by CASCADE beyond an exempt target, and
+ * drops in sessions that loaded the library too late for the hook.
+ *
+ * The guard also protects migrator's own objects: ALTER TABLE on its tables,
+ * ALTER SEQUENCE on its sequence, CREATE TRIGGER or RULE on them, CREATE OR REPLACE of its functions and
+ * any ALTER of its event trigger fire rule "alter_migrator".
+ *
+ * Every refusal leaves a server-log line starting with "migrator guard:"
+ * and a migrator.events row written by a background worker (worker.c); both
+ * survive the rollback of the refused transaction.
+ *
+ * The guard is inert in databases without the extension, in binary upgrade,
+ * in single-user mode (the way back in when the guard itself is in the way)
+ * and inside extension scripts (CREATE / ALTER EXTENSION).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "migrator.h"
+#include "worker.h"
+
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "access/transam.h"
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/objectaddress.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_index.h"
+#include "catalog/pg_namespace.h"
+#include "catalog/pg_proc.h"
+#include "catalog/pg_type.h"
+#include "commands/dbcommands.h"
+#include "commands/event_trigger.h"
+#include "commands/extension.h"
+#include "executor/spi.h"
+#include "parser/parse_func.h"
+#include "parser/parse_type.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "tcop/utility.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/guc.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+#include "utils/syscache.h"
+
+PG_FUNCTION_INFO_V1(migrator_allow);
+PG_FUNCTION_INFO_V1(migrator_guard_sql_drop);
+
+/* The name of the extension's sql_drop event trigger (src/sql/20_guard.sql). */
+#define GUARD_EVENT_TRIGGER "migrator_guard"
+
+/* Prefix of every server-log line the guard writes. */
+#define GUARD_LOG_PREFIX "migrator guard:"
+
+typedef enum GuardMode
+{
+	GUARD_OFF,
+	GUARD_WARN,
+	GUARD_ENFORCE
+} GuardMode;
+
+static const struct config_enum_entry guard_mode_options[] = {
+	{"off", GUARD_OFF, false},
+	{"warn", GUARD_WARN, false},
+	{"enforce", GUARD_ENFORCE, false},
+	{NULL, 0, false}
+};
+
+static int	guard_mode = GUARD_ENFORCE;
+
+/*
+ * What the hook decided about the utility statement now running; the
+ * sql_drop event trigger reads it.  Saved and restored around nested
+ * statements.
+ */
+typedef enum GuardVerdict
+{
+	VERDICT_UNSEEN,				/* the hook did not judge this statement */
+	VERDICT_INERT,				/* guard off or inert here */
+	VERDICT_NOT_DESTRUCTIVE,	/* no destructive finding */
+	VERDICT_EXEMPT,				/* every target temporary or new */
+	VERDICT_ALLOWED				/* declared by a migration or allowed */
+} GuardVerdict;
+
+static GuardVerdict current_verdict = VERDICT_UNSEEN;
+
+/* A (rule, object) pair that a migration declares or allow() allowed. */
+typedef struct GuardPermit
+{
+	const char *rule;			/* rule id (static) */
+	char	   *object;			/* object as the parser names it, or NULL */
+	SubTransactionId subid;		/* subtransaction that granted it */
+} GuardPermit;
+
+/* Allowances of the current transaction, in TopTransactionContext. */
+static List *allowances = NIL;
+
+/* Declared findings of the running migration script, cached per transaction. */
+static char *declared_version = NULL;
+static char *declared_direction = NULL;
+static List *declared_permits = NIL;
+
+/* Is the extension installed here?  Reset by syscache invalidation. */
+static bool extension_cache_valid = false;
+static Oid	extension_oid = InvalidOid;
+static Oid	extension_namespace = InvalidOid;
+
+static ProcessUtility_hook_type prev_ProcessUtility = NULL;
+
+/*
+ * Syscache callback: CREATE / DROP EXTENSION migrator create and drop the
+ * schema and the event trigger, so a change to either catalog resets what
+ * we know about the extension.
+ */
+static void
+guard_invalidate_extension(Datum arg, int cacheid, uint32 hashvalue)
+{
+	extension_cache_valid = false;
+}
+
+/*
+ * True when the extension is installed in the current database; looked up
+ * once and then cached until the next invalidation.
+ */
+static bool
+guard_extension_installed(void)
+{
+	if (!extension_cache_valid)
+	{
+		extension_oid = get_extension_oid("migrator", true);
+		extension_namespace = OidIsValid(extension_oid)
+			? get_namespace_oid("migrator", true) : InvalidOid;
+		extension_cache_valid = true;
+	}
+	return OidIsValid(extension_oid);
+}
+
+/*
+ * Whether the guard judges statements in this session at all.
+ */
+static bool
+guard_enabled(void)
+{
+	return guard_mode != GUARD_OFF && !IsBinaryUpgrade && IsUnderPostmaster &&
+		!creating_extension;
+}
+
+/*
+ * End of transaction: allowances and the declared-findings cache live in
+ * TopTransactionContext and go away with it.
+ */
+static void
+guard_xact_callback(XactEvent event, void *arg)
+{
+	switch (event)
+	{
+		case XACT_EVENT_COMMIT:
+		case XACT_EVENT_ABORT:
+		case XACT_EVENT_PARALLEL_COMMIT:
+		case XACT_EVENT_PARALLEL_ABORT:
+		case XACT_EVENT_PREPARE:
+			allowances = NIL;
+			declared_version = NULL;
+			declared_direction = NULL;
+			declared_permits = NIL;
+
+			/*
+			 * current_verdict is left alone: DROP INDEX CONCURRENTLY commits
+			 * inside the statement, before its sql_drop event fires.  The
+			 * hook restores the verdict when the statement ends.
+			 */
+			break;
+		default:
+			break;
+	}
+}
+
+/*
+ * An allowance granted in a subtransaction that rolls back goes with it (so
+ * does its events row); one granted in a subtransaction that commits now
+ * belongs to the parent.
+ */
+static void
+guard_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+					   SubTransactionId parentSubid, void *arg)
+{
+	ListCell   *lc;
+
+	if (event != SUBXACT_EVENT_ABORT_SUB && event != SUBXACT_EVENT_COMMIT_SUB)
+		return;
+	foreach(lc, allowances)
+	{
+		GuardPermit *p = lfirst(lc);
+
+		if (p->subid != mySubid)
+			continue;
+		if (event == SUBXACT_EVENT_COMMIT_SUB)
+			p->subid = parentSubid;
+		else
+			allowances = foreach_delete_current(allowances, lc);
+	}
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+	{
+		/* The cache may have been filled in the aborted subtransaction. */
+		declared_version = NULL;
+		declared_direction = NULL;
+		declared_permits = NIL;
+	}
+}
+
+/*
+ * Was the catalog row (classid, objid) created in the current transaction?
+ * Every stored version of the row is examined (SnapshotAny, so this works
+ * for a row the current command has just deleted): the object is new when
+ * one version was inserted by the current transaction and none by a
+ * committed earlier one.  An update of an old object (GRANT, CREATE INDEX
+ * on an old table) leaves the committed version behind, so it does not
+ * make the object "new".
+ */
+static bool
+object_created_in_current_xact(Oid classid, Oid objid)
+{
+	Relation	rel;
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	bool		current = false;
+	bool		older = false;
+
+	if (!is_objectclass_supported(classid))
+		return false;
+
+	rel = table_open(classid, AccessShareLock);
+	ScanKeyInit(&key, get_object_attnum_oid(classid), BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(objid));
+	scan = systable_beginscan(rel, get_object_oid_index(classid), true,
+							  SnapshotAny, 1, &key);
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		TransactionId xmin = HeapTupleHeaderGetXmin(tuple->t_data);
+
+		if (TransactionIdIsCurrentTransactionId(xmin))
+			current = true;
+		else if (TransactionIdDidCommit(xmin))
+		{
+			older = true;
+			break;
+		}
+		/* else: a version left by an aborted transaction */
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+
+	return current && !older;
+}
+
+/*
+ * Is the object temporary, or was it created in this transaction?
+ */
+static bool
+object_is_exempt(Oid classid, Oid objid)
+{
+	ObjectAddress addr;
+	Oid			nsp;
+
+	if (classid == RelationRelationId)
+	{
+		if (get_rel_persistence(objid) == RELPERSISTENCE_TEMP)
+			return true;
+	}
+	else if (classid != NamespaceRelationId)
+	{
+		addr.classId = classid;
+		addr.objectId = objid;
+		addr.objectSubId = 0;
+		if (is_objectclass_supported(classid))
+		{
+			nsp = get_object_namespace(&addr);
+			if (OidIsValid(nsp) && isAnyTempNamespace(nsp))
+				return true;
+		}
+	}
+	return object_created_in_current_xact(classid, objid);
+}
+
+/*
+ * The relation a RangeVar names is exempt; a missing one destroys nothing
+ * (the statement fails or, with IF EXISTS, does nothing).
+ */
+static bool
+relation_is_exempt(RangeVar *rv)
+{
+	Oid			relid;
+
+	if (rv == NULL)
+		return false;
+	relid = RangeVarGetRelid(rv, NoLock, true);
+	return !OidIsValid(relid) || object_is_exempt(RelationRelationId, relid);
+}
+
+/*
+ * Is "rv" an invalid index, e.g. left behind by a failed CREATE INDEX
+ * CONCURRENTLY?  No query uses it, so dropping it destroys nothing (the
+ * deploy worker drops such leftovers before it retries a migration).
+ */
+static bool
+index_is_invalid(RangeVar *rv)
+{
+	Oid			relid = RangeVarGetRelid(rv, NoLock, true);
+	HeapTuple	tuple;
+	bool		invalid = false;
+
+	if (!OidIsValid(relid))
+		return false;
+	tuple = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(relid));
+	if (HeapTupleIsValid(tuple))
+	{
+		invalid = !((Form_pg_index) GETSTRUCT(tuple))->indisvalid;
+		ReleaseSysCache(tuple);
+	}
+	return invalid;
+}
+
+/*
+ * True when every object a destructive statement targets is temporary or
+ * new in this transaction (or an invalid index).  Statements on other kinds of objects, on
+ * shared objects and DROP OWNED are never exempt.
+ */
+static bool
+statement_is_exempt(Node *stmt)
+{
+	ListCell   *lc;
+
+	switch (nodeTag(stmt))
+	{
+		case T_DropStmt:
+			{
+				DropStmt   *ds = (DropStmt *) stmt;
+
+				foreach(lc, ds->objects)
+				{
+					Node	   *obj = lfirst(lc);
+
+					switch (ds->removeType)
+					{
+						case OBJECT_INDEX:
+							if (!relation_is_exempt(makeRangeVarFromNameList((List *) obj)) &&
+								!index_is_invalid(makeRangeVarFromNameList((List *) obj)))
+								return false;
+							break;
+						case OBJECT_TABLE:
+						case OBJECT_VIEW:
+						case OBJECT_MATVIEW:
+						case OBJECT_SEQUENCE:
+						case OBJECT_FOREIGN_TABLE:
+							if (!relation_is_exempt(makeRangeVarFromNameList((List *) obj)))
+								return false;
+							break;
+						case OBJECT_TYPE:
+						case OBJECT_DOMAIN:
+							{
+								Oid			typid = LookupTypeNameOid(NULL, (TypeName *) obj, true);
+
+								if (OidIsValid(typid) && !object_is_exempt(TypeRelationId, typid))
+									return false;
+								break;
+							}
+						case OBJECT_FUNCTION:
+						case OBJECT_PROCEDURE:
+						case OBJECT_ROUTINE:
+						case OBJECT_AGGREGATE:
+							{
+								Oid			funcid = LookupFuncWithArgs(ds->removeType,
+																		(ObjectWithArgs *) obj, true);
+
+								if (OidIsValid(funcid) && !object_is_exempt(ProcedureRelationId, funcid))
+									return false;
+								break;
+							}
+						case OBJECT_SCHEMA:
+							{
+								Oid			nspid = get_namespace_oid(strVal(obj), true);
+
+								if (OidIsValid(nspid) && !object_is_exempt(NamespaceRelationId, nspid))
+									return false;
+								break;
+							}
+						default:
+							return false;
+					}
+				}
+				return true;
+			}
+		case T_TruncateStmt:
+			foreach(lc, ((TruncateStmt *) stmt)->relations)
+				if (!relation_is_exempt(lfirst_node(RangeVar, lc)))
+					return false;
+			return true;
+		case T_AlterTableStmt:
+			return relation_is_exempt(((AlterTableStmt *) stmt)->relation);
+		case T_RenameStmt:
+			return ((RenameStmt *) stmt)->relation != NULL &&
+				relation_is_exempt(((RenameStmt *) stmt)->relation);
+		case T_AlterObjectSchemaStmt:
+			return ((AlterObjectSchemaStmt *) stmt)->relation != NULL &&
+				relation_is_exempt(((AlterObjectSchemaStmt *) stmt)->relation);
+		default:
+			return false;
+	}
+}
+
+static bool
+relation_is_own(RangeVar *rv)
+{
+	Oid			relid;
+
+	if (rv == NULL)
+		return false;
+	relid = RangeVarGetRelid(rv, NoLock, true);
+	return OidIsValid(relid) && get_rel_namespace(relid) == extension_namespace;
+}
+
+/*
+ * The name of migrator's own object that "stmt" alters, or NULL.  Called
+ * only when the extension is installed.
+ */
+static char *
+own_object_altered(Node *stmt)
+{
+	switch (nodeTag(stmt))
+	{
+		case T_AlterTableStmt:
+			if (relation_is_own(((AlterTableStmt *) stmt)->relation))
+				return psprintf("migrator.%s", ((AlterTableStmt *) stmt)->relation->relname);
+			return NULL;
+		case T_AlterSeqStmt:
+			if (relation_is_own(((AlterSeqStmt *) stmt)->sequence))
+				return psprintf("migrator.%s", ((AlterSeqStmt *) stmt)->sequence->relname);
+			return NULL;
+		case T_CreateTrigStmt:
+			if (relation_is_own(((CreateTrigStmt *) stmt)->relation))
+				return psprintf("migrator.%s", ((CreateTrigStmt *) stmt)->relation->relname);
+			return NULL;
+		case T_RuleStmt:
+			if (relation_is_own(((RuleStmt *) stmt)->relation))
+				return psprintf("migrator.%s", ((RuleStmt *) stmt)->relation->relname);
+			return NULL;
+		case T_AlterEventTrigStmt:
+			if (strcmp(((AlterEventTrigStmt *) stmt)->trigname, GUARD_EVENT_TRIGGER) == 0)
+				return pstrdup(GUARD_EVENT_TRIGGER);
+			return NULL;
+		case T_AlterOwnerStmt:
+			{
+				AlterOwnerStmt *as = (AlterOwnerStmt *) stmt;
+
+				if (as->objectType == OBJECT_EVENT_TRIGGER &&
+					strcmp(strVal(as->object), GUARD_EVENT_TRIGGER) == 0)
+					return pstrdup(GUARD_EVENT_TRIGGER);
+				return NULL;
+			}
+		case T_CreateFunctionStmt:
+			{
+				CreateFunctionStmt *cf = (CreateFunctionStmt *) stmt;
+				char	   *name;
+
+				if (cf->replace &&
+					QualifiedNameGetCreationNamespace(cf->funcname, &name) == extension_namespace)
+					return psprintf("migrator.%s", name);
+				return NULL;
+			}
+		default:
+			return NULL;
+	}
+}
+
+/*
+ * Can own_object_altered() return something for this node?  A cheap test
+ * on the node tag, so that ordinary statements skip the catalog.
+ */
+static bool
+may_alter_own_object(Node *stmt)
+{
+	switch (nodeTag(stmt))
+	{
+		case T_AlterTableStmt:
+		case T_AlterSeqStmt:
+		case T_CreateTrigStmt:
+		case T_RuleStmt:
+		case T_AlterEventTrigStmt:
+		case T_AlterOwnerStmt:
+			return true;
+		case T_CreateFunctionStmt:
+			return ((CreateFunctionStmt *) stmt)->replace;
+		default:
+			return false;
+	}
+}
+
+/*
+ * The destructive findings of "stmt" in the rule table (List of
+ * RuleFinding), decided on the parse tree.
+ */
+static List *
+destructive_findings(Node *stmt)
+{
+	List	   *result = NIL;
+	ListCell   *lc;
+
+	foreach(lc, classify_statement(stmt))
+	{
+		RuleFinding *f = lfirst(lc);
+
+		if (f->rule->kind == MIGRATION_DESTRUCTIVE)
+			result = lappend(result, f);
+	}
+	return result;
+}
+
+/*
+ * The "alter_migrator" finding when "stmt" alters migrator's own objects,
+ * else NULL.  The extension must be installed.
+ */
+static RuleFinding *
+own_object_finding(Node *stmt)
+{
+	RuleFinding *f;
+	char	   *own;
+
+	if (!may_alter_own_object(stmt) || (own = own_object_altered(stmt)) == NULL)
+		return NULL;
+	f = palloc0(sizeof(RuleFinding));
+	f->rule = migrator_rule("alter_migrator");
+	f->object = own;
+	f->location = -1;
+	return f;
+}
+
+/*
+ * All destructive findings of "stmt": the rule table's and
+ * "alter_migrator".  The extension must be installed.
+ */
+static List *
+guard_findings(Node *stmt)
+{
+	List	   *findings = destructive_findings(stmt);
+	RuleFinding *own = own_object_finding(stmt);
+
+	return own ? lappend(findings, own) : findings;
+}
+
+static bool
+same_object(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+static bool
+permits_cover(List *permits, RuleFinding *f)
+{
+	ListCell   *lc;
+
+	foreach(lc, permits)
+	{
+		GuardPermit *p = lfirst(lc);
+
+		if (strcmp(p->rule, f->rule->id) == 0 && same_object(p->object, f->object))
+			return true;
+	}
+	return false;
+}
+
+static GuardPermit *
+make_permit(const char *rule_id, const char *object)
+{
+	GuardPermit *p = palloc0(sizeof(GuardPermit));
+
+	p->rule = migrator_rule(rule_id)->id;
+	p->object = object ? pstrdup(object) : NULL;
+	p->subid = GetCurrentSubTransactionId();
+	return p;
+}
+
+/*
+ * The destructive (rule, object) pairs the running migration declares for
+ * its "direction": for "up" the findings register() stored; for "down" the
+ * classification of the registered down script (register() parsed it but
+ * stores no findings for it).  Cached for the transaction.
+ */
+static List *
+migration_permits(const char *version, const char *direction)
+{
+	MemoryContext oldcxt;
+	List	   *permits = NIL;
+	Oid			type = TEXTOID;
+	Datum		value = CStringGetTextDatum(version);
+	uint64		i;
+
+	if (declared_version && strcmp(declared_version, version) == 0 &&
+		strcmp(declared_direction, direction) == 0)
+		return declared_permits;
+
+	SPI_connect();
+	oldcxt = MemoryContextSwitchTo(TopTransactionContext);
+	if (strcmp(direction, "up") == 0)
+	{
+		history_exec("SELECT f->>'rule', f->>'object' "
+					 "FROM migrator.migrations m, jsonb_array_elements(m.findings) f "
+					 "WHERE m.version = $1 AND f->>'kind' = 'destructive'",
+					 1, &type, &value, NULL);
+		for (i = 0; i < SPI_processed; i++)
+		{
+			char	   *rule = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+			char	   *object = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
+
+			permits = lappend(permits, make_permit(rule, object));
+		}
+	}
+	else
+	{
+		char	   *down = NULL;
+
+		history_exec("SELECT down FROM migrator.migrations WHERE version = $1",
+					 1, &type, &value, NULL);
+		if (SPI_processed == 1)
+			down = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+		if (down)
+		{
+			List	   *findings;
+			ListCell   *sc;
+
+			(void) classify_script(script_parse(down, "down script"), &findings);
+			foreach(sc, findings)
+			{
+				ListCell   *fc;
+
+				foreach(fc, (List *) lfirst(sc))
+				{
+					RuleFinding *f = lfirst(fc);
+
+					if (f->rule->kind == MIGRATION_DESTRUCTIVE)
+						permits = lappend(permits, make_permit(f->rule->id, f->object));
+				}
+			}
+		}
+	}
+	declared_version = pstrdup(version);
+	declared_direction = pstrdup(direction);
+	declared_permits = permits;
+	MemoryContextSwitchTo(oldcxt);
+	SPI_finish();
+	return permits;
+}
+
+/*
+ * The text of the statement the hook is looking at, without leading blanks.
+ */
+static char *
+statement_text(const char *query, int location, int len)
+{
+	const char *start;
+
+	if (query == NULL)
+		return pstrdup("");
+	if (location < 0 || location > (int) strlen(query))
+		location = 0;
+	start = query + location;
+	if (len <= 0)
+		len = strlen(start);
+	while (len > 0 && isspace((unsigned char) *start))
+	{
+		start++;
+		len--;
+	}
+	return pnstrdup(start, len);
+}
+
+/* A SQL literal of "s", or NULL. */
+static char *
+literal_or_null(const char *s)
+{
+	return s ? quote_literal_cstr(s) : pstrdup("NULL");
+}
+
+/*
+ * Record a refusal as a migrator.events row (action "block", outcome
+ * "blocked") that survives the refusing transaction's rollback: a
+ * background worker inserts it in a transaction of its own, as the
+ * extension owner.  The caller raises its ERROR right after this, so an
+ * error here (no worker slot, the owner cannot log in, the catalog is
+ * locked) is caught and logged instead of hiding the refusal; that ERROR
+ * then aborts the transaction and releases what the failed attempt held.
+ */
+static void
+guard_record_block(const RuleFinding *f, const char *tag, const char *statement,
+				   const char *role, const char *session_role, const char *dbname)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+	const char *version = NULL;
+	const char *kind = NULL;
+	const char *direction = NULL;
+	StringInfoData sql;
+
+	(void) migrator_current_migration(&version, &kind, &direction);
+	initStringInfo(&sql);
+	appendStringInfo(&sql,
+					 "SET lock_timeout = '2s';\n"
+					 "INSERT INTO migrator.events (version, action, migration_type, outcome, "
+					 "role, database, rule, statement, detail) VALUES "
+					 "(%s, 'block', %s, 'blocked', %s, %s, %s, %s, %s)",
+					 literal_or_null(version), literal_or_null(kind),
+					 quote_literal_cstr(role), quote_literal_cstr(dbname),
+					 quote_literal_cstr(f->rule->id), quote_literal_cstr(statement),
+					 quote_literal_cstr(psprintf("%s%s%s refused; session user %s",
+												 tag, f->object ? " on " : "",
+												 f->object ? f->object : "",
+												 session_role)));
+	PG_TRY();
+	{
+		WorkerResult *r = worker_run_sql(MyDatabaseId, migrator_extension_owner(),
+										 sql.data, NULL, NULL, NULL, "migrator guard");
+
+		if (!r->ok)
+			ereport(LOG_SERVER_ONLY,
+					(errmsg("%s could not record the refusal in migrator.events: %s",
+							GUARD_LOG_PREFIX, r->message)));
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(oldcxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		ereport(LOG_SERVER_ONLY,
+				(errmsg("%s could not record the refusal in migrator.events: %s",
+						GUARD_LOG_PREFIX, edata->message)));
+		FreeErrorData(edata);
+	}
+	PG_END_TRY();
+}
+
+/*
+ * Report an unplanned destructive statement: a server-log line and (when
+ * enforcing) an events row, both of which survive the rollback, then ERROR
+ * (enforce) or WARNING (warn).
+ */
+static void
+guard_report(const char *tag, const RuleFinding *f, const char *statement)
+{
+	const char *role = GetUserNameFromId(GetUserId(), false);
+	const char *session_role = GetUserNameFromId(GetSessionUserId(), false);
+	const char *dbname = get_database_name(MyDatabaseId);
+	const char *object = f->object ? f->object : "";
+	bool		enforce = (guard_mode == GUARD_ENFORCE);
+
+	ereport(LOG_SERVER_ONLY,
+			(errmsg("%s %s rule=%s tag=\"%s\" object=\"%s\" role=\"%s\" session_role=\"%s\" database=\"%s\" statement: %s",
+					GUARD_LOG_PREFIX, enforce ? "blocked" : "warned",
+					f->rule->id, tag, object, role, session_role,
+					dbname ? dbname : "", statement),
+			 errhidestmt(true)));
+
+	if (enforce)
+		guard_record_block(f, tag, statement, role, session_role, dbname ? dbname : "");
+
+	ereport(enforce ? ERROR : WARNING,
+			(errcode(ERRCODE_MIGRATOR_GUARD_BLOCKED),
+			 f->object
+			 ? errmsg("unplanned destructive statement %s on \"%s\"", tag, f->object)
+			 : errmsg("unplanned destructive statement %s", tag),
+			 errdetail("Rule %s (%s) is destructive, and no registered migration or allowance of this transaction covers it.",
+					   f->rule->id, f->rule->description),
+			 errhint("Register it as a migration with a plan and a down script and run migrator.apply(), or call migrator.allow(statement, reason => ...) earlier in this transaction.")));
+}
+
+/*
+ * Judge one utility statement; returns the verdict, raises the refusal.
+ */
+static GuardVerdict
+guard_judge(PlannedStmt *pstmt, const char *queryString,
+			ProcessUtilityContext context)
+{
+	Node	   *stmt = pstmt->utilityStmt;
+	List	   *findings;
+	RuleFinding *own;
+	List	   *permits = NIL;
+	const char *version;
+	const char *kind;
+	const char *direction;
+	ListCell   *lc;
+
+	if (!guard_enabled())
+		return VERDICT_INERT;
+
+	/* Statements a judged statement generates were judged with it. */
+	if (context == PROCESS_UTILITY_SUBCOMMAND)
+		return VERDICT_NOT_DESTRUCTIVE;
+
+	/* Known not to be installed here: nothing to judge. */
+	if (extension_cache_valid && !OidIsValid(extension_oid))
+		return VERDICT_INERT;
+
+	/*
+	 * Fast path: most utility statements fire no rule and cannot alter
+	 * anything of ours, and that is decided on the parse tree alone.
+	 */
+	findings = destructive_findings(stmt);
+	if (findings == NIL && !may_alter_own_object(stmt))
+		return VERDICT_NOT_DESTRUCTIVE;
+	if (!guard_extension_installed())
+		return VERDICT_INERT;
+
+	/* Migrator's own objects are never exempt. */
+	own = own_object_finding(stmt);
+	if (own)
+		findings = lappend(findings, own);
+	else if (findings == NIL)
+		return VERDICT_NOT_DESTRUCTIVE;
+	else if (statement_is_exempt(stmt))
+		return VERDICT_EXEMPT;
+
+	if (migrator_current_migration(&version, &kind, &direction))
+		permits = migration_permits(version, direction);
+
+	foreach(lc, findings)
+	{
+		RuleFinding *f = lfirst(lc);
+
+		if (permits_cover(permits, f) || permits_cover(allowances, f))
+			continue;
+		guard_report(statement_tag(stmt), f,
+					 statement_text(queryString, pstmt->stmt_location, pstmt->stmt_len));
+		/* warn mode: report each finding, let the statement run */
+	}
+	return VERDICT_ALLOWED;
+}
+
+/*
+ * The ProcessUtility hook: judge, then always chain.
+ */
+static void
+guard_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
+					 bool readOnlyTree, ProcessUtilityContext context,
+					 ParamListInfo params, QueryEnvironment *queryEnv,
+					 DestReceiver *dest, QueryCompletion *qc)
+{
+	GuardVerdict save_verdict = current_verdict;
+	GuardVerdict verdict = guard_judge(pstmt, queryString, context);
+
+	current_verdict = verdict;
+	PG_TRY();
+	{
+		if (prev_ProcessUtility)
+			prev_ProcessUtility(pstmt, queryString, readOnlyTree, context,
+								params, queryEnv, dest, qc);
+		else
+			standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
+									params, queryEnv, dest, qc);
+	}
+	PG_FINALLY();
+	{
+		current_verdict = save_verdict;
+	}
+	PG_END_TRY();
+}
+
+/*
+ * The rule that a dropped object of type "object_type" (as
+ * pg_event_trigger_dropped_objects() names it) fires.
+ */
+static const char *
+dropped_object_rule(const char *object_type)
+{
+	static const struct
+	{
+		const char *type;
+		const char *rule;
+	}			map[] = {
+		{"table", "drop_table"},
+		{"foreign table", "drop_table"},
+		{"view", "drop_view"},
+		{"materialized view", "drop_view"},
+		{"schema", "drop_schema"},
+		{"type", "drop_type"},
+		{"domain", "drop_type"},
+		{"function", "drop_function"},
+		{"procedure", "drop_function"},
+		{"aggregate", "drop_function"},
+		{"sequence", "drop_sequence"},
+		{"index", "drop_index"},
+		{"trigger", "drop_trigger"},
+		{"event trigger", "drop_trigger"},
+		{"extension", "drop_extension"},
+		{"table column", "drop_column"},
+		{"table constraint", "drop_constraint"},
+		{"domain constraint", "drop_constraint"},
+		{"default value", "drop_default"},
+	};
+	int			i;
+
+	for (i = 0; i < lengthof(map); i++)
+		if (strcmp(map[i].type, object_type) == 0)
+			return map[i].rule;
+	return "drop_other";
+}
+
+/*
+ * sql_drop event trigger: judge the objects a statement dropped when the
+ * hook's verdict does not already cover them.  A statement the hook allowed
+ * (migration, allowance) may drop what it drops, CASCADE victims included.
+ * After an exempt statement, only objects reached through a normal
+ * dependency (CASCADE) are judged; each must itself be temporary or new.
+ * When the hook did not see the statement (library loaded too late), every
+ * object is judged.
+ */
+Datum
+migrator_guard_sql_drop(PG_FUNCTION_ARGS)
+{
+	GuardVerdict verdict = current_verdict;
+	uint64		i;
+
+	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("guard_sql_drop() must be called as an event trigger")));
+
+	if (!guard_enabled() || verdict == VERDICT_INERT || verdict == VERDICT_ALLOWED)
+		PG_RETURN_VOID();
+	if (verdict == VERDICT_NOT_DESTRUCTIVE || verdict == VERDICT_EXEMPT)
+	{
+		DropStmt   *ds = (DropStmt *) ((EventTriggerData *) fcinfo->context)->parsetree;
+
+		/* Without CASCADE a statement drops only what belongs to its targets. */
+		if (ds == NULL || !IsA(ds, DropStmt) || ds->behavior != DROP_CASCADE)
+			PG_RETURN_VOID();
+	}
+	if (!guard_extension_installed())
+		PG_RETURN_VOID();
+
+	SPI_connect();
+	if (SPI_execute("SELECT classid, objid, original, normal, is_temporary, "
+					"object_type, object_identity "
+					"FROM pg_catalog.pg_event_trigger_dropped_objects()",
+					true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read pg_event_trigger_dropped_objects()");
+
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		Oid			classid = DatumGetObjectId(SPI_getbinval(tup, desc, 1, &isnull));
+		Oid			objid = DatumGetObjectId(SPI_getbinval(tup, desc, 2, &isnull));
+		bool		original = DatumGetBool(SPI_getbinval(tup, desc, 3, &isnull));
+		bool		normal = DatumGetBool(SPI_getbinval(tup, desc, 4, &isnull));
+		bool		temporary = DatumGetBool(SPI_getbinval(tup, desc, 5, &isnull));
+		char	   *type = SPI_getvalue(tup, desc, 6);
+		char	   *identity = SPI_getvalue(tup, desc, 7);
+		RuleFinding f;
+		const char *tag;
+
+		if (temporary)
+			continue;
+		if (verdict != VERDICT_UNSEEN && !normal)
+			continue;
+		if (object_created_in_current_xact(classid, objid))
+			continue;
+
+		f.rule = migrator_rule(original ? dropped_object_rule(type) : "drop_cascade");
+		f.object = identity;
+		f.location = -1;
+		if (permits_cover(allowances, &f))
+			continue;
+		tag = GetCommandTagName(((EventTriggerData *) fcinfo->context)->tag);
+		guard_report(original ? tag : psprintf("%s ... CASCADE", tag),
+					 &f, debug_query_string ? debug_query_string : "");
+	}
+	SPI_finish();
+	PG_RETURN_VOID();
+}
+
+/*
+ * migrator.allow(statement text, reason text): allow the destructive
+ * statements in "statement" for the rest of the current transaction, and
+ * record who allowed what and why as an events row (action "allow").  A
+ * later statement is covered when each of its destructive findings has the
+ * same rule id and the same object as a finding of an allowed statement.
+ */
+Datum
+migrator_allow(PG_FUNCTION_ARGS)
+{
+	char	   *sql;
+	char	   *reason;
+	List	   *stmts;
+	ListCell   *lc;
+	const char *version = NULL;
+	const char *kind;
+	const char *direction;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("statement must not be null"),
+				 errhint("Pass the destructive statement to allow, e.g. 'DROP TABLE app.legacy'.")));
+	sql = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	reason = PG_ARGISNULL(1) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(1));
+	if (reason == NULL || strspn(reason, " \t\r\n") == strlen(reason))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("an allowance needs a reason"),
+				 errhint("Pass reason => why this destructive statement must run outside a registered migration.")));
+	PreventCommandIfReadOnly("migrator.allow()");
+
+	stmts = script_parse(sql, "allowed statement");
+	if (stmts == NIL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("no statement to allow"),
+				 errhint("Pass the destructive statement to allow, e.g. 'DROP TABLE app.legacy'.")));
+	(void) migrator_current_migration(&version, &kind, &direction);
+	/* own_object_finding() needs the extension's schema. */
+	(void) guard_extension_installed();
+
+	SPI_connect();
+	foreach(lc, stmts)
+	{
+		ScriptStatement *st = lfirst(lc);
+		Node	   *node = st->raw->stmt;
+		List	   *findings;
+		ListCell   *fc;
+		StringInfoData rules;
+		MemoryContext oldcxt;
+
+		if (IsA(node, SelectStmt) || IsA(node, InsertStmt) || IsA(node, UpdateStmt) ||
+			IsA(node, DeleteStmt) || IsA(node, MergeStmt))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("migrator.allow() takes utility statements, not %s", statement_tag(node)),
+					 errdetail("The guard judges DDL; data changes are governed by privileges.")));
+		findings = guard_findings(node);
+		if (findings == NIL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("statement %d is not destructive: %s", st->index, st->sql),
+					 errhint("The guard lets it run without an allowance.")));
+
+		initStringInfo(&rules);
+		oldcxt = MemoryContextSwitchTo(TopTransactionContext);
+		foreach(fc, findings)
+		{
+			RuleFinding *f = lfirst(fc);
+
+			allowances = lappend(allowances, make_permit(f->rule->id, f->object));
+		}
+		MemoryContextSwitchTo(oldcxt);
+		foreach(fc, findings)
+		{
+			RuleFinding *f = lfirst(fc);
+
+			if (rules.len > 0)
+				appendStringInfoString(&rules, ",");
+			appendStringInfoString(&rules, f->rule->id);
+		}
+		history_event(version, "allow", NULL, "success", rules.data, st->sql, reason);
+	}
+	SPI_finish();
+	PG_RETURN_VOID();
+}
+
+/*
+ * Define migrator.guard and install the hook and callbacks.  Called from
+ * _PG_init before MarkGUCPrefixReserved().
+ */
+void
+GuardInit(void)
+{
+	DefineCustomEnumVariable("migrator.guard",
+							 "Whether unplanned destructive DDL is refused, reported or ignored.",
+							 "enforce refuses it with an error, warn lets it run with a warning, off disables the guard. "
+							 "Only superusers can change it, so that the roles it guards cannot switch it off.",
+							 &guard_mode,
+							 GUARD_ENFORCE,
+							 guard_mode_options,
+							 PGC_SUSET,
+							 0,
+							 NULL, NULL, NULL);
+
+	prev_ProcessUtility = ProcessUtility_hook;
+	ProcessUtility_hook = guard_ProcessUtility;
+
+	CacheRegisterSyscacheCallback(EVENTTRIGGEROID, guard_invalidate_extension, (Datum) 0);
+	CacheRegisterSyscacheCallback(NAMESPACEOID, guard_invalidate_extension, (Datum) 0);
+	RegisterXactCallback(guard_xact_callback, NULL);
+	RegisterSubXactCallback(guard_subxact_callback, NULL);
+}
