@@ -54,4 +54,6 @@ SELECT migrator.baseline('1');
 \echo :LAST_ERROR_SQLSTATE
 RESET ROLE;
 REVOKE USAGE ON SCHEMA migrator FROM migrator_baseline_nobody;
+-- cleanup of the test role: not a migration, so with the guard off
+SET migrator.guard = off;
 DROP ROLE migrator_baseline_nobody;
