@@ -38,7 +38,6 @@
  *-------------------------------------------------------------------------
  */
 #include "migrator.h"
-#include "worker.h"
 
 #include "access/genam.h"
 #include "access/htup_details.h"
@@ -703,69 +702,26 @@ statement_text(const char *query, int location, int len)
 	return pnstrdup(start, len);
 }
 
-/* A SQL literal of "s", or NULL. */
-static char *
-literal_or_null(const char *s)
-{
-	return s ? quote_literal_cstr(s) : pstrdup("NULL");
-}
-
 /*
  * Record a refusal as a migrator.events row (action "block", outcome
- * "blocked") that survives the refusing transaction's rollback: a
- * background worker inserts it in a transaction of its own, as the
- * extension owner.  The caller raises its ERROR right after this, so an
- * error here (no worker slot, the owner cannot log in, the catalog is
- * locked) is caught and logged instead of hiding the refusal; that ERROR
- * then aborts the transaction and releases what the failed attempt held.
+ * "blocked") that survives the refusing transaction's rollback
+ * (history_event_autonomous()).
  */
 static void
 guard_record_block(const RuleFinding *f, const char *tag, const char *statement,
-				   const char *role, const char *session_role, const char *dbname)
+				   const char *session_role)
 {
-	MemoryContext oldcxt = CurrentMemoryContext;
 	const char *version = NULL;
 	const char *kind = NULL;
 	const char *direction = NULL;
-	StringInfoData sql;
 
 	(void) migrator_current_migration(&version, &kind, &direction);
-	initStringInfo(&sql);
-	appendStringInfo(&sql,
-					 "SET lock_timeout = '2s';\n"
-					 "INSERT INTO migrator.events (version, action, migration_type, outcome, "
-					 "role, database, rule, statement, detail) VALUES "
-					 "(%s, 'block', %s, 'blocked', %s, %s, %s, %s, %s)",
-					 literal_or_null(version), literal_or_null(kind),
-					 quote_literal_cstr(role), quote_literal_cstr(dbname),
-					 quote_literal_cstr(f->rule->id), quote_literal_cstr(statement),
-					 quote_literal_cstr(psprintf("%s%s%s refused; session user %s",
-												 tag, f->object ? " on " : "",
-												 f->object ? f->object : "",
-												 session_role)));
-	PG_TRY();
-	{
-		WorkerResult *r = worker_run_sql(MyDatabaseId, migrator_extension_owner(),
-										 sql.data, NULL, NULL, NULL, "migrator guard");
-
-		if (!r->ok)
-			ereport(LOG_SERVER_ONLY,
-					(errmsg("%s could not record the refusal in migrator.events: %s",
-							GUARD_LOG_PREFIX, r->message)));
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(oldcxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		ereport(LOG_SERVER_ONLY,
-				(errmsg("%s could not record the refusal in migrator.events: %s",
-						GUARD_LOG_PREFIX, edata->message)));
-		FreeErrorData(edata);
-	}
-	PG_END_TRY();
+	history_event_autonomous(version, "block", kind, "blocked", f->rule->id,
+							 statement,
+							 psprintf("%s%s%s refused; session user %s",
+									  tag, f->object ? " on " : "",
+									  f->object ? f->object : "",
+									  session_role));
 }
 
 /*
@@ -790,7 +746,7 @@ guard_report(const char *tag, const RuleFinding *f, const char *statement)
 			 errhidestmt(true)));
 
 	if (enforce)
-		guard_record_block(f, tag, statement, role, session_role, dbname ? dbname : "");
+		guard_record_block(f, tag, statement, session_role);
 
 	ereport(enforce ? ERROR : WARNING,
 			(errcode(ERRCODE_MIGRATOR_GUARD_BLOCKED),
