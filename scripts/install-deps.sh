@@ -5,7 +5,7 @@
 set -euo pipefail
 PGVER=${PGVER:-15}
 PACKAGES=(make gcc rsync "postgresql-$PGVER" "postgresql-server-dev-$PGVER"
-          postgresql-contrib libipc-run-perl libtest-simple-perl)
+          postgresql-contrib libipc-run-perl libtest-simple-perl valgrind)
 PACKAGES+=("$@")
 if [ "$(id -u)" != 0 ]; then
     echo "install-deps: not root, assuming these are installed: ${PACKAGES[*]}" >&2
