@@ -41,18 +41,7 @@ ROWS=${BENCH_ROWS:-1000000}
 RATE=${BENCH_RATE:-200}
 
 cd "$here"
-PG_CONFIG=${PG_CONFIG:-pg_config}
-bindir=$($PG_CONFIG --bindir)
-sharedir=$($PG_CONFIG --sharedir)
-tmp="$here/tmp_install"
-make -s clean >/dev/null
-make -s >/dev/null
-rm -rf "$tmp"
-mkdir -p "$tmp$(dirname "$bindir")" "$tmp$(dirname "$sharedir")"
-cp -a "$(dirname "$bindir")" "$tmp$(dirname "$(dirname "$bindir")")/"
-cp -a "$sharedir" "$tmp$(dirname "$sharedir")/"
-make -s install DESTDIR="$tmp" >/dev/null
-export PATH="$tmp$bindir:$PATH"
+export PATH="$(bash scripts/tmp-install.sh):$PATH"
 
 run=$(mktemp -d /tmp/migrator-bench-run.XXXXXX)
 data="$run/data"

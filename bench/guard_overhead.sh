@@ -41,20 +41,13 @@ fi
 
 cd "$here"
 PG_CONFIG=${PG_CONFIG:-pg_config}
-bindir=$($PG_CONFIG --bindir)
-sharedir=$($PG_CONFIG --sharedir)
 tmp="$here/tmp_install"
-if [ ! -f "$tmp$($PG_CONFIG --pkglibdir)/migrator.so" ]; then
+if [ -f "$tmp$($PG_CONFIG --pkglibdir)/migrator.so" ]; then
+    export PATH="$tmp$($PG_CONFIG --bindir):$PATH"
+else
     echo "== build and private installation in tmp_install/"
-    make -s clean >/dev/null
-    make -s >/dev/null
-    rm -rf "$tmp"
-    mkdir -p "$tmp$(dirname "$bindir")" "$tmp$(dirname "$sharedir")"
-    cp -a "$(dirname "$bindir")" "$tmp$(dirname "$(dirname "$bindir")")/"
-    cp -a "$sharedir" "$tmp$(dirname "$sharedir")/"
-    make -s install DESTDIR="$tmp" >/dev/null
+    export PATH="$(bash scripts/tmp-install.sh):$PATH"
 fi
-export PATH="$tmp$bindir:$PATH"
 
 data=$(mktemp -d /tmp/migrator-bench-data.XXXXXX)
 port_plain=$((50000 + RANDOM % 5000))

@@ -6,8 +6,9 @@
 #
 #   bash bench/lint_hydra.sh
 #
-# Needs a running server with migrator in shared_preload_libraries, reached
-# with psql's usual environment (PGHOST, PGPORT, PGUSER; PSQL=path/to/psql).
+# Uses the server that psql's environment names (PGHOST, PGPORT, PGUSER;
+# PSQL=path/to/psql) when PGHOST is set, else starts a throwaway cluster
+# with migrator preloaded (bench/lib.sh).
 # SQUAWK=path/to/squawk (npm package squawk-cli) enables the comparison;
 # without it only migrator is measured.  Skips cleanly without the corpus.
 set -euo pipefail
@@ -18,11 +19,15 @@ if [ ! -d "$corpus" ]; then
     echo "skip: no hydra corpus at $corpus"
     exit 0
 fi
+if [ -z "${PGHOST:-}" ]; then
+    . "$here/bench/lib.sh"
+    bench_cluster_start
+fi
 PSQL=${PSQL:-psql}
 SQUAWK=${SQUAWK:-$(command -v squawk || true)}
 db=migrator_bench_hydra
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+trap 'rm -rf "$work"; if declare -F bench_cluster_stop >/dev/null; then bench_cluster_stop; fi' EXIT
 
 "$PSQL" -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
 q() { "$PSQL" -X -q -v ON_ERROR_STOP=1 -d "$db" "$@"; }

@@ -17,6 +17,8 @@ if [ "$(id -u)" = 0 ]; then
     exit "$status"
 fi
 cd "$here"
+# The installed server tools and the migrator client (pg_config --bindir).
+export PATH="$(pg_config --bindir):$PATH"
 for b in bench/*_*.sh; do
     [ -n "${1:-}" ] && [[ "$b" != *"$1"* ]] && continue
     echo "== $b"

@@ -41,21 +41,12 @@ fi
 cd "$here"
 PG_CONFIG=${PG_CONFIG:-pg_config}
 bindir=$($PG_CONFIG --bindir)
-sharedir=$($PG_CONFIG --sharedir)
 pgxs_dir=$(dirname "$($PG_CONFIG --pgxs)")/..
 tmp="$here/tmp_install"
 
-echo "== build (assertions on, -Werror)"
-make -s clean >/dev/null
-make -s COPT="-DUSE_ASSERT_CHECKING" >/dev/null
-
-echo "== private installation in tmp_install/"
-rm -rf "$tmp"
-mkdir -p "$tmp$(dirname "$bindir")" "$tmp$(dirname "$sharedir")"
-cp -a "$(dirname "$bindir")" "$tmp$(dirname "$(dirname "$bindir")")/"
-cp -a "$sharedir" "$tmp$(dirname "$sharedir")/"
-make -s install DESTDIR="$tmp" >/dev/null
-export PATH="$tmp$bindir:$PATH"
+echo "== build (assertions on, -Werror) and private installation in tmp_install/"
+tmpbin=$(bash scripts/tmp-install.sh COPT="-DUSE_ASSERT_CHECKING")
+export PATH="$tmpbin:$PATH"
 export PG_REGRESS="$pgxs_dir/test/regress/pg_regress"
 export MIGRATOR_TMP_INSTALL="$tmp"
 
