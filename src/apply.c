@@ -498,7 +498,7 @@ migrator_apply(PG_FUNCTION_ARGS)
 		put_result_row(rsinfo, m, migration_apply(m));
 	}
 	if (todo != NIL)
-		fingerprint_record("apply");
+		fingerprint_record_at_commit("apply");
 
 	SPI_finish();
 	return (Datum) 0;
@@ -545,7 +545,7 @@ rollback_list(ReturnSetInfo *rsinfo, List *todo)
 		put_result_row(rsinfo, m, duration);
 	}
 	if (todo != NIL)
-		fingerprint_record("rollback");
+		fingerprint_record_at_commit("rollback");
 }
 
 /*

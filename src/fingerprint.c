@@ -20,11 +20,14 @@
  */
 #include "migrator.h"
 
+#include "access/xact.h"
+
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "utils/builtins.h"
+#include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
 PG_FUNCTION_INFO_V1(migrator_drift);
@@ -140,6 +143,59 @@ fingerprint_change_text(FingerprintChange *c)
 		return psprintf("changed %s %s: %s -> %s", item->kind, item->object,
 						c->before->definition, c->after->definition);
 	return psprintf("%s %s %s", c->change, item->kind, item->object);
+}
+
+/*
+ * apply() and rollback() run in the caller's transaction, which may call
+ * them many times (the client applies one migration per call to show
+ * progress): the fingerprint is then taken once, when the transaction
+ * commits, instead of after every call.
+ */
+static const char *fingerprint_pending_reason = NULL;
+static bool fingerprint_callback_registered = false;
+
+static void
+fingerprint_xact_callback(XactEvent event, void *arg)
+{
+	switch (event)
+	{
+		case XACT_EVENT_PRE_COMMIT:
+		case XACT_EVENT_PRE_PREPARE:
+			if (fingerprint_pending_reason)
+			{
+				const char *reason = fingerprint_pending_reason;
+
+				fingerprint_pending_reason = NULL;
+				/* commit has closed the portals: queries need a snapshot */
+				PushActiveSnapshot(GetTransactionSnapshot());
+				SPI_connect();
+				fingerprint_record(reason);
+				SPI_finish();
+				PopActiveSnapshot();
+			}
+			break;
+		case XACT_EVENT_ABORT:
+		case XACT_EVENT_PARALLEL_ABORT:
+			fingerprint_pending_reason = NULL;
+			break;
+		default:
+			break;
+	}
+}
+
+/*
+ * Record the fingerprint when the current transaction commits ("reason" a
+ * string constant).
+ */
+void
+fingerprint_record_at_commit(const char *reason)
+{
+	if (!fingerprint_callback_registered)
+	{
+		RegisterXactCallback(fingerprint_xact_callback, NULL);
+		fingerprint_callback_registered = true;
+	}
+	fingerprint_pending_reason = reason;
 }
 
 /*

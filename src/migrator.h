@@ -209,6 +209,7 @@ extern List *fingerprint_take(void);
 extern List *fingerprint_diff(List *before, List *after);
 extern char *fingerprint_change_text(FingerprintChange *c);
 extern void fingerprint_record(const char *reason);
+extern void fingerprint_record_at_commit(const char *reason);
 
 /* apply.c: run a script as apply() does (caller's rights, guard state) */
 extern void migration_run_script(const char *version, const char *kind,
