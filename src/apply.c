@@ -692,14 +692,8 @@ run_verify_script(Migration *m)
 	}
 	PG_CATCH();
 	{
-		ErrorData  *edata;
+		ErrorData  *edata = subtransaction_abort(oldcxt, oldowner);
 
-		MemoryContextSwitchTo(oldcxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcxt);
-		CurrentResourceOwner = oldowner;
 		failure = psprintf("verify script failed: %s (SQLSTATE %s)",
 						   edata->message, unpack_sql_state(edata->sqlerrcode));
 		FreeErrorData(edata);

@@ -63,15 +63,8 @@ try_script(Migration *m, const char *direction, const char *sql)
 	}
 	PG_CATCH();
 	{
-		ErrorData  *edata;
+		ErrorData  *edata = subtransaction_abort(oldcxt, oldowner);
 		const char *where = NULL;
-
-		MemoryContextSwitchTo(oldcxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcxt);
-		CurrentResourceOwner = oldowner;
 
 		/* script_execute()'s context line names the statement */
 		if (edata->context)
@@ -96,15 +89,7 @@ try_script(Migration *m, const char *direction, const char *sql)
 static void
 abort_subtransaction_and_rethrow(MemoryContext oldcxt, ResourceOwner oldowner)
 {
-	ErrorData  *edata;
-
-	MemoryContextSwitchTo(oldcxt);
-	edata = CopyErrorData();
-	FlushErrorState();
-	RollbackAndReleaseCurrentSubTransaction();
-	MemoryContextSwitchTo(oldcxt);
-	CurrentResourceOwner = oldowner;
-	ReThrowError(edata);
+	ReThrowError(subtransaction_abort(oldcxt, oldowner));
 }
 
 /* The first differences, one per line, and how many there are. */

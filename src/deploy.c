@@ -320,12 +320,7 @@ try_apply(Migration *m, int lock_timeout_ms)
 	PG_CATCH();
 	{
 		lock_watch_stop();
-		MemoryContextSwitchTo(oldcxt);
-		error = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcxt);
-		CurrentResourceOwner = oldowner;
+		error = subtransaction_abort(oldcxt, oldowner);
 	}
 	PG_END_TRY();
 

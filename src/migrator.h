@@ -36,6 +36,7 @@
 #include "datatype/timestamp.h"
 #include "nodes/pg_list.h"
 #include "utils/errcodes.h"
+#include "utils/resowner.h"
 
 /*
  * SQLSTATEs of migrator's own refusals, class "MG".  Argument errors use the
@@ -106,6 +107,8 @@ extern char *script_checksum(const char *sql);
 extern void script_execute(const char *sql, const char *version,
 						   const char *what);
 extern bool script_is_blank(const char *sql);
+extern ErrorData *subtransaction_abort(MemoryContext oldcxt,
+									   ResourceOwner oldowner);
 
 /* classify.c */
 extern const MigratorRule *migrator_rule(const char *id);

@@ -15,6 +15,7 @@
  */
 #include "migrator.h"
 
+#include "access/xact.h"
 #include "common/cryptohash.h"
 #include "common/sha2.h"
 #include "executor/spi.h"
@@ -23,6 +24,7 @@
 #include "parser/parser.h"
 #include "parser/scansup.h"
 #include "utils/memutils.h"
+#include "utils/resowner.h"
 
 /* Longest statement text quoted in an error context line. */
 #define CONTEXT_STATEMENT_CHARS 200
@@ -219,4 +221,25 @@ script_execute(const char *sql, const char *version, const char *what)
 
 		error_context_stack = callback.previous;
 	}
+}
+
+/*
+ * In the PG_CATCH block of an internal subtransaction (begun with
+ * BeginInternalSubTransaction() in memory context "oldcxt" under resource
+ * owner "oldowner"): copy the error, roll the subtransaction back, and
+ * return to the caller's context and owner.  Returns the error, for the
+ * caller to report or raise again.
+ */
+ErrorData *
+subtransaction_abort(MemoryContext oldcxt, ResourceOwner oldowner)
+{
+	ErrorData  *edata;
+
+	MemoryContextSwitchTo(oldcxt);
+	edata = CopyErrorData();
+	FlushErrorState();
+	RollbackAndReleaseCurrentSubTransaction();
+	MemoryContextSwitchTo(oldcxt);
+	CurrentResourceOwner = oldowner;
+	return edata;
 }
