@@ -31,5 +31,9 @@ SELECT * FROM migrator.verify();
 SELECT version, kind, outcome FROM migrator.rollback(2);
 SELECT version, state FROM migrator.status();
 
--- 6. the append-only event log
+-- 6. the guard: destructive DDL that no planned migration declares is refused
+--    at the server, whoever sends it
+DROP TABLE app.customers;
+
+-- 7. the append-only event log (refusals included)
 SELECT id, version, action, migration_type, outcome, role FROM migrator.events ORDER BY id;
