@@ -619,6 +619,10 @@ migration_permits(const char *version, const char *direction)
 {
 	MemoryContext oldcxt;
 	List	   *permits = NIL;
+	List	   *rules = NIL;
+	List	   *objects = NIL;
+	ListCell   *rc;
+	ListCell   *oc;
 	Oid			type = TEXTOID;
 	Datum		value = CStringGetTextDatum(version);
 	uint64		i;
@@ -627,8 +631,12 @@ migration_permits(const char *version, const char *direction)
 		strcmp(declared_direction, direction) == 0)
 		return declared_permits;
 
+	/*
+	 * Collect the declared (rule, object) pairs with SPI first: SPI switches
+	 * memory contexts as it runs, so the cache is built only afterwards, in
+	 * TopTransactionContext, where it lives until the transaction ends.
+	 */
 	SPI_connect();
-	oldcxt = MemoryContextSwitchTo(TopTransactionContext);
 	if (strcmp(direction, "up") == 0)
 	{
 		history_exec("SELECT f->>'rule', f->>'object' "
@@ -637,10 +645,8 @@ migration_permits(const char *version, const char *direction)
 					 1, &type, &value, NULL);
 		for (i = 0; i < SPI_processed; i++)
 		{
-			char	   *rule = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
-			char	   *object = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
-
-			permits = lappend(permits, make_permit(rule, object));
+			rules = lappend(rules, SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1));
+			objects = lappend(objects, SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2));
 		}
 	}
 	else
@@ -665,12 +671,18 @@ migration_permits(const char *version, const char *direction)
 				{
 					RuleFinding *f = lfirst(fc);
 
-					if (f->rule->kind == MIGRATION_DESTRUCTIVE)
-						permits = lappend(permits, make_permit(f->rule->id, f->object));
+					if (f->rule->kind != MIGRATION_DESTRUCTIVE)
+						continue;
+					rules = lappend(rules, (char *) f->rule->id);
+					objects = lappend(objects, f->object);
 				}
 			}
 		}
 	}
+
+	oldcxt = MemoryContextSwitchTo(TopTransactionContext);
+	forboth(rc, rules, oc, objects)
+		permits = lappend(permits, make_permit(lfirst(rc), lfirst(oc)));
 	declared_version = pstrdup(version);
 	declared_direction = pstrdup(direction);
 	declared_permits = permits;
