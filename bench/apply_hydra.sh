@@ -99,3 +99,36 @@ else
     diff <(schema_of plain1) <(schema_of mig1) | head -20
     exit 1
 fi
+
+# The whole history, the .autocommit. migrations included (registered with
+# transactional => false), with CALL migrator.deploy(): a commit per
+# migration, CREATE INDEX CONCURRENTLY in a background worker.
+createdb deployall
+psql -X -q -d deployall -c 'CREATE EXTENSION migrator'
+script=$(mktemp)
+echo 'BEGIN;' >"$script"
+for f in $(cd "$corpus" && ls *.up.sql | sort); do
+    v=${f%%_*}
+    base=${f%.up.sql}
+    down="$corpus/$base.down.sql"
+    [ -f "$down" ] || down="$corpus/${base%.autocommit}.down.sql"
+    tx=true
+    case $f in *.autocommit.*) tx=false ;; esac
+    downsql="'-- no down script in the project'"
+    if [ -s "$down" ] && grep -q '[^[:space:]]' "$down"; then
+        downsql="pg_read_file('$down')"
+    fi
+    printf "SELECT 1 FROM migrator.register('%s', pg_read_file('%s'), %s, plan => 'imported from the project''s history', transactional => %s);\n" \
+        "$v" "$corpus/$f" "$downsql" "$tx" >>"$script"
+done
+echo 'COMMIT;' >>"$script"
+psql -X -q -v ON_ERROR_STOP=1 -d deployall -f "$script" >/dev/null
+rm -f "$script"
+t0=$(bench_now_ms)
+psql -X -q -v ON_ERROR_STOP=1 -d deployall -c 'CALL migrator.deploy()' >/dev/null
+t1=$(bench_now_ms)
+echo "CALL migrator.deploy() of all $(cd "$corpus" && ls *.up.sql | wc -l) migrations: $((t1 - t0)) ms;" \
+    "applied: $(psql -X -At -d deployall -c "SELECT count(*) FROM migrator.status() WHERE state = 'applied'")," \
+    "non-transactional among them: $(psql -X -At -d deployall -c "SELECT count(*) FROM migrator.status() WHERE state = 'applied' AND NOT transactional")," \
+    "invalid indexes: $(psql -X -At -d deployall -c 'SELECT count(*) FROM pg_index WHERE NOT indisvalid')"
+
