@@ -66,3 +66,14 @@ SELECT count(*) FROM migrator.drift();
 RESET ROLE;
 DROP OWNED BY migrator_drift_reader;
 DROP ROLE migrator_drift_reader;
+
+-- apply() takes the fingerprint at commit; if the extension is dropped later
+-- in the same transaction (guard off, superuser), the commit still succeeds
+BEGIN;
+SELECT version FROM migrator.register('99', 'CREATE TABLE late (id int)', 'DROP TABLE late');
+SELECT version FROM migrator.apply();
+SET LOCAL migrator.guard = off;
+DROP EXTENSION migrator;
+COMMIT;
+SELECT to_regclass('late') IS NOT NULL AS late_created,
+       NOT EXISTS (SELECT FROM pg_extension WHERE extname = 'migrator') AS extension_gone;

@@ -23,6 +23,7 @@
 #include "access/xact.h"
 
 #include "catalog/pg_type.h"
+#include "commands/extension.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
@@ -161,6 +162,10 @@ fingerprint_xact_callback(XactEvent event, void *arg)
 	{
 		case XACT_EVENT_PRE_COMMIT:
 		case XACT_EVENT_PRE_PREPARE:
+			/* (not when the extension was dropped later in the transaction) */
+			if (fingerprint_pending_reason &&
+				!OidIsValid(get_extension_oid("migrator", true)))
+				fingerprint_pending_reason = NULL;
 			if (fingerprint_pending_reason)
 			{
 				const char *reason = fingerprint_pending_reason;
