@@ -21,18 +21,9 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
+# As root, bench/run.sh prepares the tree and runs this script as postgres.
 if [ "$(id -u)" = 0 ]; then
-    work=$(mktemp -d /tmp/migrator-bench.XXXXXX)
-    rsync -a --exclude .git --exclude tmp_install --exclude tmp_check \
-        --exclude results "$here"/ "$work"/
-    chown -R postgres: "$work"
-    status=0
-    runuser -u postgres -- env BENCH_LOCK_TIMEOUT="${BENCH_LOCK_TIMEOUT:-}" \
-        BENCH_HOLD="${BENCH_HOLD:-}" BENCH_ROWS="${BENCH_ROWS:-}" \
-        BENCH_RATE="${BENCH_RATE:-}" \
-        bash "$work/bench/deploy_lock.sh" || status=$?
-    rm -rf "$work"
-    exit "$status"
+    exec bash "$here/bench/run.sh" deploy_lock
 fi
 
 LOCK_TIMEOUT=${BENCH_LOCK_TIMEOUT:-200}

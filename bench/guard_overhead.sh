@@ -27,16 +27,9 @@ select_tx=${BENCH_SELECT_TX:-60000}
 ddl_tx=${BENCH_DDL_TX:-1000}
 rounds=${BENCH_ROUNDS:-11}
 
+# As root, bench/run.sh prepares the tree and runs this script as postgres.
 if [ "$(id -u)" = 0 ]; then
-    work=$(mktemp -d /tmp/migrator-bench.XXXXXX)
-    rsync -a --exclude .git --exclude tmp_install --exclude tmp_check \
-        --exclude results "$here"/ "$work"/
-    chown -R postgres: "$work"
-    status=0
-    runuser -u postgres -- env BENCH_SELECT_TX="$select_tx" BENCH_DDL_TX="$ddl_tx" BENCH_ROUNDS="$rounds" \
-        bash "$work/bench/guard_overhead.sh" || status=$?
-    rm -rf "$work"
-    exit "$status"
+    exec bash "$here/bench/run.sh" guard_overhead
 fi
 
 cd "$here"

@@ -11,7 +11,9 @@ if [ "$(id -u)" = 0 ]; then
     cp -a "$here"/. "$work"/
     chown -R postgres: "$work"
     status=0
+    # The scripts' settings (BENCH_*) go along.
     runuser -u postgres -- env MIGRATOR_CORPORA="${MIGRATOR_CORPORA:-$here/../shared/corpora}" \
+        $(env | grep -E '^BENCH_[A-Z_]+=' || true) \
         bash "$work/bench/run.sh" "$@" || status=$?
     rm -rf "$work"
     exit "$status"

@@ -10,7 +10,7 @@ if [ "$(id -u)" = 0 ]; then
     make -C "$here" -s >/dev/null
     make -C "$here" -s install >/dev/null
     tmp=$(mktemp -d /tmp/migrator-demo.XXXXXX)
-    cp "$here/scripts/demo.sh" "$here/scripts/demo.sql" "$tmp/"
+    cp "$here/scripts/demo.sh" "$here/scripts/demo.sql" "$here/bench/lib.sh" "$tmp/"
     chown -R postgres: "$tmp"
     status=0
     runuser -u postgres -- bash "$tmp/demo.sh" || status=$?
@@ -18,18 +18,11 @@ if [ "$(id -u)" = 0 ]; then
     exit "$status"
 fi
 
-bindir=$(pg_config --bindir)
-dir=$(mktemp -d /tmp/migrator-demo-cluster.XXXXXX)
-port=$((20000 + RANDOM % 20000))
-trap '"$bindir/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true; rm -rf "$dir"' EXIT
-"$bindir/initdb" -D "$dir/data" -A trust -U postgres >/dev/null
-cat >>"$dir/data/postgresql.conf" <<CONF
-port = $port
-listen_addresses = ''
-unix_socket_directories = '$dir'
-shared_preload_libraries = 'migrator'
-CONF
-"$bindir/pg_ctl" -D "$dir/data" -l "$dir/log" -w start >/dev/null
-echo "== throwaway cluster on socket $dir, port $port, migrator preloaded"
-psql -X -h "$dir" -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=0 -e \
-    -f "$(dirname "$0")/demo.sql"
+# The throwaway cluster of the benchmarks (bench/lib.sh; copied next to
+# this script when run as root).
+lib="$(dirname "$0")/lib.sh"
+[ -f "$lib" ] || lib="$here/bench/lib.sh"
+. "$lib"
+bench_cluster_start
+echo "== throwaway cluster on socket $BENCH_DIR, port $BENCH_PORT, migrator preloaded"
+psql -X -d postgres -v ON_ERROR_STOP=0 -e -f "$(dirname "$0")/demo.sql"
