@@ -25,7 +25,11 @@ OBJS = \
 	src/backfill.o
 
 # The install script of the current version is assembled from src/sql/*.sql
-# (one file per module); upgrade scripts are kept by hand.
+# (one file per module).  Install scripts of released versions
+# (migrator--0.1.sql) are frozen copies, never edited, so that a database
+# created at any version can be upgraded; upgrade scripts
+# (migrator--0.1--0.2.sql) are written by hand, and `make test` walks every
+# path to the current version (test/t/016_upgrade.pl, the "upgrade" suite).
 DATA = $(filter-out migrator--$(EXTVERSION).sql,$(wildcard migrator--*.sql))
 DATA_built = migrator--$(EXTVERSION).sql
 
