@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MIGRATOR_CLI_VERSION "0.1"
+#define MIGRATOR_CLI_VERSION "0.2"
 
 typedef struct Command
 {

@@ -21,6 +21,7 @@
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "catalog/indexing.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_extension.h"
 #include "commands/dbcommands.h"
 #include "commands/extension.h"
@@ -163,6 +164,41 @@ history_write_in_progress(void)
 }
 
 /*
+ * Where the current call comes from, for its events row: the session's
+ * application_name and client address (NULL over a Unix socket or in a
+ * background process).
+ */
+static void
+history_client(char **appname, char **addr)
+{
+	LOCAL_FCINFO(fcinfo, 0);
+	Datum		inet;
+
+	*appname = pstrdup(application_name ? application_name : "");
+
+	InitFunctionCallInfoData(*fcinfo, NULL, 0, InvalidOid, NULL, NULL);
+	inet = inet_client_addr(fcinfo);
+	*addr = fcinfo->isnull ? NULL
+		: DatumGetCString(DirectFunctionCall1(inet_out, inet));
+}
+
+/*
+ * Whether migrator.events has the columns added in 0.2.  The library of a
+ * newer version is loaded before ALTER EXTENSION migrator UPDATE runs in
+ * each database, so it writes rows of the installed version's shape.
+ */
+static bool
+history_events_have_client(void)
+{
+	Oid			nsp = get_namespace_oid("migrator", true);
+	Oid			rel = OidIsValid(nsp) ? get_relname_relid("events", nsp) : InvalidOid;
+
+	return OidIsValid(rel) &&
+		get_attnum(rel, "client_addr") != InvalidAttrNumber &&
+		get_attnum(rel, "application_name") != InvalidAttrNumber;
+}
+
+/*
  * Append one row to migrator.events.
  */
 void
@@ -170,13 +206,16 @@ history_event(const char *version, const char *action,
 			  const char *migration_type, const char *outcome,
 			  const char *rule, const char *statement, const char *detail)
 {
-	Oid			types[8] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
-	TEXTOID, TEXTOID, TEXTOID};
-	Datum		values[8];
-	char		nulls[8];
-	const char *args[8];
+	Oid			types[10] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
+	TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
+	Datum		values[10];
+	char		nulls[10];
+	const char *args[10];
+	char	   *appname;
+	char	   *addr;
 	int			i;
 
+	history_client(&appname, &addr);
 	args[0] = version;
 	args[1] = action;
 	args[2] = migration_type;
@@ -185,16 +224,25 @@ history_event(const char *version, const char *action,
 	args[5] = statement;
 	args[6] = detail;
 	args[7] = GetUserNameFromId(GetUserId(), false);
-	for (i = 0; i < 8; i++)
+	args[8] = appname;
+	args[9] = addr;
+	for (i = 0; i < 10; i++)
 	{
 		values[i] = args[i] ? CStringGetTextDatum(args[i]) : (Datum) 0;
 		nulls[i] = args[i] ? ' ' : 'n';
 	}
 
-	history_exec("INSERT INTO migrator.events "
-				 "(version, action, migration_type, outcome, rule, statement, detail, role) "
-				 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-				 8, types, values, nulls);
+	if (history_events_have_client())
+		history_exec("INSERT INTO migrator.events "
+					 "(version, action, migration_type, outcome, rule, statement, detail, role, "
+					 "application_name, client_addr) "
+					 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::inet)",
+					 10, types, values, nulls);
+	else
+		history_exec("INSERT INTO migrator.events "
+					 "(version, action, migration_type, outcome, rule, statement, detail, role) "
+					 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+					 8, types, values, nulls);
 }
 
 /* A SQL literal of "s", or NULL. */
@@ -221,17 +269,28 @@ history_event_autonomous(const char *version, const char *action,
 {
 	MemoryContext oldcxt = CurrentMemoryContext;
 	char	   *dbname = get_database_name(MyDatabaseId);
+	char	   *appname;
+	char	   *addr;
+	char	   *origin = "";
 	char	   *sql;
 
+	/*
+	 * The worker's own session is not where the call came from: the
+	 * caller's origin is written out.
+	 */
+	history_client(&appname, &addr);
+	if (history_events_have_client())
+		origin = psprintf(", %s, %s", literal_or_null(appname), literal_or_null(addr));
 	sql = psprintf("SET lock_timeout = '2s';\n"
 				   "INSERT INTO migrator.events (version, action, migration_type, outcome, "
-				   "role, database, rule, statement, detail) VALUES "
-				   "(%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+				   "role, database, rule, statement, detail%s) VALUES "
+				   "(%s, %s, %s, %s, %s, %s, %s, %s, %s%s)",
+				   origin[0] ? ", application_name, client_addr" : "",
 				   literal_or_null(version), quote_literal_cstr(action),
 				   literal_or_null(migration_type), quote_literal_cstr(outcome),
 				   quote_literal_cstr(GetUserNameFromId(GetUserId(), false)),
 				   literal_or_null(dbname), literal_or_null(rule),
-				   literal_or_null(statement), literal_or_null(detail));
+				   literal_or_null(statement), literal_or_null(detail), origin);
 	PG_TRY();
 	{
 		WorkerResult *r = worker_run_sql(MyDatabaseId, migrator_extension_owner(),

@@ -48,13 +48,20 @@ CREATE TABLE migrator.events (
     database       text NOT NULL DEFAULT pg_catalog.current_database(),
     rule           text,
     statement      text,
-    detail         text
+    detail         text,
+    -- Added in 0.2 (NULL in rows written before): where the call came from.
+    application_name text,
+    client_addr    inet
 );
 
 ALTER SEQUENCE migrator.events_id_seq OWNED BY migrator.events.id;
 
 COMMENT ON TABLE migrator.events IS
     'append-only log of register, apply, rollback, verify and guard decisions';
+COMMENT ON COLUMN migrator.events.application_name IS
+    'application_name of the session that made the call (NULL before 0.2)';
+COMMENT ON COLUMN migrator.events.client_addr IS
+    'client address of that session; NULL for a Unix-socket connection and before 0.2';
 
 CREATE INDEX ON migrator.events (version);
 
