@@ -65,8 +65,9 @@ run_suite() {
         cat "$log"
     else
         cat "$log"
-        [ -f regression.diffs ] && head -200 regression.diffs
-        [ -f output_iso/regression.diffs ] && head -200 output_iso/regression.diffs
+        for d in . output_iso upgrade_from_*; do
+            [ -f "$d/regression.diffs" ] && head -200 "$d/regression.diffs"
+        done
         failed_suites+=("$name")
     fi
     if [ "$name" = tap ]; then
@@ -81,14 +82,53 @@ run_suite() {
 }
 failed_suites=()
 
-# MIGRATOR_SUITES (default "regress isolation tap") and MIGRATOR_TAP (a glob
-# under test/t) narrow a developer's run; CI runs everything.
+# MIGRATOR_SUITES (default "regress upgrade isolation valgrind tap") and
+# MIGRATOR_TAP (a glob under test/t) narrow a developer's run; CI runs
+# everything.
 suites=${MIGRATOR_SUITES:-}
-suites=${suites:-regress isolation valgrind tap}
+suites=${suites:-regress upgrade isolation valgrind tap}
 regress_tests=$(cd sql && ls *.sql | sed 's/\.sql$//' | sort)
 [[ " $suites " == *" regress "* ]] && run_suite regress "$PG_REGRESS" --temp-instance=./tmp_check \
     --temp-config=test/regress.conf --bindir="$tmp$bindir" \
     --inputdir=. --outputdir=. $regress_tests
+
+# Upgrades.  Install scripts of released versions are frozen (a database
+# created with one must stay upgradable): test/frozen-scripts.sha256 holds
+# their checksums.  Then the regression suite runs once more for every
+# older version, with each "CREATE EXTENSION migrator;" of the tests (and of
+# their expected output) replaced by an install of that version followed by
+# ALTER EXTENSION migrator UPDATE: an upgraded database must behave exactly
+# like a fresh one.  test/t/016_upgrade.pl compares the objects themselves.
+if [[ " $suites " == *" upgrade "* ]]; then
+    echo "== frozen install scripts"
+    if sha256sum --check test/frozen-scripts.sha256; then
+        passed=$((passed + 1))
+    else
+        failed_suites+=(frozen); failed=$((failed + 1))
+    fi
+    current=$(sed -n "s/^default_version = '\(.*\)'/\1/p" migrator.control)
+    for script in migrator--*.sql; do
+        v=${script#migrator--}; v=${v%.sql}
+        case $v in *--*|"$current") continue;; esac
+        dir="upgrade_from_$v"
+        rm -rf "$dir"; mkdir -p "$dir/sql" "$dir/expected"
+        for f in sql/*.sql expected/*.out; do
+            sed "s/^CREATE EXTENSION migrator;\$/CREATE EXTENSION migrator VERSION '$v';\nALTER EXTENSION migrator UPDATE;/" \
+                "$f" >"$dir/$f"
+        done
+        # Every test installs the extension; a pattern that stopped
+        # matching would test fresh installs only.
+        n=$(grep -l "^ALTER EXTENSION migrator UPDATE;" "$dir"/sql/*.sql | wc -l)
+        if [ "$n" != "$(ls sql/*.sql | wc -l)" ]; then
+            echo "upgrade from $v: only $n of the tests install the extension the expected way"
+            failed_suites+=("upgrade-$v"); failed=$((failed + 1))
+            continue
+        fi
+        run_suite "upgrade-$v" "$PG_REGRESS" --temp-instance=./tmp_check_up \
+            --temp-config=test/regress.conf --bindir="$tmp$bindir" \
+            --inputdir="$dir" --outputdir="$dir" $regress_tests
+    done
+fi
 
 if [[ " $suites " == *" isolation "* ]] && ls test/isolation/specs/*.spec >/dev/null 2>&1; then
     iso_tests=$(cd test/isolation/specs && ls *.spec | sed 's/\.spec$//' | sort)
