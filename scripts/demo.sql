@@ -36,4 +36,4 @@ SELECT version, state FROM migrator.status();
 DROP TABLE app.customers;
 
 -- 7. the append-only event log (refusals included)
-SELECT id, version, action, migration_type, outcome, role FROM migrator.events ORDER BY id;
+SELECT id, version, action, migration_type, outcome, role, application_name FROM migrator.events ORDER BY id;
