@@ -92,15 +92,15 @@ regress_tests=$(cd sql && ls *.sql | sed 's/\.sql$//' | sort)
     --temp-config=test/regress.conf --bindir="$tmp$bindir" \
     --inputdir=. --outputdir=. $regress_tests
 
-# Upgrades.  Install scripts of released versions are frozen (a database
-# created with one must stay upgradable): test/frozen-scripts.sha256 holds
-# their checksums.  Then the regression suite runs once more for every
+# Upgrades.  Scripts of released versions are frozen (a database created
+# or updated with one must stay upgradable): test/frozen-scripts.sha256
+# holds their checksums, the current version's generated script included.  Then the regression suite runs once more for every
 # older version, with each "CREATE EXTENSION migrator;" of the tests (and of
 # their expected output) replaced by an install of that version followed by
 # ALTER EXTENSION migrator UPDATE: an upgraded database must behave exactly
 # like a fresh one.  test/t/016_upgrade.pl compares the objects themselves.
 if [[ " $suites " == *" upgrade "* ]]; then
-    echo "== frozen install scripts"
+    echo "== released scripts unchanged (test/frozen-scripts.sha256)"
     if sha256sum --check test/frozen-scripts.sha256; then
         passed=$((passed + 1))
     else
