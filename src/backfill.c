@@ -46,7 +46,8 @@ static void backfill_run(const char *relation, const char *set,
 /*
  * The key column of "relid": "key" when given (it must be NOT NULL and
  * alone in a unique index without predicate), else the single-column
- * primary key.  Sets the quoted column name and its type.
+ * primary key, else the only NOT NULL column alone in such a unique index.
+ * Sets the quoted column name and its type.
  */
 static void
 backfill_key(Oid relid, const char *key, char **column, char **type)
@@ -54,31 +55,53 @@ backfill_key(Oid relid, const char *key, char **column, char **type)
 	Oid			types[2] = {OIDOID, TEXTOID};
 	Datum		values[2];
 	char		nulls[2] = {' ', key ? ' ' : 'n'};
+	TupleDesc	desc;
 
 	values[0] = ObjectIdGetDatum(relid);
 	values[1] = key ? CStringGetTextDatum(key) : (Datum) 0;
 	if (SPI_execute_with_args("SELECT pg_catalog.quote_ident(a.attname), "
-							  "       pg_catalog.format_type(a.atttypid, a.atttypmod) "
+							  "       pg_catalog.format_type(a.atttypid, a.atttypmod), "
+							  "       pg_catalog.bool_or(i.indisprimary) "
 							  "  FROM pg_catalog.pg_attribute a "
+							  "  JOIN pg_catalog.pg_index i "
+							  "    ON i.indrelid = a.attrelid AND i.indnkeyatts = 1 "
+							  "   AND i.indkey[0] = a.attnum AND i.indpred IS NULL "
+							  "   AND i.indisvalid AND i.indisunique "
 							  " WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped "
 							  "   AND a.attnotnull "
 							  "   AND ($2 IS NULL OR a.attname = $2) "
-							  "   AND EXISTS (SELECT FROM pg_catalog.pg_index i "
-							  "                WHERE i.indrelid = $1 AND i.indnkeyatts = 1 "
-							  "                  AND i.indkey[0] = a.attnum AND i.indpred IS NULL "
-							  "                  AND i.indisvalid "
-							  "                  AND (CASE WHEN $2 IS NULL THEN i.indisprimary ELSE i.indisunique END))",
-							  2, types, values, nulls, true, 1) != SPI_OK_SELECT)
+							  " GROUP BY a.attnum, a.attname, a.atttypid, a.atttypmod "
+							  " ORDER BY pg_catalog.bool_or(i.indisprimary) DESC, a.attnum",
+							  2, types, values, nulls, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not look up the key of relation %u", relid);
+	desc = SPI_tuptable->tupdesc;
 	if (SPI_processed == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 key ? errmsg("column \"%s\" of table \"%s\" cannot be a backfill key", key, get_rel_name(relid))
-				 : errmsg("table \"%s\" has no single-column primary key", get_rel_name(relid)),
+				 : errmsg("table \"%s\" has no column to walk in order", get_rel_name(relid)),
 				 errdetail("backfill() walks the table in the order of a NOT NULL column that is alone in a unique index."),
-				 errhint("Name such a column with key => 'column'.")));
-	*column = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-	*type = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+				 key ? errhint("Name such a column with key => 'column'.")
+				 : errhint("Add a single-column primary key, or a unique index on one NOT NULL column.")));
+	if (SPI_processed > 1 &&
+		strcmp(SPI_getvalue(SPI_tuptable->vals[0], desc, 3), "t") != 0)
+	{
+		StringInfoData names;
+		uint64		i;
+
+		initStringInfo(&names);
+		for (i = 0; i < SPI_processed; i++)
+			appendStringInfo(&names, "%s%s", i > 0 ? ", " : "",
+							 SPI_getvalue(SPI_tuptable->vals[i], desc, 1));
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("table \"%s\" has no single-column primary key and several possible backfill keys",
+						get_rel_name(relid)),
+				 errdetail("NOT NULL columns alone in a unique index: %s.", names.data),
+				 errhint("Name one with key => 'column'.")));
+	}
+	*column = SPI_getvalue(SPI_tuptable->vals[0], desc, 1);
+	*type = SPI_getvalue(SPI_tuptable->vals[0], desc, 2);
 }
 
 /*
@@ -168,6 +191,7 @@ backfill_run(const char *relation, const char *set, const char *filter,
 {
 	char	   *update;
 	char	   *last_key = NULL;
+	char	   *recorded_key;
 	int64		rows_done = 0;
 	int64		batches = 0;
 	int64		id;
@@ -181,7 +205,7 @@ backfill_run(const char *relation, const char *set, const char *filter,
 	values[1] = CStringGetTextDatum(set);
 	values[2] = filter ? CStringGetTextDatum(filter) : (Datum) 0;
 	nulls[2] = filter ? ' ' : 'n';
-	history_exec("SELECT id, state, last_key, rows_done, batches FROM migrator.backfills "
+	history_exec("SELECT id, state, last_key, rows_done, batches, key_column FROM migrator.backfills "
 				 "WHERE relation = $1 AND set_clause = $2 AND filter IS NOT DISTINCT FROM $3 "
 				 "ORDER BY id DESC LIMIT 1 FOR UPDATE",
 				 3, types, values, nulls);
@@ -195,6 +219,7 @@ backfill_run(const char *relation, const char *set, const char *filter,
 		last_key = SPI_getvalue(tup, desc, 3);
 		rows_done = DatumGetInt64(SPI_getbinval(tup, desc, 4, &isnull));
 		batches = DatumGetInt64(SPI_getbinval(tup, desc, 5, &isnull));
+		recorded_key = SPI_getvalue(tup, desc, 6);
 		if (strcmp(state, "done") == 0)
 		{
 			ereport(NOTICE,
@@ -203,6 +228,19 @@ backfill_run(const char *relation, const char *set, const char *filter,
 					 errhint("Pass restart => true to run it again.")));
 			return;
 		}
+
+		/*
+		 * The last key recorded is a value of the recorded key column: going
+		 * on in the order of another column would skip rows.
+		 */
+		if (strcmp(recorded_key, column) != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("cannot resume the backfill of %s in the order of column %s", relation, column),
+					 errdetail("The interrupted backfill walked column %s and stopped after key %s.",
+							   recorded_key, last_key ? last_key : "(none)"),
+					 errhint("Pass key => '%s' to resume it, or restart => true to start again.",
+							 recorded_key)));
 		ereport(NOTICE,
 				(errmsg("resuming backfill of %s after key %s (" INT64_FORMAT " rows done)",
 						relation, last_key ? last_key : "(none)", rows_done)));

@@ -68,7 +68,48 @@ like($err, qr/cannot modify "backfills"/, 'progress rows are protected');
 
 ($ret, $out, $err) = $node->psql('postgres',
 	"CREATE TABLE nokey (x int); CALL migrator.backfill('nokey', set => 'x = 1')");
-like($err, qr/table "nokey" has no single-column primary key/, 'a key is required');
+like($err, qr/table "nokey" has no column to walk in order/, 'a key is required');
+
+# Without a primary key, the only NOT NULL column alone in a unique index
+# is the key; with two such columns the caller must choose.
+$node->safe_psql('postgres', q{
+	CREATE TABLE uk (a int NOT NULL, b int, v int);
+	CREATE UNIQUE INDEX ON uk (a);
+	CREATE UNIQUE INDEX ON uk (b);   -- b may be NULL: not a key
+	INSERT INTO uk SELECT g, g FROM generate_series(1, 25) g;
+	CREATE TABLE twokeys (a int NOT NULL UNIQUE, b int NOT NULL UNIQUE, v int);
+});
+($ret, $out, $err) = $node->psql('postgres',
+	"CALL migrator.backfill('uk', set => 'v = 1', batch_size => 10)");
+like($err, qr/backfill of public\.uk done: 25 rows in 3 batches/,
+	'a NOT NULL column alone in a unique index is the key when there is no primary key');
+is($node->safe_psql('postgres', "SELECT key_column FROM migrator.backfills WHERE relation = 'public.uk'"),
+	'a', 'and is recorded');
+($ret, $out, $err) = $node->psql('postgres', "CALL migrator.backfill('twokeys', set => 'v = 1')");
+like($err, qr/table "twokeys" has no single-column primary key and several possible backfill keys/,
+	'with two candidate keys the caller must name one');
+like($err, qr/DETAIL:  NOT NULL columns alone in a unique index: a, b\./, 'the candidates are named');
+
+# An interrupted backfill resumes only in the order it walked: the last key
+# it recorded is a value of that column.  Batches of 10 in the order of b
+# (the reverse of a); the 6th batch fails.
+$node->safe_psql('postgres', q{
+	CREATE TABLE rev (a int PRIMARY KEY, b int NOT NULL UNIQUE, v int);
+	INSERT INTO rev SELECT g, 1001 - g FROM generate_series(1, 1000) g;
+});
+my $rev = q{CALL migrator.backfill('rev', set => 'v = CASE WHEN b > 50 THEN 1 / (a - a) ELSE 1 END',
+	batch_size => 10, key => %s)};
+($ret, $out, $err) = $node->psql('postgres', sprintf($rev, "'b'"));
+like($err, qr/division by zero/, 'a backfill that fails in its 6th batch');
+is($node->safe_psql('postgres', "SELECT state || ',' || rows_done || ',' || last_key FROM migrator.backfills WHERE relation = 'public.rev'"),
+	'running,50,50', 'keeps the 5 batches it committed, in the order of b');
+($ret, $out, $err) = $node->psql('postgres', sprintf($rev, 'NULL'));
+like($err, qr/ERROR:  cannot resume the backfill of public\.rev in the order of column a/,
+	'resuming it in the order of another column is refused');
+like($err, qr/HINT:  Pass key => 'b' to resume it, or restart => true to start again\./,
+	'the hint names the column to resume with');
+is($node->safe_psql('postgres', 'SELECT count(*) FROM rev WHERE v IS NOT NULL'), '50',
+	'no row was updated by the refused call');
 
 # As the backfill step of a migration deployed by deploy().
 $node->safe_psql('postgres', q{
