@@ -39,3 +39,20 @@ SELECT version, state FROM migrator.status();
 SELECT table_name, column_name, column_default FROM information_schema.columns
  WHERE table_schema = 'public' ORDER BY 1, 2;
 SELECT count(*) AS blocked FROM migrator.events WHERE outcome = 'blocked';
+
+-- A DROP inside a DO block is opaque at registration: declared destructive,
+-- it is still refused when it runs, unless the script allows it by name
+-- first (the README's advice for DO blocks).
+CREATE TABLE legacy (id int);
+SELECT version, kind FROM migrator.register('4',
+  $up$DO $do$ BEGIN DROP TABLE legacy; END $do$$up$,
+  'CREATE TABLE legacy (id int)', kind => 'destructive', plan => 'legacy is unused');
+SELECT * FROM migrator.apply();
+SELECT version, kind FROM migrator.register('4',
+  $up$SELECT migrator.allow('DROP TABLE legacy', reason => 'migration 4');
+      DO $do$ BEGIN DROP TABLE legacy; END $do$$up$,
+  'CREATE TABLE legacy (id int)', kind => 'destructive', plan => 'legacy is unused');
+SELECT version, outcome FROM migrator.apply();
+SELECT to_regclass('legacy') AS legacy;
+SELECT action, outcome, version, rule, detail FROM migrator.events
+ WHERE action = 'allow' ORDER BY id;

@@ -749,6 +749,9 @@ guard_report(const char *tag, const RuleFinding *f, const char *statement)
 	const char *dbname = get_database_name(MyDatabaseId);
 	const char *object = f->object ? f->object : "";
 	bool		enforce = (guard_mode == GUARD_ENFORCE);
+	const char *version = NULL;
+	const char *kind = NULL;
+	const char *direction = NULL;
 
 	ereport(LOG_SERVER_ONLY,
 			(errmsg("%s %s rule=%s tag=\"%s\" object=\"%s\" role=\"%s\" session_role=\"%s\" database=\"%s\" statement: %s",
@@ -759,6 +762,21 @@ guard_report(const char *tag, const RuleFinding *f, const char *statement)
 
 	if (enforce)
 		guard_record_block(f, tag, statement, session_role);
+
+	/*
+	 * Inside a running migration the statement was not among those its
+	 * script declared: it comes from a DO block, a function or EXECUTE,
+	 * which registration cannot see.
+	 */
+	if (migrator_current_migration(&version, &kind, &direction))
+		ereport(enforce ? ERROR : WARNING,
+				(errcode(ERRCODE_MIGRATOR_GUARD_BLOCKED),
+				 f->object
+				 ? errmsg("unplanned destructive statement %s on \"%s\"", tag, f->object)
+				 : errmsg("unplanned destructive statement %s", tag),
+				 errdetail("Rule %s (%s) is destructive, and the %s script of migration \"%s\" does not declare it: statements inside DO blocks, functions and EXECUTE are not seen at registration.",
+						   f->rule->id, f->rule->description, direction, version),
+				 errhint("Write the statement at the top level of the script, or call migrator.allow(statement, reason => ...) in the script before it.")));
 
 	ereport(enforce ? ERROR : WARNING,
 			(errcode(ERRCODE_MIGRATOR_GUARD_BLOCKED),
