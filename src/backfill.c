@@ -23,15 +23,20 @@
  */
 #include "migrator.h"
 
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "pgstat.h"
+#include "storage/lmgr.h"
 #include "storage/lock.h"
 #include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
+#include "utils/syscache.h"
 
 PG_FUNCTION_INFO_V1(migrator_backfill);
 
@@ -40,8 +45,7 @@ PG_FUNCTION_INFO_V1(migrator_backfill);
 
 static void backfill_run(const char *relation, const char *set,
 						 const char *filter, int32 batch_size,
-						 const char *column, const char *keytype,
-						 bool restart);
+						 const char *column, Oid keytype, bool restart);
 
 /*
  * The key column of "relid": "key" when given (it must be NOT NULL and
@@ -50,17 +54,18 @@ static void backfill_run(const char *relation, const char *set,
  * Sets the quoted column name and its type.
  */
 static void
-backfill_key(Oid relid, const char *key, char **column, char **type)
+backfill_key(Oid relid, const char *key, char **column, Oid *type)
 {
 	Oid			types[2] = {OIDOID, TEXTOID};
 	Datum		values[2];
 	char		nulls[2] = {' ', key ? ' ' : 'n'};
 	TupleDesc	desc;
+	bool		isnull;
 
 	values[0] = ObjectIdGetDatum(relid);
 	values[1] = key ? CStringGetTextDatum(key) : (Datum) 0;
 	if (SPI_execute_with_args("SELECT pg_catalog.quote_ident(a.attname), "
-							  "       pg_catalog.format_type(a.atttypid, a.atttypmod), "
+							  "       a.atttypid, "
 							  "       pg_catalog.bool_or(i.indisprimary) "
 							  "  FROM pg_catalog.pg_attribute a "
 							  "  JOIN pg_catalog.pg_index i "
@@ -70,7 +75,7 @@ backfill_key(Oid relid, const char *key, char **column, char **type)
 							  " WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped "
 							  "   AND a.attnotnull "
 							  "   AND ($2 IS NULL OR a.attname = $2) "
-							  " GROUP BY a.attnum, a.attname, a.atttypid, a.atttypmod "
+							  " GROUP BY a.attnum, a.attname, a.atttypid "
 							  " ORDER BY pg_catalog.bool_or(i.indisprimary) DESC, a.attnum",
 							  2, types, values, nulls, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not look up the key of relation %u", relid);
@@ -101,7 +106,7 @@ backfill_key(Oid relid, const char *key, char **column, char **type)
 				 errhint("Name one with key => 'column'.")));
 	}
 	*column = SPI_getvalue(SPI_tuptable->vals[0], desc, 1);
-	*type = SPI_getvalue(SPI_tuptable->vals[0], desc, 2);
+	*type = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], desc, 2, &isnull));
 }
 
 /*
@@ -119,7 +124,7 @@ migrator_backfill(PG_FUNCTION_ARGS)
 	bool		restart;
 	char	   *relation;
 	char	   *column;
-	char	   *keytype;
+	Oid			keytype;
 	LOCKTAG		tag;
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
@@ -145,6 +150,22 @@ migrator_backfill(PG_FUNCTION_ARGS)
 				 errhint("Run CALL migrator.backfill() on its own, or as a statement of a migration registered with transactional => false.")));
 	PreventCommandIfReadOnly("migrator.backfill()");
 	PreventCommandDuringRecovery("migrator.backfill()");
+
+	/*
+	 * A regclass argument may be any number: the relation must exist, and
+	 * stay, while its name is looked up (each batch locks it again).
+	 */
+	LockRelationOid(relid, AccessShareLock);
+	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation with OID %u does not exist", relid)));
+	if (get_rel_relkind(relid) != RELKIND_RELATION &&
+		get_rel_relkind(relid) != RELKIND_PARTITIONED_TABLE)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is not a table", get_rel_name(relid)),
+				 errdetail("backfill() updates the rows of a table in batches.")));
 
 	SPI_connect_ext(SPI_OPT_NONATOMIC);
 	relation = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
@@ -180,17 +201,73 @@ migrator_backfill(PG_FUNCTION_ARGS)
 }
 
 /*
+ * Keys are recorded as text, to be read back by a later call, perhaps in
+ * another session: their text form must not depend on the session's
+ * DateStyle, IntervalStyle, extra_float_digits, lc_monetary or
+ * bytea_output.  These are pinned while a key is converted.
+ */
+static int
+backfill_pin_key_formats(void)
+{
+	int			nestlevel = NewGUCNestLevel();
+
+	(void) set_config_option("datestyle", "ISO, YMD", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	(void) set_config_option("intervalstyle", "postgres", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	(void) set_config_option("extra_float_digits", "3", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	(void) set_config_option("lc_monetary", "C", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	(void) set_config_option("bytea_output", "hex", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	return nestlevel;
+}
+
+/* The recorded text of key "value" of type "keytype". */
+static char *
+backfill_key_to_text(Oid keytype, Datum value)
+{
+	Oid			output;
+	bool		isvarlena;
+	int			nestlevel = backfill_pin_key_formats();
+	char	   *text;
+
+	getTypeOutputInfo(keytype, &output, &isvarlena);
+	text = OidOutputFunctionCall(output, value);
+	AtEOXact_GUC(true, nestlevel);
+	return text;
+}
+
+/* The key of type "keytype" recorded as "text". */
+static Datum
+backfill_key_from_text(Oid keytype, const char *text)
+{
+	Oid			input;
+	Oid			ioparam;
+	int			nestlevel = backfill_pin_key_formats();
+	Datum		value;
+
+	getTypeInputInfo(keytype, &input, &ioparam);
+	value = OidInputFunctionCall(input, (char *) text, ioparam, -1);
+	AtEOXact_GUC(true, nestlevel);
+	return value;
+}
+
+/*
  * The body of backfill(): find or create the progress row, run the
  * batches, mark it done.  The caller holds the table's backfill lock and
  * is connected to SPI (non-atomic).
  */
 static void
 backfill_run(const char *relation, const char *set, const char *filter,
-			 int32 batch_size, const char *column, const char *keytype,
-			 bool restart)
+			 int32 batch_size, const char *column, Oid keytype, bool restart)
 {
 	char	   *update;
-	char	   *last_key = NULL;
+	char	   *last_key = NULL;	/* recorded text of the last key */
+	Datum		last = (Datum) 0;	/* the last key itself */
+	int16		keylen;
+	bool		keybyval;
 	char	   *recorded_key;
 	int64		rows_done = 0;
 	int64		batches = 0;
@@ -264,40 +341,54 @@ backfill_run(const char *relation, const char *set, const char *filter,
 	}
 	SPI_commit();
 
+	get_typlenbyval(keytype, &keylen, &keybyval);
+	if (last_key)
+		last = backfill_key_from_text(keytype, last_key);
+
 	/*
 	 * One batch: the next batch_size keys after the last one, updated, and
-	 * the count and the greatest key of the batch returned.
+	 * the count and the greatest key of the batch returned.  The key is
+	 * passed as a value of its own type, never as text.
 	 */
 	update = psprintf("WITH batch AS ("
 					  "  SELECT %s AS k FROM %s "
-					  "   WHERE ($1::text IS NULL OR %s > $1::%s)%s%s%s "
+					  "   WHERE ($1 IS NULL OR %s > $1)%s%s%s "
 					  "   ORDER BY %s LIMIT %d FOR NO KEY UPDATE), "
 					  "upd AS (UPDATE %s SET %s WHERE %s IN (SELECT k FROM batch) RETURNING 1) "
 					  "SELECT (SELECT pg_catalog.count(*) FROM batch), "
-					  "       (SELECT pg_catalog.max(k)::text FROM batch), "
+					  "       (SELECT k FROM batch ORDER BY k DESC LIMIT 1), "
 					  "       (SELECT pg_catalog.count(*) FROM upd)",
-					  column, relation, column, keytype,
+					  column, relation, column,
 					  filter ? " AND (" : "", filter ? filter : "", filter ? ")" : "",
 					  column, batch_size,
 					  relation, set, column);
 
 	for (;;)
 	{
-		Oid			argtype = TEXTOID;
-		Datum		arg = last_key ? CStringGetTextDatum(last_key) : (Datum) 0;
 		int64		selected;
 		int64		updated;
 		Oid			ptypes[4] = {INT8OID, TEXTOID, INT8OID, INT8OID};
 		Datum		pvalues[4];
+		Datum		batch_last;
 
 		CHECK_FOR_INTERRUPTS();
-		if (SPI_execute_with_args(update, 1, &argtype, &arg, last_key ? " " : "n",
+		if (SPI_execute_with_args(update, 1, &keytype, &last, last_key ? " " : "n",
 								  false, 0) != SPI_OK_SELECT)
 			elog(ERROR, "backfill batch did not return its counts");
 		selected = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 		if (selected == 0)
 			break;
-		last_key = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+		batch_last = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
+		Assert(!isnull);
+		/* Out of the tuple table, which the commit below frees. */
+		if (last_key)
+		{
+			if (!keybyval)
+				pfree(DatumGetPointer(last));
+			pfree(last_key);
+		}
+		last = datumCopy(batch_last, keybyval, keylen);
+		last_key = backfill_key_to_text(keytype, last);
 		updated = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull));
 		rows_done += updated;
 		batches++;

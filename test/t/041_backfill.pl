@@ -111,6 +111,51 @@ like($err, qr/HINT:  Pass key => 'b' to resume it, or restart => true to start a
 is($node->safe_psql('postgres', 'SELECT count(*) FROM rev WHERE v IS NOT NULL'), '50',
 	'no row was updated by the refused call');
 
+# A key recorded by one session is read back by another with other date
+# and number formats: keys are recorded in fixed formats.  The first call
+# fails in its third batch (bf.fail), the second resumes with another
+# DateStyle, under which the text "01/10/2024" would mean 1 October.
+$node->safe_psql('postgres', q{
+	CREATE TABLE ts (k timestamp PRIMARY KEY, w int NOT NULL DEFAULT 0);
+	INSERT INTO ts (k) SELECT timestamp '2024-01-01' + g * interval '1 day' FROM generate_series(0, 19) g;
+});
+my $ts = q{CALL migrator.backfill('ts', batch_size => 5,
+	set => $$w = w + 1 + CASE WHEN k > '2024-01-10' AND current_setting('bf.fail', true) = 'on' THEN 1 / (w - w) ELSE 0 END$$)};
+($ret, $out, $err) = $node->psql('postgres', "SET DateStyle = 'SQL, MDY'; SET bf.fail = 'on'; $ts");
+like($err, qr/division by zero/, 'a backfill with a timestamp key fails in its third batch');
+is($node->safe_psql('postgres', "SELECT last_key || ',' || rows_done FROM migrator.backfills WHERE relation = 'public.ts'"),
+	'2024-01-10 00:00:00,10', 'its last key is recorded in ISO format, whatever the DateStyle');
+($ret, $out, $err) = $node->psql('postgres', "SET DateStyle = 'SQL, DMY'; $ts");
+like($err, qr/backfill of public\.ts done: 20 rows/, 'resumed under another DateStyle');
+is($node->safe_psql('postgres', 'SELECT count(*) FILTER (WHERE w = 1) || \',\' || count(*) FROM ts'),
+	'20,20', 'every row updated exactly once');
+
+# Keys of a type without max() (uuid), and a text key.
+$node->safe_psql('postgres', q{
+	CREATE TABLE u (id uuid PRIMARY KEY, w int NOT NULL DEFAULT 0);
+	INSERT INTO u (id) SELECT md5(g::text)::uuid FROM generate_series(1, 30) g;
+	CREATE TABLE t (id text COLLATE "C" PRIMARY KEY, w int NOT NULL DEFAULT 0);
+	INSERT INTO t (id) SELECT 'k' || g FROM generate_series(1, 30) g;
+});
+for my $table ('u', 't')
+{
+	($ret, $out, $err) = $node->psql('postgres',
+		"CALL migrator.backfill('$table', set => 'w = w + 1', batch_size => 7)");
+	like($err, qr/backfill of public\.$table done: 30 rows in 5 batches/, "a $table key");
+	is($node->safe_psql('postgres', "SELECT min(w) || ',' || max(w) FROM $table"), '1,1',
+		"every row of $table updated once");
+}
+
+# A regclass argument can be any number.
+($ret, $out, $err) = $node->psql('postgres', "CALL migrator.backfill(999999, set => 'w = 1')");
+like($err, qr/ERROR:  relation with OID 999999 does not exist/, 'an unknown relation OID is refused');
+($ret, $out, $err) = $node->psql('postgres', "CALL migrator.backfill(0, set => 'w = 1')");
+like($err, qr/ERROR:  relation with OID 0 does not exist/, 'OID 0 is refused');
+($ret, $out, $err) = $node->psql('postgres',
+	"CREATE VIEW tv AS SELECT * FROM t; CALL migrator.backfill('tv', set => 'w = 1')");
+like($err, qr/ERROR:  "tv" is not a table/, 'a view is refused');
+is($node->safe_psql('postgres', 'SELECT 1'), '1', 'the server is still up');
+
 # As the backfill step of a migration deployed by deploy().
 $node->safe_psql('postgres', q{
 	SELECT migrator.register('1', 'ALTER TABLE b ADD COLUMN staged int');
