@@ -164,16 +164,38 @@ history_write_in_progress(void)
 }
 
 /*
- * Where the current call comes from, for its events row: the session's
- * application_name and client address (NULL over a Unix socket or in a
- * background process).
+ * In a background worker that runs statements for a session (worker.c):
+ * where that session's call came from.
  */
-static void
-history_client(char **appname, char **addr)
+static bool origin_set = false;
+static char *origin_app = NULL;
+static char *origin_addr = NULL;
+
+void
+history_set_origin(const char *app, const char *addr)
+{
+	origin_set = true;
+	origin_app = app ? MemoryContextStrdup(TopMemoryContext, app) : NULL;
+	origin_addr = addr ? MemoryContextStrdup(TopMemoryContext, addr) : NULL;
+}
+
+/*
+ * Where the current call comes from, for its events row: the session's
+ * application_name and client address (NULL over a Unix socket), or in a
+ * background worker those of the session it works for.
+ */
+void
+history_origin(char **appname, char **addr)
 {
 	LOCAL_FCINFO(fcinfo, 0);
 	Datum		inet;
 
+	if (origin_set)
+	{
+		*appname = origin_app ? pstrdup(origin_app) : NULL;
+		*addr = origin_addr ? pstrdup(origin_addr) : NULL;
+		return;
+	}
 	*appname = pstrdup(application_name ? application_name : "");
 
 	InitFunctionCallInfoData(*fcinfo, NULL, 0, InvalidOid, NULL, NULL);
@@ -215,7 +237,7 @@ history_event(const char *version, const char *action,
 	char	   *addr;
 	int			i;
 
-	history_client(&appname, &addr);
+	history_origin(&appname, &addr);
 	args[0] = version;
 	args[1] = action;
 	args[2] = migration_type;
@@ -278,7 +300,7 @@ history_event_autonomous(const char *version, const char *action,
 	 * The worker's own session is not where the call came from: the
 	 * caller's origin is written out.
 	 */
-	history_client(&appname, &addr);
+	history_origin(&appname, &addr);
 	if (history_events_have_client())
 		origin = psprintf(", %s, %s", literal_or_null(appname), literal_or_null(addr));
 	sql = psprintf("SET lock_timeout = '2s';\n"

@@ -128,6 +128,8 @@ extern int	history_exec(const char *sql, int nargs, Oid *argtypes,
 						 Datum *values, const char *nulls);
 extern bool history_write_in_progress(void);
 extern void history_lock(const char *caller);
+extern void history_origin(char **appname, char **addr);
+extern void history_set_origin(const char *app, const char *addr);
 extern void history_event_autonomous(const char *version, const char *action,
 									 const char *migration_type, const char *outcome,
 									 const char *rule, const char *statement,

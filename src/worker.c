@@ -58,6 +58,8 @@ typedef struct WorkerShared
 	int			kind_off;
 	int			direction_off;
 	int			appname_off;
+	int			origin_app_off; /* where the caller's call came from */
+	int			origin_addr_off;
 
 	/* written by the worker */
 	int			statement;		/* statement running, or that failed */
@@ -149,6 +151,8 @@ worker_run_sql(Oid dboid, Oid roleid, const char *sql, const char *version,
 	BackgroundWorkerHandle *handle;
 	BgwHandleStatus status;
 	WorkerResult *result;
+	char	   *origin_app;
+	char	   *origin_addr;
 
 	Assert(sql != NULL);
 	if (!IsUnderPostmaster)
@@ -157,10 +161,12 @@ worker_run_sql(Oid dboid, Oid roleid, const char *sql, const char *version,
 				 errmsg("cannot start a background worker in a single-user server"),
 				 errhint("Start the server normally to run statements that cannot run in a transaction block.")));
 	check_worker_role(roleid);
+	history_origin(&origin_app, &origin_addr);
 
 	size = offsetof(WorkerShared, data) + string_size(sql) +
 		string_size(version) + string_size(kind) + string_size(direction) +
-		string_size(application_name);
+		string_size(application_name) + string_size(origin_app) +
+		string_size(origin_addr);
 	seg = dsm_create(size, 0);
 	shared = dsm_segment_address(seg);
 	memset(shared, 0, offsetof(WorkerShared, data));
@@ -171,6 +177,8 @@ worker_run_sql(Oid dboid, Oid roleid, const char *sql, const char *version,
 	shared->kind_off = put_string(shared->data, &used, kind);
 	shared->direction_off = put_string(shared->data, &used, direction);
 	shared->appname_off = put_string(shared->data, &used, application_name);
+	shared->origin_app_off = put_string(shared->data, &used, origin_app);
+	shared->origin_addr_off = put_string(shared->data, &used, origin_addr);
 
 	memset(&worker, 0, sizeof(worker));
 	worker.bgw_flags = BGWORKER_SHMEM_ACCESS |
@@ -329,6 +337,9 @@ migrator_worker_main(Datum main_arg)
 
 	BackgroundWorkerInitializeConnectionByOid(shared->dboid, shared->roleid, 0);
 
+	/* Events written here are the caller's: they say where it came from. */
+	history_set_origin(shared_string(shared, shared->origin_app_off),
+					   shared_string(shared, shared->origin_addr_off));
 	if (shared_string(shared, shared->appname_off))
 		SetConfigOption("application_name",
 						shared_string(shared, shared->appname_off),

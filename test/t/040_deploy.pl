@@ -214,5 +214,28 @@ is($ret, 0, 'deploy resumes');
 like($err, qr/deployed 2 migrations/, 'with the remaining migrations');
 is(state_of('10') . ',' . state_of('11'), 'applied,applied', 'all applied');
 
+# Events written inside the worker that runs a non-transactional migration
+# (a refusal of the guard, an allowance) carry the deploying session's
+# application_name, not the worker's own.
+$node->safe_psql('postgres', q{
+	CREATE TABLE old_keep (id int);
+	SELECT migrator.register('12',
+		$up$SELECT migrator.allow('DROP TABLE old_allowed', reason => 'retired');
+		    DROP TABLE IF EXISTS old_allowed;
+		    DO $do$ BEGIN EXECUTE 'DROP TABLE old_keep'; END $do$$up$,
+		'CREATE TABLE old_keep (id int)', kind => 'destructive', plan => 'drop what is unused',
+		transactional => false);
+});
+my $mark = $node->safe_psql('postgres', 'SELECT max(id) FROM migrator.events');
+($ret, $out, $err) = $node->psql('postgres', 'CALL migrator.deploy()',
+	connstr => $node->connstr('postgres') . ' application_name=release-42');
+like($err, qr/unplanned destructive statement DROP TABLE on "old_keep"/,
+	'a DROP hidden in EXECUTE is refused inside the worker');
+is($node->safe_psql('postgres', qq{
+	SELECT string_agg(action || ':' || outcome || ':' || application_name, ',' ORDER BY id)
+	  FROM migrator.events WHERE id > $mark}),
+	'allow:success:release-42,block:blocked:release-42,apply:failed:release-42',
+	'the worker records the deploying session as their origin');
+
 $node->stop;
 done_testing();
