@@ -18,6 +18,7 @@
  */
 #include "migrator.h"
 
+#include "access/htup_details.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_trigger.h"
 #include "catalog/pg_type.h"
@@ -48,7 +49,7 @@ static const MigratorRule migrator_rules[] = {
 	{"drop_cascade", MIGRATION_DESTRUCTIVE, "any DROP ... CASCADE: it also drops dependent objects"},
 	{"drop_column", MIGRATION_DESTRUCTIVE, "ALTER TABLE ... DROP COLUMN (or ALTER TYPE ... DROP ATTRIBUTE)"},
 	{"drop_constraint", MIGRATION_DESTRUCTIVE, "ALTER TABLE or ALTER DOMAIN ... DROP CONSTRAINT"},
-	{"drop_default", MIGRATION_DESTRUCTIVE, "ALTER COLUMN DROP DEFAULT, DROP IDENTITY or DROP EXPRESSION"},
+	{"drop_default", MIGRATION_DESTRUCTIVE, "ALTER COLUMN DROP DEFAULT (or SET DEFAULT NULL), DROP IDENTITY or DROP EXPRESSION"},
 	{"drop_not_null", MIGRATION_DESTRUCTIVE, "ALTER COLUMN DROP NOT NULL"},
 	{"alter_column_type", MIGRATION_DESTRUCTIVE, "ALTER COLUMN TYPE that is not a binary-coercible widening"},
 	{"rename", MIGRATION_DESTRUCTIVE, "RENAME of a table, column, schema, type, function or enum value"},
@@ -63,6 +64,7 @@ static const MigratorRule migrator_rules[] = {
 	{"disable_trigger", MIGRATION_DESTRUCTIVE, "DISABLE TRIGGER, ENABLE REPLICA TRIGGER, or disabling an event trigger"},
 	{"disable_rule", MIGRATION_DESTRUCTIVE, "DISABLE RULE or ENABLE REPLICA RULE"},
 	{"disable_row_security", MIGRATION_DESTRUCTIVE, "DISABLE or NO FORCE ROW LEVEL SECURITY"},
+	{"typed_by_temporary", MIGRATION_DESTRUCTIVE, "ALTER TABLE ... OF a temporary type (the table is dropped with the type when the session ends)"},
 	{"alter_migrator", MIGRATION_DESTRUCTIVE, "ALTER of migrator's own tables, sequence, functions or event trigger (fired by the guard, which resolves names)"},
 	/* staged */
 	{"update_rows", MIGRATION_STAGED, "UPDATE or MERGE: a backfill"},
@@ -210,6 +212,43 @@ add_finding(List *findings, const char *rule_id, char *object, int location)
 	f->object = object;
 	f->location = location;
 	return lappend(findings, f);
+}
+
+/*
+ * ALTER TABLE "rv" OF "type": is the type temporary while the table is
+ * not?  Ending the session then drops the type and, with it, the table
+ * (temporary-schema cleanup runs no utility statement, so nothing else
+ * would see it).  Decided by name (pg_temp) or, when the type exists, by
+ * its schema.
+ */
+static bool
+table_typed_by_temporary(RangeVar *rv, TypeName *type)
+{
+	Oid			typid;
+	Oid			relid;
+
+	if (rv == NULL || type == NULL || rv->relpersistence == RELPERSISTENCE_TEMP)
+		return false;
+	relid = RangeVarGetRelid(rv, NoLock, true);
+	if (OidIsValid(relid) && get_rel_persistence(relid) == RELPERSISTENCE_TEMP)
+		return false;
+	if (list_length(type->names) >= 2 &&
+		strcmp(strVal(list_nth(type->names, list_length(type->names) - 2)), "pg_temp") == 0)
+		return true;
+	typid = LookupTypeNameOid(NULL, type, true);
+	if (OidIsValid(typid))
+	{
+		HeapTuple	tuple = SearchSysCache1(TYPEOID, ObjectIdGetDatum(typid));
+
+		if (HeapTupleIsValid(tuple))
+		{
+			bool		temp = isAnyTempNamespace(((Form_pg_type) GETSTRUCT(tuple))->typnamespace);
+
+			ReleaseSysCache(tuple);
+			return temp;
+		}
+	}
+	return false;
 }
 
 /*
@@ -381,7 +420,11 @@ classify_alter_table(AlterTableStmt *stmt, List *findings)
 				object = column_name(stmt->relation, cmd->name);
 				break;
 			case AT_ColumnDefault:
-				if (cmd->def == NULL)
+				/* SET DEFAULT NULL removes the default as DROP DEFAULT does. */
+				if (cmd->def == NULL ||
+					(IsA(cmd->def, A_Const) && ((A_Const *) cmd->def)->isnull) ||
+					(IsA(cmd->def, TypeCast) && IsA(((TypeCast *) cmd->def)->arg, A_Const) &&
+					 ((A_Const *) ((TypeCast *) cmd->def)->arg)->isnull))
 				{
 					rule = "drop_default";
 					object = column_name(stmt->relation, cmd->name);
@@ -425,6 +468,13 @@ classify_alter_table(AlterTableStmt *stmt, List *findings)
 			case AT_DropInherit:
 				rule = "detach_partition";
 				object = relation_name(stmt->relation);
+				break;
+			case AT_AddOf:
+				if (table_typed_by_temporary(stmt->relation, (TypeName *) cmd->def))
+				{
+					rule = "typed_by_temporary";
+					object = relation_name(stmt->relation);
+				}
 				break;
 			case AT_AddConstraint:
 				if (cmd->def && IsA(cmd->def, Constraint) &&

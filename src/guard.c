@@ -44,12 +44,19 @@
 #include "access/table.h"
 #include "access/transam.h"
 #include "access/xact.h"
+#include "catalog/dependency.h"
+#include "catalog/heap.h"
 #include "catalog/namespace.h"
 #include "catalog/objectaddress.h"
+#include "catalog/pg_attrdef.h"
+#include "catalog/pg_attribute.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_index.h"
+#include "catalog/pg_inherits.h"
 #include "catalog/pg_namespace.h"
+#include "catalog/pg_policy.h"
 #include "catalog/pg_proc.h"
+#include "catalog/pg_rewrite.h"
 #include "catalog/pg_type.h"
 #include "commands/dbcommands.h"
 #include "commands/event_trigger.h"
@@ -252,15 +259,37 @@ object_created_in_current_xact(Oid classid, Oid objid)
 	HeapTuple	tuple;
 	bool		current = false;
 	bool		older = false;
+	AttrNumber	oidattnum;
+	Oid			oidindex;
 
-	if (!is_objectclass_supported(classid))
+	/* Catalogs objectaddress.c does not describe, that a drop reports. */
+	if (classid == AttrDefaultRelationId)
+	{
+		oidattnum = Anum_pg_attrdef_oid;
+		oidindex = AttrDefaultOidIndexId;
+	}
+	else if (classid == RewriteRelationId)
+	{
+		oidattnum = Anum_pg_rewrite_oid;
+		oidindex = RewriteOidIndexId;
+	}
+	else if (classid == PolicyRelationId)
+	{
+		oidattnum = Anum_pg_policy_oid;
+		oidindex = PolicyOidIndexId;
+	}
+	else if (is_objectclass_supported(classid))
+	{
+		oidattnum = get_object_attnum_oid(classid);
+		oidindex = get_object_oid_index(classid);
+	}
+	else
 		return false;
 
 	rel = table_open(classid, AccessShareLock);
-	ScanKeyInit(&key, get_object_attnum_oid(classid), BTEqualStrategyNumber,
+	ScanKeyInit(&key, oidattnum, BTEqualStrategyNumber,
 				F_OIDEQ, ObjectIdGetDatum(objid));
-	scan = systable_beginscan(rel, get_object_oid_index(classid), true,
-							  SnapshotAny, 1, &key);
+	scan = systable_beginscan(rel, oidindex, true, SnapshotAny, 1, &key);
 	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
 	{
 		TransactionId xmin = HeapTupleHeaderGetXmin(tuple->t_data);
@@ -310,7 +339,71 @@ object_is_exempt(Oid classid, Oid objid)
 }
 
 /*
- * The relation a RangeVar names is exempt; a missing one destroys nothing
+ * Relation "relid" is exempt; one that no longer exists destroys nothing.
+ */
+static bool
+relid_is_exempt(Oid relid)
+{
+	return !SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)) ||
+		object_is_exempt(RelationRelationId, relid);
+}
+
+/*
+ * Relation "relid" and everything a statement on it reaches besides it are
+ * exempt: its partitions and inheritance children (unless the statement
+ * says ONLY: "inh" false), the typed tables of a composite type, and the
+ * sequences they own.  A new parent with an old partition attached is not
+ * exempt, or TRUNCATE, DROP COLUMN or ALTER COLUMN TYPE on the new parent
+ * would reach the old table unjudged.
+ */
+static bool
+relation_family_is_exempt(Oid relid, bool inh)
+{
+	List	   *rels;
+	ListCell   *lc;
+
+	if (!relid_is_exempt(relid))
+		return false;
+	rels = inh ? find_all_inheritors(relid, NoLock, NULL) : list_make1_oid(relid);
+
+	/* The typed tables of a composite type, and theirs. */
+	if (get_rel_relkind(relid) == RELKIND_COMPOSITE_TYPE)
+	{
+		Oid			typid = get_rel_type_id(relid);
+		Relation	classrel = table_open(RelationRelationId, AccessShareLock);
+		ScanKeyData key;
+		SysScanDesc scan;
+		HeapTuple	tuple;
+
+		ScanKeyInit(&key, Anum_pg_class_reloftype, BTEqualStrategyNumber,
+					F_OIDEQ, ObjectIdGetDatum(typid));
+		scan = systable_beginscan(classrel, InvalidOid, false, NULL, 1, &key);
+		while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+			rels = list_concat(rels, find_all_inheritors(((Form_pg_class) GETSTRUCT(tuple))->oid,
+														 NoLock, NULL));
+		systable_endscan(scan);
+		table_close(classrel, AccessShareLock);
+	}
+
+	foreach(lc, rels)
+	{
+		Oid			rel = lfirst_oid(lc);
+		ListCell   *seq;
+
+		if (!relid_is_exempt(rel))
+			return false;
+		if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(rel)))
+			continue;
+		foreach(seq, getOwnedSequences(rel))
+			if (!relid_is_exempt(lfirst_oid(seq)))
+				return false;
+	}
+	return true;
+}
+
+/*
+ * The relation a RangeVar names is exempt, with what a statement on it
+ * reaches (relation_family_is_exempt()); a missing one destroys nothing
  * (the statement fails or, with IF EXISTS, does nothing).
  */
 static bool
@@ -321,7 +414,53 @@ relation_is_exempt(RangeVar *rv)
 	if (rv == NULL)
 		return false;
 	relid = RangeVarGetRelid(rv, NoLock, true);
-	return !OidIsValid(relid) || object_is_exempt(RelationRelationId, relid);
+	return !OidIsValid(relid) || relation_family_is_exempt(relid, rv->inh);
+}
+
+/*
+ * TRUNCATE: every relation it empties is exempt, the tables that reference
+ * them by foreign key included when it cascades.
+ */
+static bool
+truncate_is_exempt(TruncateStmt *ts)
+{
+	List	   *relids = NIL;
+	ListCell   *lc;
+
+	foreach(lc, ts->relations)
+	{
+		RangeVar   *rv = lfirst_node(RangeVar, lc);
+		Oid			relid = RangeVarGetRelid(rv, NoLock, true);
+
+		if (!OidIsValid(relid))
+			continue;
+		if (!relation_family_is_exempt(relid, rv->inh))
+			return false;
+		relids = list_concat(relids, rv->inh ? find_all_inheritors(relid, NoLock, NULL)
+							 : list_make1_oid(relid));
+	}
+	if (ts->behavior == DROP_CASCADE)
+	{
+		/* Until no new referencing table turns up. */
+		for (;;)
+		{
+			List	   *refs = heap_truncate_find_FKs(relids);
+			bool		grown = false;
+
+			foreach(lc, refs)
+			{
+				if (list_member_oid(relids, lfirst_oid(lc)))
+					continue;
+				if (!relation_family_is_exempt(lfirst_oid(lc), true))
+					return false;
+				relids = lappend_oid(relids, lfirst_oid(lc));
+				grown = true;
+			}
+			if (!grown)
+				break;
+		}
+	}
+	return true;
 }
 
 /*
@@ -329,6 +468,13 @@ relation_is_exempt(RangeVar *rv)
  * CONCURRENTLY?  No query uses it, so dropping it destroys nothing (the
  * deploy worker drops such leftovers before it retries a migration).
  */
+/*
+ * Invalid indexes that the top-level statement being run drops, for the
+ * sql_drop trigger, which cannot look at them any more.  In
+ * TopMemoryContext: DROP INDEX CONCURRENTLY commits before sql_drop fires.
+ */
+static List *invalid_indexes_dropped = NIL;
+
 static bool
 index_is_invalid(RangeVar *rv)
 {
@@ -343,6 +489,13 @@ index_is_invalid(RangeVar *rv)
 	{
 		invalid = !((Form_pg_index) GETSTRUCT(tuple))->indisvalid;
 		ReleaseSysCache(tuple);
+	}
+	if (invalid)
+	{
+		MemoryContext oldcxt = MemoryContextSwitchTo(TopMemoryContext);
+
+		invalid_indexes_dropped = lappend_oid(invalid_indexes_dropped, relid);
+		MemoryContextSwitchTo(oldcxt);
 	}
 	return invalid;
 }
@@ -418,10 +571,7 @@ statement_is_exempt(Node *stmt)
 				return true;
 			}
 		case T_TruncateStmt:
-			foreach(lc, ((TruncateStmt *) stmt)->relations)
-				if (!relation_is_exempt(lfirst_node(RangeVar, lc)))
-					return false;
-			return true;
+			return truncate_is_exempt((TruncateStmt *) stmt);
 		case T_AlterTableStmt:
 			return relation_is_exempt(((AlterTableStmt *) stmt)->relation);
 		case T_RenameStmt:
@@ -860,7 +1010,14 @@ guard_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 					 DestReceiver *dest, QueryCompletion *qc)
 {
 	GuardVerdict save_verdict = current_verdict;
-	GuardVerdict verdict = guard_judge(pstmt, queryString, context);
+	GuardVerdict verdict;
+
+	if (context == PROCESS_UTILITY_TOPLEVEL && invalid_indexes_dropped != NIL)
+	{
+		list_free(invalid_indexes_dropped);
+		invalid_indexes_dropped = NIL;
+	}
+	verdict = guard_judge(pstmt, queryString, context);
 
 	current_verdict = verdict;
 	PG_TRY();
@@ -920,13 +1077,54 @@ dropped_object_rule(const char *object_type)
 }
 
 /*
+ * Was column "attnum" of relation "relid" added in the current
+ * transaction?  As object_created_in_current_xact(), over pg_attribute.
+ */
+static bool
+column_created_in_current_xact(Oid relid, int32 attnum)
+{
+	Relation	rel;
+	ScanKeyData key[2];
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	bool		current = false;
+	bool		older = false;
+
+	rel = table_open(AttributeRelationId, AccessShareLock);
+	ScanKeyInit(&key[0], Anum_pg_attribute_attrelid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(relid));
+	ScanKeyInit(&key[1], Anum_pg_attribute_attnum, BTEqualStrategyNumber,
+				F_INT2EQ, Int16GetDatum((int16) attnum));
+	scan = systable_beginscan(rel, AttributeRelidNumIndexId, true,
+							  SnapshotAny, 2, key);
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		TransactionId xmin = HeapTupleHeaderGetXmin(tuple->t_data);
+
+		if (TransactionIdIsCurrentTransactionId(xmin))
+			current = true;
+		else if (TransactionIdDidCommit(xmin))
+		{
+			older = true;
+			break;
+		}
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+
+	return current && !older;
+}
+
+/*
  * sql_drop event trigger: judge the objects a statement dropped when the
  * hook's verdict does not already cover them.  A statement the hook allowed
  * (migration, allowance) may drop what it drops, CASCADE victims included.
- * After an exempt statement, only objects reached through a normal
- * dependency (CASCADE) are judged; each must itself be temporary or new.
- * When the hook did not see the statement (library loaded too late), every
- * object is judged.
+ * After an exempt statement (its targets are new or temporary), every
+ * object it dropped must itself be new or temporary: a new table may own an
+ * old sequence, a new parent may have an old partition, a view on a new
+ * table may be old.  After a statement judged not destructive, only
+ * objects reached through CASCADE of a DROP are judged.  When the hook did
+ * not see the statement (library loaded too late), every object is judged.
  */
 Datum
 migrator_guard_sql_drop(PG_FUNCTION_ARGS)
@@ -941,7 +1139,7 @@ migrator_guard_sql_drop(PG_FUNCTION_ARGS)
 
 	if (!guard_enabled() || verdict == VERDICT_INERT || verdict == VERDICT_ALLOWED)
 		PG_RETURN_VOID();
-	if (verdict == VERDICT_NOT_DESTRUCTIVE || verdict == VERDICT_EXEMPT)
+	if (verdict == VERDICT_NOT_DESTRUCTIVE)
 	{
 		DropStmt   *ds = (DropStmt *) ((EventTriggerData *) fcinfo->context)->parsetree;
 
@@ -954,7 +1152,7 @@ migrator_guard_sql_drop(PG_FUNCTION_ARGS)
 
 	SPI_connect();
 	if (SPI_execute("SELECT classid, objid, original, normal, is_temporary, "
-					"object_type, object_identity "
+					"object_type, object_identity, objsubid "
 					"FROM pg_catalog.pg_event_trigger_dropped_objects()",
 					true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read pg_event_trigger_dropped_objects()");
@@ -971,23 +1169,30 @@ migrator_guard_sql_drop(PG_FUNCTION_ARGS)
 		bool		temporary = DatumGetBool(SPI_getbinval(tup, desc, 5, &isnull));
 		char	   *type = SPI_getvalue(tup, desc, 6);
 		char	   *identity = SPI_getvalue(tup, desc, 7);
+		int32		subid = DatumGetInt32(SPI_getbinval(tup, desc, 8, &isnull));
+		bool		cascaded = normal && !original;
 		RuleFinding f;
 		const char *tag;
 
 		if (temporary)
 			continue;
-		if (verdict != VERDICT_UNSEEN && !normal)
+		if (verdict == VERDICT_NOT_DESTRUCTIVE && !normal)
 			continue;
-		if (object_created_in_current_xact(classid, objid))
+		if (classid == RelationRelationId && subid == 0 &&
+			list_member_oid(invalid_indexes_dropped, objid))
+			continue;
+		if (classid == RelationRelationId && subid != 0
+			? column_created_in_current_xact(objid, subid)
+			: object_created_in_current_xact(classid, objid))
 			continue;
 
-		f.rule = migrator_rule(original ? dropped_object_rule(type) : "drop_cascade");
+		f.rule = migrator_rule(cascaded ? "drop_cascade" : dropped_object_rule(type));
 		f.object = identity;
 		f.location = -1;
 		if (permits_cover(allowances, &f))
 			continue;
 		tag = GetCommandTagName(((EventTriggerData *) fcinfo->context)->tag);
-		guard_report(original ? tag : psprintf("%s ... CASCADE", tag),
+		guard_report(cascaded ? psprintf("%s ... CASCADE", tag) : tag,
 					 &f, debug_query_string ? debug_query_string : "");
 	}
 	SPI_finish();

@@ -1,0 +1,146 @@
+-- The guard: a statement whose targets are new in the transaction is
+-- exempt only when everything it reaches is new too.  PostgreSQL carries a
+-- statement on a table to its partitions and inheritance children, to the
+-- tables that reference it (TRUNCATE CASCADE), to the typed tables of a
+-- type, to the sequences it owns and to what depends on a dropped column;
+-- a table typed by a temporary type is dropped when the session ends.
+-- Each old table below must keep its rows and columns.
+CREATE DATABASE migrator_guard_reach;
+\c migrator_guard_reach
+CREATE EXTENSION migrator;
+CREATE ROLE reach_dev LOGIN;
+CREATE SCHEMA app AUTHORIZATION reach_dev;
+SET ROLE reach_dev;
+CREATE TABLE app.old_part (id int, secret text, amount numeric);
+CREATE TABLE app.old_child (id int, secret text);
+CREATE TABLE app.old_ref (id int PRIMARY KEY);
+CREATE TABLE app.old_typed (id int, secret text);
+CREATE TABLE app.old_keep (id int, secret text);
+CREATE SEQUENCE app.old_seq;
+CREATE TABLE app.base (id int, w int);
+CREATE VIEW app.old_view AS SELECT id, w FROM app.base;
+INSERT INTO app.old_part VALUES (1, 's', 1.5);
+INSERT INTO app.old_child VALUES (1, 's');
+INSERT INTO app.old_ref VALUES (1);
+INSERT INTO app.old_typed VALUES (1, 's');
+INSERT INTO app.old_keep VALUES (1, 's');
+\set VERBOSITY terse
+
+-- TRUNCATE of a new partitioned table with an old partition attached
+BEGIN;
+CREATE TABLE app.p (id int, secret text, amount numeric) PARTITION BY RANGE (id);
+ALTER TABLE app.p ATTACH PARTITION app.old_part FOR VALUES FROM (MINVALUE) TO (MAXVALUE);
+TRUNCATE app.p;
+ROLLBACK;
+-- ... but a new parent whose partitions are new too is exempt
+BEGIN;
+CREATE TABLE app.p (id int, secret text, amount numeric) PARTITION BY RANGE (id);
+CREATE TABLE app.p1 PARTITION OF app.p FOR VALUES FROM (MINVALUE) TO (MAXVALUE);
+TRUNCATE app.p;
+ROLLBACK;
+
+-- DROP of the new parent drops the old partition
+BEGIN;
+CREATE TABLE app.p (id int, secret text, amount numeric) PARTITION BY RANGE (id);
+ALTER TABLE app.p ATTACH PARTITION app.old_part FOR VALUES FROM (MINVALUE) TO (MAXVALUE);
+DROP TABLE app.p;
+ROLLBACK;
+
+-- DROP COLUMN and a lossy ALTER COLUMN TYPE recurse into the old partition
+BEGIN;
+CREATE TABLE app.p (id int, secret text, amount numeric) PARTITION BY RANGE (id);
+ALTER TABLE app.p ATTACH PARTITION app.old_part FOR VALUES FROM (MINVALUE) TO (MAXVALUE);
+ALTER TABLE app.p DROP COLUMN secret;
+ROLLBACK;
+BEGIN;
+CREATE TABLE app.p (id int, secret text, amount numeric) PARTITION BY RANGE (id);
+ALTER TABLE app.p ATTACH PARTITION app.old_part FOR VALUES FROM (MINVALUE) TO (MAXVALUE);
+ALTER TABLE app.p ALTER COLUMN amount TYPE int;
+ROLLBACK;
+
+-- inheritance
+BEGIN;
+CREATE TABLE app.par (id int, secret text);
+ALTER TABLE app.old_child INHERIT app.par;
+TRUNCATE app.par;
+ROLLBACK;
+
+-- TRUNCATE ... CASCADE reaches an old table through a new foreign key
+BEGIN;
+CREATE TABLE app.newref (id int PRIMARY KEY);
+INSERT INTO app.newref VALUES (1);
+ALTER TABLE app.old_ref ADD CONSTRAINT old_ref_fk FOREIGN KEY (id) REFERENCES app.newref;
+TRUNCATE app.newref CASCADE;
+ROLLBACK;
+
+-- an old sequence owned by a new table
+BEGIN;
+CREATE TABLE app.n (id int);
+ALTER SEQUENCE app.old_seq OWNED BY app.n.id;
+DROP TABLE app.n;
+ROLLBACK;
+
+-- a column of a new table dropped with CASCADE takes an old view along
+BEGIN;
+CREATE TABLE app.fresh (id int, w int);
+CREATE OR REPLACE VIEW app.old_view AS SELECT id, w FROM app.fresh;
+ALTER TABLE app.fresh DROP COLUMN w CASCADE;
+ROLLBACK;
+
+-- the typed tables of a new composite type
+BEGIN;
+CREATE TYPE app.newtype AS (id int, secret text);
+ALTER TABLE app.old_typed OF app.newtype;
+ALTER TYPE app.newtype DROP ATTRIBUTE secret CASCADE;
+ROLLBACK;
+
+-- a permanent table typed by a temporary type, dropped when the session ends
+CREATE TYPE pg_temp.comp AS (id int, secret text);
+ALTER TABLE app.old_keep OF pg_temp.comp;
+ALTER TABLE app.old_keep OF comp;
+DISCARD TEMP;
+
+-- Still exempt: what is new all the way down.
+BEGIN;
+CREATE TABLE app.q (id serial, secret text, amount numeric) PARTITION BY RANGE (id);
+CREATE TABLE app.q1 PARTITION OF app.q FOR VALUES FROM (MINVALUE) TO (MAXVALUE);
+INSERT INTO app.q (secret) VALUES ('x');
+TRUNCATE app.q CASCADE;
+ALTER TABLE app.q DROP COLUMN secret;
+ALTER TABLE app.q ALTER COLUMN amount TYPE int;
+CREATE VIEW app.qv AS SELECT id, amount FROM app.q;
+DROP TABLE app.q CASCADE;
+CREATE TABLE app.s (id serial PRIMARY KEY, ref int REFERENCES app.old_ref, v int DEFAULT 1 CHECK (v > 0));
+CREATE INDEX ON app.s (v);
+CREATE POLICY sp ON app.s USING (true);
+CREATE RULE sr AS ON DELETE TO app.s DO INSTEAD NOTHING;
+CREATE FUNCTION app.sf() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$;
+CREATE TRIGGER st BEFORE INSERT ON app.s FOR EACH ROW EXECUTE FUNCTION app.sf();
+DROP TABLE app.s;
+DROP FUNCTION app.sf();
+CREATE TABLE app.r (id int, extra int);
+CREATE TABLE app.r2 () INHERITS (app.r);
+TRUNCATE app.r;
+ALTER TABLE app.r DROP COLUMN extra;
+DROP TABLE app.r CASCADE;
+COMMIT;
+-- a column added to an old table in this transaction is new
+BEGIN;
+CREATE TYPE app.t2 AS ENUM ('a');
+ALTER TABLE app.old_keep ADD COLUMN c app.t2;
+DROP TYPE app.t2 CASCADE;
+COMMIT;
+
+RESET ROLE;
+\set VERBOSITY default
+SELECT c.oid::regclass AS old_table,
+       (SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod), ', ' ORDER BY attnum)
+          FROM pg_attribute WHERE attrelid = c.oid AND attnum > 0 AND NOT attisdropped) AS columns
+  FROM pg_class AS c
+ WHERE c.relnamespace = 'app'::regnamespace AND c.relname LIKE 'old\_%' AND c.relkind = 'r'
+ ORDER BY 1;
+SELECT (SELECT count(*) FROM app.old_part) AS old_part, (SELECT count(*) FROM app.old_child) AS old_child,
+       (SELECT count(*) FROM app.old_ref) AS old_ref, (SELECT count(*) FROM app.old_typed) AS old_typed,
+       (SELECT count(*) FROM app.old_keep) AS old_keep;
+SELECT to_regclass('app.old_seq') AS old_seq, to_regclass('app.old_view') AS old_view;
+SELECT rule, count(*) FROM migrator.events WHERE action = 'block' GROUP BY rule ORDER BY rule;
