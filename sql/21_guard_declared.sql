@@ -56,3 +56,12 @@ SELECT version, outcome FROM migrator.apply();
 SELECT to_regclass('legacy') AS legacy;
 SELECT action, outcome, version, rule, detail FROM migrator.events
  WHERE action = 'allow' ORDER BY id;
+-- In warn mode the undeclared statement runs, with one WARNING.
+CREATE TABLE legacy2 (id int);
+SELECT version, kind FROM migrator.register('5',
+  $up$DO $do$ BEGIN DROP TABLE legacy2; END $do$$up$,
+  'CREATE TABLE legacy2 (id int)', kind => 'destructive', plan => 'legacy2 is unused');
+SET migrator.guard = warn;
+SELECT version, outcome FROM migrator.apply();
+RESET migrator.guard;
+SELECT to_regclass('legacy2') AS legacy2;

@@ -94,10 +94,20 @@ ALTER TABLE app.old_typed OF app.newtype;
 ALTER TYPE app.newtype DROP ATTRIBUTE secret CASCADE;
 ROLLBACK;
 
--- a permanent table typed by a temporary type, dropped when the session ends
+-- a permanent table typed by a temporary type, or given a column of one,
+-- or a column moved to a temporary collation: the end of the session would
+-- drop the table or the column, through no statement at all
 CREATE TYPE pg_temp.comp AS (id int, secret text);
+CREATE COLLATION pg_temp.tc (provider = libc, locale = 'C');
 ALTER TABLE app.old_keep OF pg_temp.comp;
 ALTER TABLE app.old_keep OF comp;
+ALTER TABLE app.old_keep ADD COLUMN extra comp;
+ALTER TABLE app.old_keep ALTER COLUMN secret TYPE text COLLATE pg_temp.tc;
+CREATE TABLE app.kept OF comp;
+CREATE TABLE app.kept2 (id int, c pg_temp.comp);
+-- temporary tables may depend on temporary types
+CREATE TEMP TABLE tt OF comp;
+CREATE TABLE pg_temp.tt2 (c comp);
 DISCARD TEMP;
 
 -- Still exempt: what is new all the way down.
@@ -124,6 +134,21 @@ TRUNCATE app.r;
 ALTER TABLE app.r DROP COLUMN extra;
 DROP TABLE app.r CASCADE;
 COMMIT;
+-- temporary views and rules, created in earlier transactions
+CREATE TEMP TABLE tt6 (id int);
+CREATE TEMP VIEW tv6 AS SELECT * FROM tt6;
+CREATE RULE r6 AS ON INSERT TO tt6 DO ALSO NOTIFY x;
+DROP VIEW tv6;
+DROP TABLE tt6;
+-- a new table in an existing publication
+RESET ROLE;
+CREATE PUBLICATION reach_pub;
+BEGIN;
+CREATE TABLE app.pt (id int PRIMARY KEY);
+ALTER PUBLICATION reach_pub ADD TABLE app.pt;
+DROP TABLE app.pt;
+COMMIT;
+SET ROLE reach_dev;
 -- a column added to an old table in this transaction is new
 BEGIN;
 CREATE TYPE app.t2 AS ENUM ('a');

@@ -32,6 +32,7 @@
 #include "pgstat.h"
 #include "storage/lmgr.h"
 #include "storage/lock.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/guc.h"
@@ -153,8 +154,17 @@ migrator_backfill(PG_FUNCTION_ARGS)
 
 	/*
 	 * A regclass argument may be any number: the relation must exist, and
-	 * stay, while its name is looked up (each batch locks it again).
+	 * stay, while its name is looked up (each batch locks it again).  The
+	 * caller's right to update it is checked before it is locked, so that
+	 * nobody can queue a lock on a table they may not touch.
 	 */
+	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation with OID %u does not exist", relid)));
+	if (pg_class_aclcheck(relid, GetUserId(), ACL_UPDATE | ACL_SELECT) != ACLCHECK_OK)
+		aclcheck_error(ACLCHECK_NO_PRIV, get_relkind_objtype(get_rel_relkind(relid)),
+					   get_rel_name(relid));
 	LockRelationOid(relid, AccessShareLock);
 	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
 		ereport(ERROR,
@@ -370,6 +380,7 @@ backfill_run(const char *relation, const char *set, const char *filter,
 		Oid			ptypes[4] = {INT8OID, TEXTOID, INT8OID, INT8OID};
 		Datum		pvalues[4];
 		Datum		batch_last;
+		char	   *activity;
 
 		CHECK_FOR_INTERRUPTS();
 		if (SPI_execute_with_args(update, 1, &keytype, &last, last_key ? " " : "n",
@@ -380,7 +391,7 @@ backfill_run(const char *relation, const char *set, const char *filter,
 			break;
 		batch_last = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
 		Assert(!isnull);
-		/* Out of the tuple table, which the commit below frees. */
+		/* The previous key goes; this one is copied out of the tuple table. */
 		if (last_key)
 		{
 			if (!keybyval)
@@ -390,6 +401,12 @@ backfill_run(const char *relation, const char *set, const char *filter,
 		last = datumCopy(batch_last, keybyval, keylen);
 		last_key = backfill_key_to_text(keytype, last);
 		updated = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull));
+
+		/*
+		 * In a nonatomic SPI connection tuple tables live until SPI_finish:
+		 * free each batch's, or a long backfill grows without bound.
+		 */
+		SPI_freetuptable(SPI_tuptable);
 		rows_done += updated;
 		batches++;
 
@@ -401,9 +418,11 @@ backfill_run(const char *relation, const char *set, const char *filter,
 					 "batches = $4, updated_at = pg_catalog.clock_timestamp() WHERE id = $1",
 					 4, ptypes, pvalues, NULL);
 		SPI_commit();
-		pgstat_report_activity(STATE_RUNNING,
-							   psprintf("CALL migrator.backfill() -- %s: " INT64_FORMAT " rows in " INT64_FORMAT " batches, last key %s",
-										relation, rows_done, batches, last_key));
+		pfree(DatumGetPointer(pvalues[1]));
+		activity = psprintf("CALL migrator.backfill() -- %s: " INT64_FORMAT " rows in " INT64_FORMAT " batches, last key %s",
+							relation, rows_done, batches, last_key);
+		pgstat_report_activity(STATE_RUNNING, activity);
+		pfree(activity);
 		if (selected < batch_size)
 			break;
 	}

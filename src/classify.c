@@ -49,7 +49,7 @@ static const MigratorRule migrator_rules[] = {
 	{"drop_cascade", MIGRATION_DESTRUCTIVE, "any DROP ... CASCADE: it also drops dependent objects"},
 	{"drop_column", MIGRATION_DESTRUCTIVE, "ALTER TABLE ... DROP COLUMN (or ALTER TYPE ... DROP ATTRIBUTE)"},
 	{"drop_constraint", MIGRATION_DESTRUCTIVE, "ALTER TABLE or ALTER DOMAIN ... DROP CONSTRAINT"},
-	{"drop_default", MIGRATION_DESTRUCTIVE, "ALTER COLUMN DROP DEFAULT (or SET DEFAULT NULL), DROP IDENTITY or DROP EXPRESSION"},
+	{"drop_default", MIGRATION_DESTRUCTIVE, "ALTER COLUMN DROP DEFAULT, DROP IDENTITY or DROP EXPRESSION"},
 	{"drop_not_null", MIGRATION_DESTRUCTIVE, "ALTER COLUMN DROP NOT NULL"},
 	{"alter_column_type", MIGRATION_DESTRUCTIVE, "ALTER COLUMN TYPE that is not a binary-coercible widening"},
 	{"rename", MIGRATION_DESTRUCTIVE, "RENAME of a table, column, schema, type, function or enum value"},
@@ -64,7 +64,7 @@ static const MigratorRule migrator_rules[] = {
 	{"disable_trigger", MIGRATION_DESTRUCTIVE, "DISABLE TRIGGER, ENABLE REPLICA TRIGGER, or disabling an event trigger"},
 	{"disable_rule", MIGRATION_DESTRUCTIVE, "DISABLE RULE or ENABLE REPLICA RULE"},
 	{"disable_row_security", MIGRATION_DESTRUCTIVE, "DISABLE or NO FORCE ROW LEVEL SECURITY"},
-	{"typed_by_temporary", MIGRATION_DESTRUCTIVE, "ALTER TABLE ... OF a temporary type (the table is dropped with the type when the session ends)"},
+	{"depends_on_temporary", MIGRATION_DESTRUCTIVE, "a permanent table typed by, or given a column of, a temporary type (dropped with it when the session ends)"},
 	{"alter_migrator", MIGRATION_DESTRUCTIVE, "ALTER of migrator's own tables, sequence, functions or event trigger (fired by the guard, which resolves names)"},
 	/* staged */
 	{"update_rows", MIGRATION_STAGED, "UPDATE or MERGE: a backfill"},
@@ -215,26 +215,35 @@ add_finding(List *findings, const char *rule_id, char *object, int location)
 }
 
 /*
- * ALTER TABLE "rv" OF "type": is the type temporary while the table is
- * not?  Ending the session then drops the type and, with it, the table
- * (temporary-schema cleanup runs no utility statement, so nothing else
- * would see it).  Decided by name (pg_temp) or, when the type exists, by
- * its schema.
+ * Is "type" temporary?  Decided by name (pg_temp) or, when the type exists,
+ * by its schema.  A permanent table typed by a temporary type, or with a
+ * column of one, loses the table or the column when the session ends:
+ * temporary-schema cleanup drops what depends on its objects, and runs no
+ * utility statement that the guard would see.
  */
 static bool
-table_typed_by_temporary(RangeVar *rv, TypeName *type)
+type_is_temporary(TypeName *type)
 {
 	Oid			typid;
-	Oid			relid;
+	Oid			temp_nsp;
+	Oid			temp_toast_nsp;
 
-	if (rv == NULL || type == NULL || rv->relpersistence == RELPERSISTENCE_TEMP)
-		return false;
-	relid = RangeVarGetRelid(rv, NoLock, true);
-	if (OidIsValid(relid) && get_rel_persistence(relid) == RELPERSISTENCE_TEMP)
+	if (type == NULL)
 		return false;
 	if (list_length(type->names) >= 2 &&
 		strcmp(strVal(list_nth(type->names, list_length(type->names) - 2)), "pg_temp") == 0)
 		return true;
+
+	/*
+	 * Without a temporary schema of its own, a session can name another
+	 * session's temporary type only with its schema (pg_temp_N).  Checked
+	 * first: this runs for every column of every CREATE TABLE.
+	 */
+	GetTempNamespaceState(&temp_nsp, &temp_toast_nsp);
+	if (!OidIsValid(temp_nsp) &&
+		(list_length(type->names) < 2 ||
+		 strncmp(strVal(list_nth(type->names, list_length(type->names) - 2)), "pg_temp", 7) != 0))
+		return false;
 	typid = LookupTypeNameOid(NULL, type, true);
 	if (OidIsValid(typid))
 	{
@@ -249,6 +258,20 @@ table_typed_by_temporary(RangeVar *rv, TypeName *type)
 		}
 	}
 	return false;
+}
+
+/* Is the relation "rv" names (or will name) permanent? */
+static bool
+relation_is_permanent(RangeVar *rv)
+{
+	Oid			relid;
+
+	if (rv == NULL || rv->relpersistence == RELPERSISTENCE_TEMP)
+		return false;
+	if (rv->schemaname && strcmp(rv->schemaname, "pg_temp") == 0)
+		return false;
+	relid = RangeVarGetRelid(rv, NoLock, true);
+	return !OidIsValid(relid) || get_rel_persistence(relid) != RELPERSISTENCE_TEMP;
 }
 
 /*
@@ -355,8 +378,13 @@ alter_column_type_is_safe(RangeVar *rel, AlterTableCmd *cmd)
 	Oid			newtype;
 	int32		newtypmod;
 
+	/*
+	 * A new collation rebuilds indexes and changes ordering; a temporary
+	 * type or collation would take the column with it at session end.
+	 */
 	if (rel == NULL || def == NULL || !IsA(def, ColumnDef) ||
-		def->raw_default != NULL || def->typeName == NULL)
+		def->raw_default != NULL || def->typeName == NULL ||
+		def->collClause != NULL || type_is_temporary(def->typeName))
 		return false;
 	relid = RangeVarGetRelid(rel, NoLock, true);
 	if (!OidIsValid(relid))
@@ -420,11 +448,12 @@ classify_alter_table(AlterTableStmt *stmt, List *findings)
 				object = column_name(stmt->relation, cmd->name);
 				break;
 			case AT_ColumnDefault:
-				/* SET DEFAULT NULL removes the default as DROP DEFAULT does. */
-				if (cmd->def == NULL ||
-					(IsA(cmd->def, A_Const) && ((A_Const *) cmd->def)->isnull) ||
-					(IsA(cmd->def, TypeCast) && IsA(((TypeCast *) cmd->def)->arg, A_Const) &&
-					 ((A_Const *) ((TypeCast *) cmd->def)->arg)->isnull))
+				/*
+				 * Only DROP DEFAULT: pg_dump writes SET DEFAULT NULL for an
+				 * inheritance child that dropped an inherited default, and a
+				 * restore must not be refused.
+				 */
+				if (cmd->def == NULL)
 				{
 					rule = "drop_default";
 					object = column_name(stmt->relation, cmd->name);
@@ -470,10 +499,20 @@ classify_alter_table(AlterTableStmt *stmt, List *findings)
 				object = relation_name(stmt->relation);
 				break;
 			case AT_AddOf:
-				if (table_typed_by_temporary(stmt->relation, (TypeName *) cmd->def))
+				if (type_is_temporary((TypeName *) cmd->def) &&
+					relation_is_permanent(stmt->relation))
 				{
-					rule = "typed_by_temporary";
+					rule = "depends_on_temporary";
 					object = relation_name(stmt->relation);
+				}
+				break;
+			case AT_AddColumn:
+				if (cmd->def && IsA(cmd->def, ColumnDef) &&
+					type_is_temporary(((ColumnDef *) cmd->def)->typeName) &&
+					relation_is_permanent(stmt->relation))
+				{
+					rule = "depends_on_temporary";
+					object = column_name(stmt->relation, ((ColumnDef *) cmd->def)->colname);
 				}
 				break;
 			case AT_AddConstraint:
@@ -695,6 +734,27 @@ classify_node(Node *stmt, List *findings)
 			findings = add_finding(findings, "create_trigger",
 								   relation_name(((CreateTrigStmt *) stmt)->relation),
 								   ((CreateTrigStmt *) stmt)->relation->location);
+			break;
+		case T_CreateStmt:
+			{
+				CreateStmt *cs = (CreateStmt *) stmt;
+				ListCell   *lc;
+
+				/* Types first: without a temporary schema that is cheap. */
+				if (type_is_temporary(cs->ofTypename) &&
+					relation_is_permanent(cs->relation))
+					findings = add_finding(findings, "depends_on_temporary",
+										   relation_name(cs->relation),
+										   cs->relation->location);
+				foreach(lc, cs->tableElts)
+					if (IsA(lfirst(lc), ColumnDef) &&
+						type_is_temporary(((ColumnDef *) lfirst(lc))->typeName) &&
+						relation_is_permanent(cs->relation))
+						findings = add_finding(findings, "depends_on_temporary",
+											   column_name(cs->relation,
+														   ((ColumnDef *) lfirst(lc))->colname),
+											   cs->relation->location);
+			}
 			break;
 		default:
 			break;

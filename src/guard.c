@@ -464,17 +464,18 @@ truncate_is_exempt(TruncateStmt *ts)
 }
 
 /*
+ * Invalid indexes that the top-level statement being run drops, for the
+ * sql_drop trigger, which cannot look at them any more.  In
+ * TopMemoryContext: DROP INDEX CONCURRENTLY commits before sql_drop fires.
+ * Emptied when a top-level statement starts and when it ends.
+ */
+static List *invalid_indexes_dropped = NIL;
+
+/*
  * Is "rv" an invalid index, e.g. left behind by a failed CREATE INDEX
  * CONCURRENTLY?  No query uses it, so dropping it destroys nothing (the
  * deploy worker drops such leftovers before it retries a migration).
  */
-/*
- * Invalid indexes that the top-level statement being run drops, for the
- * sql_drop trigger, which cannot look at them any more.  In
- * TopMemoryContext: DROP INDEX CONCURRENTLY commits before sql_drop fires.
- */
-static List *invalid_indexes_dropped = NIL;
-
 static bool
 index_is_invalid(RangeVar *rv)
 {
@@ -927,15 +928,15 @@ guard_report(const char *tag, const RuleFinding *f, const char *statement)
 				 errdetail("Rule %s (%s) is destructive, and the %s script of migration \"%s\" does not declare it: statements inside DO blocks, functions and EXECUTE are not seen at registration.",
 						   f->rule->id, f->rule->description, direction, version),
 				 errhint("Write the statement at the top level of the script, or call migrator.allow(statement, reason => ...) in the script before it.")));
-
-	ereport(enforce ? ERROR : WARNING,
-			(errcode(ERRCODE_MIGRATOR_GUARD_BLOCKED),
-			 f->object
-			 ? errmsg("unplanned destructive statement %s on \"%s\"", tag, f->object)
-			 : errmsg("unplanned destructive statement %s", tag),
-			 errdetail("Rule %s (%s) is destructive, and no registered migration or allowance of this transaction covers it.",
-					   f->rule->id, f->rule->description),
-			 errhint("Register it as a migration with a plan and a down script and run migrator.apply(), or call migrator.allow(statement, reason => ...) earlier in this transaction.")));
+	else
+		ereport(enforce ? ERROR : WARNING,
+				(errcode(ERRCODE_MIGRATOR_GUARD_BLOCKED),
+				 f->object
+				 ? errmsg("unplanned destructive statement %s on \"%s\"", tag, f->object)
+				 : errmsg("unplanned destructive statement %s", tag),
+				 errdetail("Rule %s (%s) is destructive, and no registered migration or allowance of this transaction covers it.",
+						   f->rule->id, f->rule->description),
+				 errhint("Register it as a migration with a plan and a down script and run migrator.apply(), or call migrator.allow(statement, reason => ...) earlier in this transaction.")));
 }
 
 /*
@@ -1032,6 +1033,11 @@ guard_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	PG_FINALLY();
 	{
 		current_verdict = save_verdict;
+		if (context == PROCESS_UTILITY_TOPLEVEL && invalid_indexes_dropped != NIL)
+		{
+			list_free(invalid_indexes_dropped);
+			invalid_indexes_dropped = NIL;
+		}
 	}
 	PG_END_TRY();
 }
@@ -1074,6 +1080,30 @@ dropped_object_rule(const char *object_type)
 		if (strcmp(map[i].type, object_type) == 0)
 			return map[i].rule;
 	return "drop_other";
+}
+
+/*
+ * After an exempt statement, the kinds of dropped objects that are judged:
+ * those that hold data or that other objects and queries use by name.  The
+ * parts of a table (indexes, constraints, defaults, triggers, rules,
+ * policies, publication memberships) are not: one that depends on a new
+ * object was created or redefined with it, and a part of an old table that
+ * is dropped with its column or table is judged through them.
+ */
+static bool
+dropped_object_holds_data(const char *object_type)
+{
+	static const char *const kinds[] = {
+		"table", "foreign table", "view", "materialized view", "sequence",
+		"table column", "schema", "type", "domain", "function", "procedure",
+		"aggregate",
+	};
+	int			i;
+
+	for (i = 0; i < lengthof(kinds); i++)
+		if (strcmp(kinds[i], object_type) == 0)
+			return true;
+	return false;
 }
 
 /*
@@ -1177,6 +1207,8 @@ migrator_guard_sql_drop(PG_FUNCTION_ARGS)
 		if (temporary)
 			continue;
 		if (verdict == VERDICT_NOT_DESTRUCTIVE && !normal)
+			continue;
+		if (verdict == VERDICT_EXEMPT && !dropped_object_holds_data(type))
 			continue;
 		if (classid == RelationRelationId && subid == 0 &&
 			list_member_oid(invalid_indexes_dropped, objid))
