@@ -1083,6 +1083,33 @@ dropped_object_rule(const char *object_type)
 }
 
 /*
+ * Does "stmt" drop with CASCADE (DROP ... CASCADE, or an ALTER TABLE, ALTER
+ * TYPE or ALTER DOMAIN subcommand with CASCADE)?
+ */
+static bool
+statement_cascades(Node *stmt)
+{
+	ListCell   *lc;
+
+	if (stmt == NULL)
+		return true;			/* not known: judge */
+	switch (nodeTag(stmt))
+	{
+		case T_DropStmt:
+			return ((DropStmt *) stmt)->behavior == DROP_CASCADE;
+		case T_AlterTableStmt:
+			foreach(lc, ((AlterTableStmt *) stmt)->cmds)
+				if (((AlterTableCmd *) lfirst(lc))->behavior == DROP_CASCADE)
+					return true;
+			return false;
+		case T_AlterDomainStmt:
+			return ((AlterDomainStmt *) stmt)->behavior == DROP_CASCADE;
+		default:
+			return true;
+	}
+}
+
+/*
  * After an exempt statement, the kinds of dropped objects that are judged:
  * those that hold data or that other objects and queries use by name.  The
  * parts of a table (indexes, constraints, defaults, triggers, rules,
@@ -1177,6 +1204,16 @@ migrator_guard_sql_drop(PG_FUNCTION_ARGS)
 		if (ds == NULL || !IsA(ds, DropStmt) || ds->behavior != DROP_CASCADE)
 			PG_RETURN_VOID();
 	}
+
+	/*
+	 * An exempt statement without CASCADE drops what belongs to its targets
+	 * (indexes, constraints, defaults) and what the hook already found new:
+	 * partitions and children, typed tables, owned sequences.  Anything else
+	 * that depends on a target makes it fail.
+	 */
+	if (verdict == VERDICT_EXEMPT &&
+		!statement_cascades(((EventTriggerData *) fcinfo->context)->parsetree))
+		PG_RETURN_VOID();
 	if (!guard_extension_installed())
 		PG_RETURN_VOID();
 
