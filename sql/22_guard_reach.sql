@@ -156,6 +156,37 @@ ALTER TABLE app.old_keep ADD COLUMN c app.t2;
 DROP TYPE app.t2 CASCADE;
 COMMIT;
 
+-- Statements on old objects that destroy nothing: TRUNCATE of an old table
+-- that was never written (a parallel pg_restore truncates each table
+-- before COPY), disabling a trigger or rule created in this transaction
+-- (pg_restore of a disabled trigger), SET DEFAULT NULL of an inherited
+-- column (pg_dump writes it for a child that dropped an inherited default).
+CREATE TABLE app.old_empty (id serial, v text);
+CREATE TABLE app.old_par (id int, v text DEFAULT 'p');
+CREATE TABLE app.old_ch () INHERITS (app.old_par);
+CREATE FUNCTION app.tf() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$;
+CREATE TRIGGER t_old BEFORE INSERT ON app.old_keep FOR EACH ROW EXECUTE FUNCTION app.tf();
+TRUNCATE TABLE ONLY app.old_empty;
+TRUNCATE app.old_empty, app.old_keep;
+TRUNCATE app.old_empty RESTART IDENTITY;
+BEGIN;
+CREATE TRIGGER t_new BEFORE INSERT ON app.old_keep FOR EACH ROW EXECUTE FUNCTION app.tf();
+ALTER TABLE app.old_keep DISABLE TRIGGER t_new;
+CREATE RULE r_new AS ON UPDATE TO app.old_keep DO ALSO NOTIFY x;
+ALTER TABLE app.old_keep DISABLE RULE r_new;
+ALTER TABLE app.old_keep DISABLE TRIGGER t_old;
+ROLLBACK;
+ALTER TABLE ONLY app.old_ch ALTER COLUMN v SET DEFAULT NULL;
+-- ... and the same statements where they do destroy something
+ALTER TABLE app.old_par ALTER COLUMN v SET DEFAULT NULL;
+ALTER TABLE app.old_par ALTER COLUMN v SET DEFAULT NULL::text COLLATE "C";
+CREATE DOMAIN app.d AS int DEFAULT 1;
+ALTER DOMAIN app.d SET DEFAULT NULL;
+-- a column type change without COLLATE resets the column's collation
+CREATE TABLE app.old_coll (c text COLLATE "C");
+ALTER TABLE app.old_coll ALTER COLUMN c TYPE text;
+ALTER TABLE app.old_coll ALTER COLUMN c TYPE text COLLATE "C";
+
 RESET ROLE;
 \set VERBOSITY default
 SELECT c.oid::regclass AS old_table,

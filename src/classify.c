@@ -20,6 +20,7 @@
 
 #include "access/htup_details.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_attribute.h"
 #include "catalog/pg_trigger.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
@@ -360,6 +361,46 @@ column_name(RangeVar *rv, const char *column)
 }
 
 /*
+ * Is "expr" (a raw expression) NULL, possibly cast or collated?  A column
+ * or domain stores no default for it, so SET DEFAULT NULL drops the default.
+ */
+static bool
+expression_is_null_constant(Node *expr)
+{
+	while (expr != NULL)
+	{
+		if (IsA(expr, A_Const))
+			return ((A_Const *) expr)->isnull;
+		if (IsA(expr, TypeCast))
+			expr = ((TypeCast *) expr)->arg;
+		else if (IsA(expr, CollateClause))
+			expr = ((CollateClause *) expr)->arg;
+		else
+			return false;
+	}
+	return false;
+}
+
+/* Is column "column" of the relation "rv" names inherited from a parent? */
+static bool
+column_is_inherited(RangeVar *rv, const char *column)
+{
+	Oid			relid = rv ? RangeVarGetRelid(rv, NoLock, true) : InvalidOid;
+	HeapTuple	tuple;
+	bool		inherited = false;
+
+	if (!OidIsValid(relid) || column == NULL)
+		return false;
+	tuple = SearchSysCacheAttName(relid, column);
+	if (HeapTupleIsValid(tuple))
+	{
+		inherited = ((Form_pg_attribute) GETSTRUCT(tuple))->attinhcount > 0;
+		ReleaseSysCache(tuple);
+	}
+	return inherited;
+}
+
+/*
  * Is ALTER COLUMN TYPE on "rel" a change the server does without loss: an
  * existing column, no USING, a binary-coercible target type, and a type
  * modifier that is dropped or (for varchar) widened?  Anything we cannot
@@ -379,12 +420,13 @@ alter_column_type_is_safe(RangeVar *rel, AlterTableCmd *cmd)
 	int32		newtypmod;
 
 	/*
-	 * A new collation rebuilds indexes and changes ordering; a temporary
-	 * type or collation would take the column with it at session end.
+	 * A temporary type would take the column with it at session end; a
+	 * change of collation (explicit, or the new type's default) rebuilds
+	 * indexes and changes ordering, and is checked below.
 	 */
 	if (rel == NULL || def == NULL || !IsA(def, ColumnDef) ||
 		def->raw_default != NULL || def->typeName == NULL ||
-		def->collClause != NULL || type_is_temporary(def->typeName))
+		type_is_temporary(def->typeName))
 		return false;
 	relid = RangeVarGetRelid(rel, NoLock, true);
 	if (!OidIsValid(relid))
@@ -400,6 +442,11 @@ alter_column_type_is_safe(RangeVar *rel, AlterTableCmd *cmd)
 	ReleaseSysCache(newtup);
 
 	if (!IsBinaryCoercible(oldtype, newtype))
+		return false;
+	/* Without COLLATE the column takes the type's default collation. */
+	if ((def->collClause
+		 ? get_collation_oid(def->collClause->collname, true)
+		 : get_typcollation(newtype)) != oldcoll)
 		return false;
 	if (newtypmod == -1)
 		return true;
@@ -449,11 +496,14 @@ classify_alter_table(AlterTableStmt *stmt, List *findings)
 				break;
 			case AT_ColumnDefault:
 				/*
-				 * Only DROP DEFAULT: pg_dump writes SET DEFAULT NULL for an
-				 * inheritance child that dropped an inherited default, and a
-				 * restore must not be refused.
+				 * SET DEFAULT NULL removes a default as DROP DEFAULT does,
+				 * except on an inherited column: pg_dump writes it for an
+				 * inheritance child that dropped an inherited default, and
+				 * a restore must not be refused.
 				 */
-				if (cmd->def == NULL)
+				if (cmd->def == NULL ||
+					(expression_is_null_constant(cmd->def) &&
+					 !column_is_inherited(stmt->relation, cmd->name)))
 				{
 					rule = "drop_default";
 					object = column_name(stmt->relation, cmd->name);
@@ -648,7 +698,7 @@ classify_node(Node *stmt, List *findings)
 				switch (ad->subtype)
 				{
 					case 'T':
-						if (ad->def == NULL)
+						if (ad->def == NULL || expression_is_null_constant(ad->def))
 							findings = add_finding(findings, "drop_default", name, -1);
 						break;
 					case 'N':

@@ -57,15 +57,20 @@
 #include "catalog/pg_policy.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_rewrite.h"
+#include "catalog/pg_trigger.h"
 #include "catalog/pg_type.h"
 #include "commands/dbcommands.h"
 #include "commands/event_trigger.h"
 #include "commands/extension.h"
+#include "commands/trigger.h"
 #include "executor/spi.h"
 #include "parser/parse_func.h"
 #include "parser/parse_type.h"
 #include "fmgr.h"
 #include "miscadmin.h"
+#include "rewrite/rewriteSupport.h"
+#include "storage/bufmgr.h"
+#include "storage/lmgr.h"
 #include "tcop/utility.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
@@ -349,6 +354,48 @@ relid_is_exempt(Oid relid)
 }
 
 /*
+ * For TRUNCATE: is table "relid" empty, so that emptying it destroys
+ * nothing?  A partitioned table holds no rows itself (its partitions are
+ * judged one by one).  A table counts as empty when it has no block at all
+ * (created and never written, as a parallel pg_restore's tables are when it
+ * truncates them before COPY), looked at under the ACCESS EXCLUSIVE lock
+ * TRUNCATE takes next anyway, and only if that lock is free now: the guard
+ * never waits for a lock to refuse.
+ */
+static bool
+relid_is_empty(Oid relid)
+{
+	char		relkind = get_rel_relkind(relid);
+	LOCKTAG		tag;
+	bool		held;
+	Relation	rel;
+	bool		empty;
+
+	if (relkind == RELKIND_PARTITIONED_TABLE)
+		return true;
+	if (relkind != RELKIND_RELATION)
+		return false;
+	SET_LOCKTAG_RELATION(tag, MyDatabaseId, relid);
+	held = LockHeldByMe(&tag, AccessExclusiveLock);
+	if (!held && !ConditionalLockRelationOid(relid, AccessExclusiveLock))
+		return false;
+	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
+		return true;
+	rel = table_open(relid, NoLock);
+	empty = RelationGetNumberOfBlocks(rel) == 0;
+	table_close(rel, NoLock);
+
+	/*
+	 * Not empty: the statement will be judged and may be refused; a lock
+	 * kept now would make the refusal's events row (written by another
+	 * process) wait for it.
+	 */
+	if (!empty && !held)
+		UnlockRelationOid(relid, AccessExclusiveLock);
+	return empty;
+}
+
+/*
  * Relation "relid" and everything a statement on it reaches besides it are
  * exempt: its partitions and inheritance children (unless the statement
  * says ONLY: "inh" false), the typed tables of a composite type, and the
@@ -357,12 +404,12 @@ relid_is_exempt(Oid relid)
  * would reach the old table unjudged.
  */
 static bool
-relation_family_is_exempt(Oid relid, bool inh)
+relation_family_is_exempt_ext(Oid relid, bool inh, bool truncating, bool restart_seqs)
 {
 	List	   *rels;
 	ListCell   *lc;
 
-	if (!relid_is_exempt(relid))
+	if (!relid_is_exempt(relid) && !(truncating && relid_is_empty(relid)))
 		return false;
 	rels = inh ? find_all_inheritors(relid, NoLock, NULL) : list_make1_oid(relid);
 
@@ -390,15 +437,24 @@ relation_family_is_exempt(Oid relid, bool inh)
 		Oid			rel = lfirst_oid(lc);
 		ListCell   *seq;
 
-		if (!relid_is_exempt(rel))
+		if (!relid_is_exempt(rel) && !(truncating && relid_is_empty(rel)))
 			return false;
 		if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(rel)))
+			continue;
+		/* TRUNCATE touches owned sequences only with RESTART IDENTITY. */
+		if (truncating && !restart_seqs)
 			continue;
 		foreach(seq, getOwnedSequences(rel))
 			if (!relid_is_exempt(lfirst_oid(seq)))
 				return false;
 	}
 	return true;
+}
+
+static bool
+relation_family_is_exempt(Oid relid, bool inh)
+{
+	return relation_family_is_exempt_ext(relid, inh, false, false);
 }
 
 /*
@@ -418,8 +474,8 @@ relation_is_exempt(RangeVar *rv)
 }
 
 /*
- * TRUNCATE: every relation it empties is exempt, the tables that reference
- * them by foreign key included when it cascades.
+ * TRUNCATE: every relation it empties is exempt or empty, the tables that
+ * reference them by foreign key included when it cascades.
  */
 static bool
 truncate_is_exempt(TruncateStmt *ts)
@@ -434,7 +490,7 @@ truncate_is_exempt(TruncateStmt *ts)
 
 		if (!OidIsValid(relid))
 			continue;
-		if (!relation_family_is_exempt(relid, rv->inh))
+		if (!relation_family_is_exempt_ext(relid, rv->inh, true, ts->restart_seqs))
 			return false;
 		relids = list_concat(relids, rv->inh ? find_all_inheritors(relid, NoLock, NULL)
 							 : list_make1_oid(relid));
@@ -451,7 +507,8 @@ truncate_is_exempt(TruncateStmt *ts)
 			{
 				if (list_member_oid(relids, lfirst_oid(lc)))
 					continue;
-				if (!relation_family_is_exempt(lfirst_oid(lc), true))
+				if (!relation_family_is_exempt_ext(lfirst_oid(lc), true, true,
+												   ts->restart_seqs))
 					return false;
 				relids = lappend_oid(relids, lfirst_oid(lc));
 				grown = true;
@@ -499,6 +556,46 @@ index_is_invalid(RangeVar *rv)
 		MemoryContextSwitchTo(oldcxt);
 	}
 	return invalid;
+}
+
+/*
+ * ALTER TABLE that only disables triggers or rules created in this
+ * transaction: a trigger that never fired in a committed state loses
+ * nothing when disabled.  pg_dump restores a disabled trigger as CREATE
+ * TRIGGER followed by ALTER TABLE ... DISABLE TRIGGER in one query string.
+ */
+static bool
+alter_table_disables_new_only(AlterTableStmt *stmt)
+{
+	Oid			relid = RangeVarGetRelid(stmt->relation, NoLock, true);
+	ListCell   *lc;
+
+	if (!OidIsValid(relid) || stmt->cmds == NIL)
+		return false;
+	foreach(lc, stmt->cmds)
+	{
+		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+		Oid			oid;
+
+		switch (cmd->subtype)
+		{
+			case AT_DisableTrig:
+			case AT_EnableReplicaTrig:
+				oid = get_trigger_oid(relid, cmd->name, true);
+				if (!OidIsValid(oid) || !object_is_exempt(TriggerRelationId, oid))
+					return false;
+				break;
+			case AT_DisableRule:
+			case AT_EnableReplicaRule:
+				oid = get_rewrite_oid(relid, cmd->name, true);
+				if (!OidIsValid(oid) || !object_created_in_current_xact(RewriteRelationId, oid))
+					return false;
+				break;
+			default:
+				return false;
+		}
+	}
+	return true;
 }
 
 /*
@@ -574,7 +671,8 @@ statement_is_exempt(Node *stmt)
 		case T_TruncateStmt:
 			return truncate_is_exempt((TruncateStmt *) stmt);
 		case T_AlterTableStmt:
-			return relation_is_exempt(((AlterTableStmt *) stmt)->relation);
+			return relation_is_exempt(((AlterTableStmt *) stmt)->relation) ||
+				alter_table_disables_new_only((AlterTableStmt *) stmt);
 		case T_RenameStmt:
 			return ((RenameStmt *) stmt)->relation != NULL &&
 				relation_is_exempt(((RenameStmt *) stmt)->relation);

@@ -59,5 +59,66 @@ $node->command_fails([ 'pg_restore', '--clean', '--if-exists', '--exit-on-error'
 is($node->safe_psql('restored2', $history), $before_history, 'history after --clean matches the dump');
 is($node->safe_psql('restored2', $events), $before_events, 'events after --clean match the dump');
 
+# A realistic application database restored with the guard on, by a
+# superuser, into empty databases: plain, parallel (-j truncates each table
+# before COPY) and single-transaction.  Serial columns, a partitioned table,
+# an inheritance child that dropped an inherited default (pg_dump writes
+# SET DEFAULT NULL), a disabled trigger (CREATE TRIGGER then ALTER TABLE
+# ... DISABLE TRIGGER), a view, data.
+$node->safe_psql('postgres', 'CREATE DATABASE shop');
+$node->safe_psql('shop', q{
+	CREATE EXTENSION migrator;
+	CREATE SCHEMA shop;
+	CREATE TABLE shop.customers (id bigserial PRIMARY KEY, name text NOT NULL);
+	CREATE TABLE shop.orders (id int GENERATED ALWAYS AS IDENTITY, customer bigint REFERENCES shop.customers,
+		placed date NOT NULL, total numeric) PARTITION BY RANGE (placed);
+	CREATE TABLE shop.orders_2024 PARTITION OF shop.orders FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+	CREATE TABLE shop.orders_2025 PARTITION OF shop.orders FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+	CREATE TABLE shop.log (id int, v text DEFAULT 'p');
+	CREATE TABLE shop.log_child () INHERITS (shop.log);
+	CREATE FUNCTION shop.touch() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$;
+	CREATE VIEW shop.big AS SELECT * FROM shop.orders WHERE total > 100;
+	INSERT INTO shop.customers (name) SELECT 'c' || g FROM generate_series(1, 100) g;
+	INSERT INTO shop.orders (customer, placed, total)
+		SELECT 1 + g % 100, date '2024-06-01' + g, g FROM generate_series(1, 500) g;
+	INSERT INTO shop.log VALUES (1, 'a');
+	INSERT INTO shop.log_child VALUES (2, 'b');
+});
+# Disabling a trigger in the transaction that created it is exempt.
+$node->safe_psql('shop', q{
+	BEGIN;
+	CREATE TRIGGER t_off BEFORE INSERT ON shop.customers FOR EACH ROW EXECUTE FUNCTION shop.touch();
+	ALTER TABLE shop.customers DISABLE TRIGGER t_off;
+	COMMIT;
+});
+$node->safe_psql('shop', q{
+	SET migrator.guard = off;  -- the dump must contain SET DEFAULT NULL for the child
+	ALTER TABLE ONLY shop.log_child ALTER COLUMN v DROP DEFAULT;
+});
+my $shop_state = q{
+	SELECT (SELECT count(*) FROM shop.customers) || ',' || (SELECT count(*) FROM shop.orders) || ','
+	    || (SELECT count(*) FROM shop.log) || ','
+	    || (SELECT tgenabled::text FROM pg_trigger WHERE tgname = 't_off') || ','
+	    || coalesce((SELECT pg_get_expr(adbin, adrelid) FROM pg_attrdef
+	                  WHERE adrelid = 'shop.log_child'::regclass), 'no default') || ','
+	    || (SELECT count(*) FROM migrator.events WHERE action = 'block')
+};
+my $shop_before = $node->safe_psql('shop', $shop_state);
+like($shop_before, qr/^100,500,2,D,no default,0$/, 'the shop database as built');
+my $shop_dump = $node->basedir . '/shop.dump';
+$node->command_ok([ 'pg_dump', '-Fc', '-d', $node->connstr('shop'), '-f', $shop_dump ], 'pg_dump of shop');
+for my $how ([ 'plain', [] ], [ 'parallel', [ '-j', '2' ] ], [ 'single', [ '-1' ] ])
+{
+	my ($name, $opts) = @$how;
+	$node->safe_psql('postgres', "CREATE DATABASE shop_$name");
+	my ($out, $err) = ('', '');
+	IPC::Run::run([ 'pg_restore', @$opts, '-d', $node->connstr("shop_$name"), $shop_dump ],
+		'>', \$out, '2>', \$err);
+	unlike($err, qr/unplanned destructive/, "$name restore: nothing refused by the guard")
+	  or diag($err);
+	is($node->safe_psql("shop_$name", $shop_state), $shop_before,
+		"$name restore: rows, the disabled trigger and the dropped inherited default restored");
+}
+
 $node->stop;
 done_testing();
