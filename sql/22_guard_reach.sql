@@ -105,9 +105,28 @@ ALTER TABLE app.old_keep ADD COLUMN extra comp;
 ALTER TABLE app.old_keep ALTER COLUMN secret TYPE text COLLATE pg_temp.tc;
 CREATE TABLE app.kept OF comp;
 CREATE TABLE app.kept2 (id int, c pg_temp.comp);
--- temporary tables may depend on temporary types
+-- ... also as an element of CREATE SCHEMA, through LIKE a temporary table
+-- with such a column, through a permanent composite type, or through a
+-- domain whose default or check calls a temporary function
+CREATE TEMP TABLE ttl (id int, c comp);
+CREATE FUNCTION pg_temp.one() RETURNS int LANGUAGE sql AS 'SELECT 1';
+CREATE SCHEMA s2 CREATE TABLE x2 (id int, c pg_temp.comp);
+CREATE TABLE app.via_like (LIKE ttl);
+CREATE TYPE app.nc AS (id int, b pg_temp.comp);
+CREATE DOMAIN app.d_new AS int DEFAULT pg_temp.one();
+CREATE DOMAIN app.d_chk AS int CHECK (VALUE > pg_temp.one());
+CREATE DOMAIN app.d_old AS int;
+ALTER DOMAIN app.d_old SET DEFAULT pg_temp.one();
+ALTER DOMAIN app.d_old ADD CONSTRAINT c CHECK (VALUE > pg_temp.one());
+-- temporary objects may depend on temporary types and functions
 CREATE TEMP TABLE tt OF comp;
 CREATE TABLE pg_temp.tt2 (c comp);
+CREATE TABLE pg_temp.tt3 (LIKE ttl);
+CREATE DOMAIN pg_temp.d_tmp AS int DEFAULT pg_temp.one();
+BEGIN;
+CREATE TABLE app.like_perm (LIKE app.old_keep);
+DROP TABLE app.like_perm;
+COMMIT;
 DISCARD TEMP;
 
 -- Still exempt: what is new all the way down.

@@ -19,12 +19,14 @@
 #include "migrator.h"
 
 #include "access/htup_details.h"
+#include "access/relation.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_attribute.h"
 #include "catalog/pg_trigger.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
 #include "parser/parse_coerce.h"
 #include "parser/parse_type.h"
 #include "tcop/cmdtag.h"
@@ -65,7 +67,7 @@ static const MigratorRule migrator_rules[] = {
 	{"disable_trigger", MIGRATION_DESTRUCTIVE, "DISABLE TRIGGER, ENABLE REPLICA TRIGGER, or disabling an event trigger"},
 	{"disable_rule", MIGRATION_DESTRUCTIVE, "DISABLE RULE or ENABLE REPLICA RULE"},
 	{"disable_row_security", MIGRATION_DESTRUCTIVE, "DISABLE or NO FORCE ROW LEVEL SECURITY"},
-	{"depends_on_temporary", MIGRATION_DESTRUCTIVE, "a permanent table typed by, or given a column of, a temporary type (dropped with it when the session ends)"},
+	{"depends_on_temporary", MIGRATION_DESTRUCTIVE, "a permanent table, type or domain made to depend on a temporary type or function (dropped with it when the session ends)"},
 	{"alter_migrator", MIGRATION_DESTRUCTIVE, "ALTER of migrator's own tables, sequence, functions or event trigger (fired by the guard, which resolves names)"},
 	/* staged */
 	{"update_rows", MIGRATION_STAGED, "UPDATE or MERGE: a backfill"},
@@ -231,9 +233,6 @@ type_is_temporary(TypeName *type)
 
 	if (type == NULL)
 		return false;
-	if (list_length(type->names) >= 2 &&
-		strcmp(strVal(list_nth(type->names, list_length(type->names) - 2)), "pg_temp") == 0)
-		return true;
 
 	/*
 	 * Without a temporary schema of its own, a session can name another
@@ -259,6 +258,76 @@ type_is_temporary(TypeName *type)
 		}
 	}
 	return false;
+}
+
+/*
+ * Does the raw expression "expr" call a temporary function (only reachable
+ * as pg_temp.f()) or cast to a temporary type?  A permanent object whose
+ * default or constraint does so goes when the session ends.
+ */
+static bool
+expression_uses_temporary_walker(Node *node, void *context)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, FuncCall))
+	{
+		List	   *name = ((FuncCall *) node)->funcname;
+
+		if (list_length(name) >= 2 &&
+			strncmp(strVal(list_nth(name, list_length(name) - 2)), "pg_temp", 7) == 0)
+			return true;
+	}
+	if (IsA(node, TypeCast) && type_is_temporary(((TypeCast *) node)->typeName))
+		return true;
+	return raw_expression_tree_walker(node, expression_uses_temporary_walker, context);
+}
+
+static bool
+expression_uses_temporary(Node *expr)
+{
+	return expression_uses_temporary_walker(expr, NULL);
+}
+
+/* Is the object named "names" (schema-qualified or not) in pg_temp? */
+static bool
+name_is_temporary(List *names)
+{
+	return list_length(names) >= 2 &&
+		strncmp(strVal(list_nth(names, list_length(names) - 2)), "pg_temp", 7) == 0;
+}
+
+/*
+ * Has the temporary relation "rv" names a column of a temporary type?
+ * CREATE TABLE ... (LIKE it) would copy that column into a permanent table.
+ */
+static bool
+temporary_relation_has_temporary_column(RangeVar *rv)
+{
+	Oid			relid = RangeVarGetRelid(rv, NoLock, true);
+	Relation	rel;
+	bool		found = false;
+	int			i;
+
+	if (!OidIsValid(relid) || get_rel_persistence(relid) != RELPERSISTENCE_TEMP)
+		return false;
+	rel = relation_open(relid, AccessShareLock);
+	for (i = 0; i < RelationGetDescr(rel)->natts && !found; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(RelationGetDescr(rel), i);
+		HeapTuple	tuple;
+
+		if (att->attisdropped)
+			continue;
+		tuple = SearchSysCache1(TYPEOID, ObjectIdGetDatum(att->atttypid));
+		if (HeapTupleIsValid(tuple))
+		{
+			found = isAnyTempNamespace(((Form_pg_type) GETSTRUCT(tuple))->typnamespace);
+			ReleaseSysCache(tuple);
+		}
+	}
+	relation_close(rel, AccessShareLock);
+	return found;
 }
 
 /* Is the relation "rv" names (or will name) permanent? */
@@ -700,6 +769,15 @@ classify_node(Node *stmt, List *findings)
 					case 'T':
 						if (ad->def == NULL || expression_is_null_constant(ad->def))
 							findings = add_finding(findings, "drop_default", name, -1);
+						else if (expression_uses_temporary(ad->def) &&
+								 !name_is_temporary(ad->typeName))
+							findings = add_finding(findings, "depends_on_temporary", name, -1);
+						break;
+					case 'C':
+						if (ad->def && IsA(ad->def, Constraint) &&
+							expression_uses_temporary(((Constraint *) ad->def)->raw_expr) &&
+							!name_is_temporary(ad->typeName))
+							findings = add_finding(findings, "depends_on_temporary", name, -1);
 						break;
 					case 'N':
 						findings = add_finding(findings, "drop_not_null", name, -1);
@@ -785,6 +863,43 @@ classify_node(Node *stmt, List *findings)
 								   relation_name(((CreateTrigStmt *) stmt)->relation),
 								   ((CreateTrigStmt *) stmt)->relation->location);
 			break;
+		case T_CreateSchemaStmt:
+			{
+				ListCell   *lc;
+
+				/* Its elements run as subcommands: judge them here. */
+				foreach(lc, ((CreateSchemaStmt *) stmt)->schemaElts)
+					findings = classify_node(lfirst(lc), findings);
+			}
+			break;
+		case T_CompositeTypeStmt:
+			{
+				CompositeTypeStmt *ct = (CompositeTypeStmt *) stmt;
+				ListCell   *lc;
+
+				foreach(lc, ct->coldeflist)
+					if (IsA(lfirst(lc), ColumnDef) &&
+						type_is_temporary(((ColumnDef *) lfirst(lc))->typeName) &&
+						relation_is_permanent(ct->typevar))
+						findings = add_finding(findings, "depends_on_temporary",
+											   relation_name(ct->typevar), -1);
+			}
+			break;
+		case T_CreateDomainStmt:
+			{
+				CreateDomainStmt *cd = (CreateDomainStmt *) stmt;
+				ListCell   *lc;
+				bool		temp = type_is_temporary(cd->typeName);
+
+				foreach(lc, cd->constraints)
+					if (IsA(lfirst(lc), Constraint) &&
+						expression_uses_temporary(((Constraint *) lfirst(lc))->raw_expr))
+						temp = true;
+				if (temp && !name_is_temporary(cd->domainname))
+					findings = add_finding(findings, "depends_on_temporary",
+										   NameListToString(cd->domainname), -1);
+			}
+			break;
 		case T_CreateStmt:
 			{
 				CreateStmt *cs = (CreateStmt *) stmt;
@@ -797,6 +912,7 @@ classify_node(Node *stmt, List *findings)
 										   relation_name(cs->relation),
 										   cs->relation->location);
 				foreach(lc, cs->tableElts)
+				{
 					if (IsA(lfirst(lc), ColumnDef) &&
 						type_is_temporary(((ColumnDef *) lfirst(lc))->typeName) &&
 						relation_is_permanent(cs->relation))
@@ -804,6 +920,13 @@ classify_node(Node *stmt, List *findings)
 											   column_name(cs->relation,
 														   ((ColumnDef *) lfirst(lc))->colname),
 											   cs->relation->location);
+					if (IsA(lfirst(lc), TableLikeClause) &&
+						temporary_relation_has_temporary_column(((TableLikeClause *) lfirst(lc))->relation) &&
+						relation_is_permanent(cs->relation))
+						findings = add_finding(findings, "depends_on_temporary",
+											   relation_name(cs->relation),
+											   cs->relation->location);
+				}
 			}
 			break;
 		default:
