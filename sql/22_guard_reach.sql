@@ -201,6 +201,21 @@ ALTER TABLE app.old_par ALTER COLUMN v SET DEFAULT NULL;
 ALTER TABLE app.old_par ALTER COLUMN v SET DEFAULT NULL::text COLLATE "C";
 CREATE DOMAIN app.d AS int DEFAULT 1;
 ALTER DOMAIN app.d SET DEFAULT NULL;
+-- a partition's columns are inherited, but its default is its own
+CREATE TABLE app.old_parted (a int, b int) PARTITION BY RANGE (a);
+CREATE TABLE app.old_p1 PARTITION OF app.old_parted (b DEFAULT 7) FOR VALUES FROM (0) TO (100);
+ALTER TABLE app.old_p1 ALTER COLUMN b SET DEFAULT NULL;
+-- an old trigger of a partition, adopted by CREATE OR REPLACE TRIGGER on
+-- the parent, is not new: disabling the parent's trigger would disable it
+CREATE TRIGGER audit AFTER INSERT ON app.old_p1 FOR EACH ROW EXECUTE FUNCTION app.tf();
+BEGIN;
+CREATE OR REPLACE TRIGGER audit AFTER INSERT ON app.old_parted FOR EACH ROW EXECUTE FUNCTION app.tf();
+ALTER TABLE app.old_parted DISABLE TRIGGER audit;
+ROLLBACK;
+-- TRUNCATE of an empty catalog with an old table: refused at once, and
+-- the refusal is recorded (the guard holds no lock on the catalog while
+-- the worker that records it connects)
+TRUNCATE pg_catalog.pg_db_role_setting, app.old_keep;
 -- a column type change without COLLATE resets the column's collation
 CREATE TABLE app.old_coll (c text COLLATE "C");
 ALTER TABLE app.old_coll ALTER COLUMN c TYPE text;

@@ -458,7 +458,8 @@ column_is_inherited(RangeVar *rv, const char *column)
 	HeapTuple	tuple;
 	bool		inherited = false;
 
-	if (!OidIsValid(relid) || column == NULL)
+	/* A partition's columns are inherited too, but pg_dump gives them no SET DEFAULT NULL. */
+	if (!OidIsValid(relid) || column == NULL || get_rel_relispartition(relid))
 		return false;
 	tuple = SearchSysCacheAttName(relid, column);
 	if (HeapTupleIsValid(tuple))

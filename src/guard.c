@@ -44,6 +44,7 @@
 #include "access/table.h"
 #include "access/transam.h"
 #include "access/xact.h"
+#include "catalog/catalog.h"
 #include "catalog/dependency.h"
 #include "catalog/heap.h"
 #include "catalog/namespace.h"
@@ -72,6 +73,7 @@
 #include "storage/bufmgr.h"
 #include "storage/lmgr.h"
 #include "tcop/utility.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/guc.h"
@@ -362,6 +364,8 @@ relid_is_exempt(Oid relid)
  * TRUNCATE takes next anyway, and only if that lock is free now: the guard
  * never waits for a lock to refuse.
  */
+static List *truncate_locked = NIL;	/* locks relid_is_empty() took */
+
 static bool
 relid_is_empty(Oid relid)
 {
@@ -373,25 +377,33 @@ relid_is_empty(Oid relid)
 
 	if (relkind == RELKIND_PARTITIONED_TABLE)
 		return true;
-	if (relkind != RELKIND_RELATION)
+
+	/*
+	 * Only a table the caller may truncate, and never a catalog: a lock on
+	 * a catalog would stop the connection of the worker that records a
+	 * refusal, and of every other new session.
+	 */
+	if (relkind != RELKIND_RELATION || IsCatalogRelationOid(relid) ||
+		IsSharedRelation(relid) ||
+		pg_class_aclcheck(relid, GetUserId(), ACL_TRUNCATE) != ACLCHECK_OK)
 		return false;
 	SET_LOCKTAG_RELATION(tag, MyDatabaseId, relid);
 	held = LockHeldByMe(&tag, AccessExclusiveLock);
-	if (!held && !ConditionalLockRelationOid(relid, AccessExclusiveLock))
-		return false;
+	if (!held)
+	{
+		MemoryContext oldcxt;
+
+		if (!ConditionalLockRelationOid(relid, AccessExclusiveLock))
+			return false;
+		oldcxt = MemoryContextSwitchTo(TopTransactionContext);
+		truncate_locked = lappend_oid(truncate_locked, relid);
+		MemoryContextSwitchTo(oldcxt);
+	}
 	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
 		return true;
 	rel = table_open(relid, NoLock);
 	empty = RelationGetNumberOfBlocks(rel) == 0;
 	table_close(rel, NoLock);
-
-	/*
-	 * Not empty: the statement will be judged and may be refused; a lock
-	 * kept now would make the refusal's events row (written by another
-	 * process) wait for it.
-	 */
-	if (!empty && !held)
-		UnlockRelationOid(relid, AccessExclusiveLock);
 	return empty;
 }
 
@@ -473,12 +485,33 @@ relation_is_exempt(RangeVar *rv)
 	return !OidIsValid(relid) || relation_family_is_exempt(relid, rv->inh);
 }
 
+static bool truncate_reach_is_exempt(TruncateStmt *ts);
+
 /*
  * TRUNCATE: every relation it empties is exempt or empty, the tables that
- * reference them by foreign key included when it cascades.
+ * reference them by foreign key included when it cascades.  When it is
+ * not exempt, the locks relid_is_empty() took go at once: the statement
+ * may be refused, and the events row of the refusal is written by another
+ * process that must not wait for them.
  */
 static bool
 truncate_is_exempt(TruncateStmt *ts)
+{
+	bool		exempt;
+	ListCell   *lc;
+
+	truncate_locked = NIL;
+	exempt = truncate_reach_is_exempt(ts);
+	if (!exempt)
+		foreach(lc, truncate_locked)
+			UnlockRelationOid(lfirst_oid(lc), AccessExclusiveLock);
+	list_free(truncate_locked);
+	truncate_locked = NIL;
+	return exempt;
+}
+
+static bool
+truncate_reach_is_exempt(TruncateStmt *ts)
 {
 	List	   *relids = NIL;
 	ListCell   *lc;
@@ -581,9 +614,23 @@ alter_table_disables_new_only(AlterTableStmt *stmt)
 		{
 			case AT_DisableTrig:
 			case AT_EnableReplicaTrig:
-				oid = get_trigger_oid(relid, cmd->name, true);
-				if (!OidIsValid(oid) || !object_is_exempt(TriggerRelationId, oid))
-					return false;
+				{
+					/*
+					 * On a partitioned table the partitions' triggers of the
+					 * same name go along; CREATE OR REPLACE TRIGGER on the
+					 * parent adopts an old one of a partition.
+					 */
+					ListCell   *rc;
+
+					foreach(rc, find_all_inheritors(relid, NoLock, NULL))
+					{
+						oid = get_trigger_oid(lfirst_oid(rc), cmd->name, true);
+						if (lfirst_oid(rc) == relid && !OidIsValid(oid))
+							return false;
+						if (OidIsValid(oid) && !object_is_exempt(TriggerRelationId, oid))
+							return false;
+					}
+				}
 				break;
 			case AT_DisableRule:
 			case AT_EnableReplicaRule:
