@@ -249,23 +249,51 @@ guard_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 }
 
 /*
- * Was the catalog row (classid, objid) created in the current transaction?
- * Every stored version of the row is examined (SnapshotAny, so this works
- * for a row the current command has just deleted): the object is new when
- * one version was inserted by the current transaction and none by a
- * committed earlier one.  An update of an old object (GRANT, CREATE INDEX
- * on an old table) leaves the committed version behind, so it does not
- * make the object "new".
+ * Was the catalog row that "keys" find in catalog "catalogid" (through
+ * index "indexid") created in the current transaction?  Every stored
+ * version is examined (SnapshotAny, so a row the current command has just
+ * deleted counts): the row is new when one version was inserted by the
+ * current transaction and none by a committed earlier one.
+ */
+static bool
+catalog_row_created_in_current_xact(Oid catalogid, Oid indexid,
+									ScanKey keys, int nkeys)
+{
+	Relation	rel = table_open(catalogid, AccessShareLock);
+	SysScanDesc scan = systable_beginscan(rel, indexid, true, SnapshotAny,
+										  nkeys, keys);
+	HeapTuple	tuple;
+	bool		current = false;
+	bool		older = false;
+
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		TransactionId xmin = HeapTupleHeaderGetXmin(tuple->t_data);
+
+		if (TransactionIdIsCurrentTransactionId(xmin))
+			current = true;
+		else if (TransactionIdDidCommit(xmin))
+		{
+			older = true;
+			break;
+		}
+		/* else: a version left by an aborted transaction */
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return current && !older;
+}
+
+/*
+ * Was the object (classid, objid) created in the current transaction?  An
+ * update of an old object (GRANT, CREATE INDEX on an old table, CREATE OR
+ * REPLACE) leaves the committed version behind, so it does not make the
+ * object "new".
  */
 static bool
 object_created_in_current_xact(Oid classid, Oid objid)
 {
-	Relation	rel;
 	ScanKeyData key;
-	SysScanDesc scan;
-	HeapTuple	tuple;
-	bool		current = false;
-	bool		older = false;
 	AttrNumber	oidattnum;
 	Oid			oidindex;
 
@@ -293,27 +321,9 @@ object_created_in_current_xact(Oid classid, Oid objid)
 	else
 		return false;
 
-	rel = table_open(classid, AccessShareLock);
 	ScanKeyInit(&key, oidattnum, BTEqualStrategyNumber,
 				F_OIDEQ, ObjectIdGetDatum(objid));
-	scan = systable_beginscan(rel, oidindex, true, SnapshotAny, 1, &key);
-	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
-	{
-		TransactionId xmin = HeapTupleHeaderGetXmin(tuple->t_data);
-
-		if (TransactionIdIsCurrentTransactionId(xmin))
-			current = true;
-		else if (TransactionIdDidCommit(xmin))
-		{
-			older = true;
-			break;
-		}
-		/* else: a version left by an aborted transaction */
-	}
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
-
-	return current && !older;
+	return catalog_row_created_in_current_xact(classid, oidindex, &key, 1);
 }
 
 /*
@@ -1280,41 +1290,19 @@ dropped_object_holds_data(const char *object_type)
 
 /*
  * Was column "attnum" of relation "relid" added in the current
- * transaction?  As object_created_in_current_xact(), over pg_attribute.
+ * transaction?
  */
 static bool
 column_created_in_current_xact(Oid relid, int32 attnum)
 {
-	Relation	rel;
 	ScanKeyData key[2];
-	SysScanDesc scan;
-	HeapTuple	tuple;
-	bool		current = false;
-	bool		older = false;
 
-	rel = table_open(AttributeRelationId, AccessShareLock);
 	ScanKeyInit(&key[0], Anum_pg_attribute_attrelid, BTEqualStrategyNumber,
 				F_OIDEQ, ObjectIdGetDatum(relid));
 	ScanKeyInit(&key[1], Anum_pg_attribute_attnum, BTEqualStrategyNumber,
 				F_INT2EQ, Int16GetDatum((int16) attnum));
-	scan = systable_beginscan(rel, AttributeRelidNumIndexId, true,
-							  SnapshotAny, 2, key);
-	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
-	{
-		TransactionId xmin = HeapTupleHeaderGetXmin(tuple->t_data);
-
-		if (TransactionIdIsCurrentTransactionId(xmin))
-			current = true;
-		else if (TransactionIdDidCommit(xmin))
-		{
-			older = true;
-			break;
-		}
-	}
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
-
-	return current && !older;
+	return catalog_row_created_in_current_xact(AttributeRelationId,
+											   AttributeRelidNumIndexId, key, 2);
 }
 
 /*
