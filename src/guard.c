@@ -1058,6 +1058,7 @@ guard_report(const char *tag, const RuleFinding *f, const char *statement)
 	const char *version = NULL;
 	const char *kind = NULL;
 	const char *direction = NULL;
+	bool		in_migration;
 
 	ereport(LOG_SERVER_ONLY,
 			(errmsg("%s %s rule=%s tag=\"%s\" object=\"%s\" role=\"%s\" session_role=\"%s\" database=\"%s\" statement: %s",
@@ -1074,24 +1075,20 @@ guard_report(const char *tag, const RuleFinding *f, const char *statement)
 	 * script declared: it comes from a DO block, a function or EXECUTE,
 	 * which registration cannot see.
 	 */
-	if (migrator_current_migration(&version, &kind, &direction))
-		ereport(enforce ? ERROR : WARNING,
-				(errcode(ERRCODE_MIGRATOR_GUARD_BLOCKED),
-				 f->object
-				 ? errmsg("unplanned destructive statement %s on \"%s\"", tag, f->object)
-				 : errmsg("unplanned destructive statement %s", tag),
-				 errdetail("Rule %s (%s) is destructive, and the %s script of migration \"%s\" does not declare it: statements inside DO blocks, functions and EXECUTE are not seen at registration.",
-						   f->rule->id, f->rule->description, direction, version),
-				 errhint("Write the statement at the top level of the script, or call migrator.allow(statement, reason => ...) in the script before it.")));
-	else
-		ereport(enforce ? ERROR : WARNING,
-				(errcode(ERRCODE_MIGRATOR_GUARD_BLOCKED),
-				 f->object
-				 ? errmsg("unplanned destructive statement %s on \"%s\"", tag, f->object)
-				 : errmsg("unplanned destructive statement %s", tag),
-				 errdetail("Rule %s (%s) is destructive, and no registered migration or allowance of this transaction covers it.",
-						   f->rule->id, f->rule->description),
-				 errhint("Register it as a migration with a plan and a down script and run migrator.apply(), or call migrator.allow(statement, reason => ...) earlier in this transaction.")));
+	in_migration = migrator_current_migration(&version, &kind, &direction);
+	ereport(enforce ? ERROR : WARNING,
+			(errcode(ERRCODE_MIGRATOR_GUARD_BLOCKED),
+			 f->object
+			 ? errmsg("unplanned destructive statement %s on \"%s\"", tag, f->object)
+			 : errmsg("unplanned destructive statement %s", tag),
+			 in_migration
+			 ? errdetail("Rule %s (%s) is destructive, and the %s script of migration \"%s\" does not declare it: statements inside DO blocks, functions and EXECUTE are not seen at registration.",
+						 f->rule->id, f->rule->description, direction, version)
+			 : errdetail("Rule %s (%s) is destructive, and no registered migration or allowance of this transaction covers it.",
+						 f->rule->id, f->rule->description),
+			 in_migration
+			 ? errhint("Write the statement at the top level of the script, or call migrator.allow(statement, reason => ...) in the script before it.")
+			 : errhint("Register it as a migration with a plan and a down script and run migrator.apply(), or call migrator.allow(statement, reason => ...) earlier in this transaction.")));
 }
 
 /*
