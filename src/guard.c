@@ -10,7 +10,11 @@
  * findings include a rule of kind "destructive" runs only when
  *
  *	- every target is a temporary object or was created earlier in the
- *	  current transaction (exempt), or
+ *	  current transaction, and so is everything the statement reaches
+ *	  through it (partitions and children, typed tables, owned sequences,
+ *	  tables a TRUNCATE cascades to), or the statement destroys nothing
+ *	  (TRUNCATE of a never-written table, disabling a trigger created in
+ *	  the transaction): exempt; or
  *	- a migration's script is running (apply.c) and the migration declares
  *	  every destructive finding (same rule id and object): for an up script
  *	  the findings register() stored in migrations.findings, for a down
@@ -20,8 +24,9 @@
  *
  * Otherwise it is refused (migrator.guard = enforce) or let through with a
  * WARNING (warn).  A sql_drop event trigger, enabled ALWAYS, judges what the
- * hook cannot see: objects dropped by CASCADE beyond an exempt target, and
- * drops in sessions that loaded the library too late for the hook.
+ * hook cannot see: objects dropped by CASCADE beyond the targets (after an
+ * exempt statement, each must itself be new), and drops in sessions that
+ * loaded the library too late for the hook.
  *
  * The guard also protects migrator's own objects: ALTER TABLE on its tables,
  * ALTER SEQUENCE on its sequence, CREATE TRIGGER or RULE on them, CREATE OR REPLACE of its functions and
