@@ -118,6 +118,17 @@ CREATE DOMAIN app.d_chk AS int CHECK (VALUE > pg_temp.one());
 CREATE DOMAIN app.d_old AS int;
 ALTER DOMAIN app.d_old SET DEFAULT pg_temp.one();
 ALTER DOMAIN app.d_old ADD CONSTRAINT c CHECK (VALUE > pg_temp.one());
+-- ... or through the columns a query produces (looked at once created)
+CREATE TABLE app.via_ctas AS SELECT 1 AS id, ROW(1, 'x')::pg_temp.comp AS c;
+SELECT 1 AS id, ROW(2, 'y')::comp AS c INTO app.via_into;
+CREATE MATERIALIZED VIEW app.via_mv AS SELECT ROW(1, 'x')::comp AS c;
+SELECT to_regclass('app.via_ctas') AS via_ctas, to_regclass('app.via_into') AS via_into,
+       to_regclass('app.via_mv') AS via_mv;
+CREATE TEMP TABLE ctas_tmp AS SELECT ROW(1, 'x')::comp AS c;
+BEGIN;
+CREATE TABLE app.ctas_ok AS SELECT 1 AS id;
+DROP TABLE app.ctas_ok;
+COMMIT;
 -- temporary objects may depend on temporary types and functions
 CREATE TEMP TABLE tt OF comp;
 CREATE TABLE pg_temp.tt2 (c comp);

@@ -298,19 +298,15 @@ name_is_temporary(List *names)
 }
 
 /*
- * Has the temporary relation "rv" names a column of a temporary type?
- * CREATE TABLE ... (LIKE it) would copy that column into a permanent table.
+ * Has relation "relid" a column of a temporary type?
  */
-static bool
-temporary_relation_has_temporary_column(RangeVar *rv)
+bool
+relation_has_temporary_column(Oid relid)
 {
-	Oid			relid = RangeVarGetRelid(rv, NoLock, true);
 	Relation	rel;
 	bool		found = false;
 	int			i;
 
-	if (!OidIsValid(relid) || get_rel_persistence(relid) != RELPERSISTENCE_TEMP)
-		return false;
 	rel = relation_open(relid, AccessShareLock);
 	for (i = 0; i < RelationGetDescr(rel)->natts && !found; i++)
 	{
@@ -328,6 +324,19 @@ temporary_relation_has_temporary_column(RangeVar *rv)
 	}
 	relation_close(rel, AccessShareLock);
 	return found;
+}
+
+/*
+ * Has the temporary relation "rv" names a column of a temporary type?
+ * CREATE TABLE ... (LIKE it) would copy that column into a permanent table.
+ */
+static bool
+temporary_relation_has_temporary_column(RangeVar *rv)
+{
+	Oid			relid = RangeVarGetRelid(rv, NoLock, true);
+
+	return OidIsValid(relid) && get_rel_persistence(relid) == RELPERSISTENCE_TEMP &&
+		relation_has_temporary_column(relid);
 }
 
 /* Is the relation "rv" names (or will name) permanent? */

@@ -1159,6 +1159,38 @@ guard_judge(PlannedStmt *pstmt, const char *queryString,
 }
 
 /*
+ * After CREATE TABLE AS, SELECT INTO or CREATE MATERIALIZED VIEW: the
+ * parse tree does not show the types of the columns a query produces, so
+ * the created relation is looked at.  A permanent one with a column of a
+ * temporary type would lose it when the session ends (rule
+ * depends_on_temporary); refusing now rolls the creation back.
+ */
+static void
+guard_check_created_table(IntoClause *into, const char *tag, const char *statement)
+{
+	Oid			temp_nsp;
+	Oid			temp_toast_nsp;
+	Oid			relid;
+	RuleFinding f;
+
+	GetTempNamespaceState(&temp_nsp, &temp_toast_nsp);
+	if (!OidIsValid(temp_nsp) || into == NULL || into->rel == NULL)
+		return;
+	relid = RangeVarGetRelid(into->rel, NoLock, true);
+	if (!OidIsValid(relid) || get_rel_persistence(relid) == RELPERSISTENCE_TEMP ||
+		!relation_has_temporary_column(relid))
+		return;
+	f.rule = migrator_rule("depends_on_temporary");
+	f.object = into->rel->schemaname
+		? psprintf("%s.%s", into->rel->schemaname, into->rel->relname)
+		: pstrdup(into->rel->relname);
+	f.location = -1;
+	if (permits_cover(allowances, &f))
+		return;
+	guard_report(tag, &f, statement);
+}
+
+/*
  * The ProcessUtility hook: judge, then always chain.
  */
 static void
@@ -1197,6 +1229,12 @@ guard_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 		}
 	}
 	PG_END_TRY();
+
+	if (verdict != VERDICT_INERT && IsA(pstmt->utilityStmt, CreateTableAsStmt))
+		guard_check_created_table(((CreateTableAsStmt *) pstmt->utilityStmt)->into,
+								  statement_tag(pstmt->utilityStmt),
+								  statement_text(queryString, pstmt->stmt_location,
+												 pstmt->stmt_len));
 }
 
 /*

@@ -120,6 +120,7 @@ extern MigrationKind classify_script(List *statements, List **findings_out);
 extern const char *statement_tag(Node *stmt);
 extern const char *migrator_rule_severity(const MigratorRule *rule);
 extern const char *migrator_rule_hint(const MigratorRule *rule);
+extern bool relation_has_temporary_column(Oid relid);
 extern bool alter_column_type_is_safe(RangeVar *rel, AlterTableCmd *cmd);
 
 /* history.c */
