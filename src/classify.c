@@ -218,6 +218,32 @@ add_finding(List *findings, const char *rule_id, char *object, int location)
 }
 
 /*
+ * Is the object named "names" qualified with a temporary schema (pg_temp,
+ * or another session's pg_temp_N)?
+ */
+static bool
+name_is_temporary(List *names)
+{
+	return list_length(names) >= 2 &&
+		strncmp(strVal(list_nth(names, list_length(names) - 2)), "pg_temp", 7) == 0;
+}
+
+/* Is type "typid" in a temporary schema? */
+static bool
+typid_is_temporary(Oid typid)
+{
+	HeapTuple	tuple = SearchSysCache1(TYPEOID, ObjectIdGetDatum(typid));
+	bool		temp = false;
+
+	if (HeapTupleIsValid(tuple))
+	{
+		temp = isAnyTempNamespace(((Form_pg_type) GETSTRUCT(tuple))->typnamespace);
+		ReleaseSysCache(tuple);
+	}
+	return temp;
+}
+
+/*
  * Is "type" temporary?  Decided by name (pg_temp) or, when the type exists,
  * by its schema.  A permanent table typed by a temporary type, or with a
  * column of one, loses the table or the column when the session ends:
@@ -240,24 +266,10 @@ type_is_temporary(TypeName *type)
 	 * first: this runs for every column of every CREATE TABLE.
 	 */
 	GetTempNamespaceState(&temp_nsp, &temp_toast_nsp);
-	if (!OidIsValid(temp_nsp) &&
-		(list_length(type->names) < 2 ||
-		 strncmp(strVal(list_nth(type->names, list_length(type->names) - 2)), "pg_temp", 7) != 0))
+	if (!OidIsValid(temp_nsp) && !name_is_temporary(type->names))
 		return false;
 	typid = LookupTypeNameOid(NULL, type, true);
-	if (OidIsValid(typid))
-	{
-		HeapTuple	tuple = SearchSysCache1(TYPEOID, ObjectIdGetDatum(typid));
-
-		if (HeapTupleIsValid(tuple))
-		{
-			bool		temp = isAnyTempNamespace(((Form_pg_type) GETSTRUCT(tuple))->typnamespace);
-
-			ReleaseSysCache(tuple);
-			return temp;
-		}
-	}
-	return false;
+	return OidIsValid(typid) && typid_is_temporary(typid);
 }
 
 /*
@@ -270,14 +282,8 @@ expression_uses_temporary_walker(Node *node, void *context)
 {
 	if (node == NULL)
 		return false;
-	if (IsA(node, FuncCall))
-	{
-		List	   *name = ((FuncCall *) node)->funcname;
-
-		if (list_length(name) >= 2 &&
-			strncmp(strVal(list_nth(name, list_length(name) - 2)), "pg_temp", 7) == 0)
-			return true;
-	}
+	if (IsA(node, FuncCall) && name_is_temporary(((FuncCall *) node)->funcname))
+		return true;
 	if (IsA(node, TypeCast) && type_is_temporary(((TypeCast *) node)->typeName))
 		return true;
 	return raw_expression_tree_walker(node, expression_uses_temporary_walker, context);
@@ -287,14 +293,6 @@ static bool
 expression_uses_temporary(Node *expr)
 {
 	return expression_uses_temporary_walker(expr, NULL);
-}
-
-/* Is the object named "names" (schema-qualified or not) in pg_temp? */
-static bool
-name_is_temporary(List *names)
-{
-	return list_length(names) >= 2 &&
-		strncmp(strVal(list_nth(names, list_length(names) - 2)), "pg_temp", 7) == 0;
 }
 
 /*
@@ -311,16 +309,8 @@ relation_has_temporary_column(Oid relid)
 	for (i = 0; i < RelationGetDescr(rel)->natts && !found; i++)
 	{
 		Form_pg_attribute att = TupleDescAttr(RelationGetDescr(rel), i);
-		HeapTuple	tuple;
 
-		if (att->attisdropped)
-			continue;
-		tuple = SearchSysCache1(TYPEOID, ObjectIdGetDatum(att->atttypid));
-		if (HeapTupleIsValid(tuple))
-		{
-			found = isAnyTempNamespace(((Form_pg_type) GETSTRUCT(tuple))->typnamespace);
-			ReleaseSysCache(tuple);
-		}
+		found = !att->attisdropped && typid_is_temporary(att->atttypid);
 	}
 	relation_close(rel, AccessShareLock);
 	return found;
@@ -418,7 +408,8 @@ drop_rule_id(ObjectType type)
 	}
 }
 
-static char *
+/* "schema.name" or "name", as "rv" was written. */
+char *
 relation_name(RangeVar *rv)
 {
 	if (rv == NULL)

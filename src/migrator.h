@@ -121,6 +121,7 @@ extern const char *statement_tag(Node *stmt);
 extern const char *migrator_rule_severity(const MigratorRule *rule);
 extern const char *migrator_rule_hint(const MigratorRule *rule);
 extern bool relation_has_temporary_column(Oid relid);
+extern char *relation_name(RangeVar *rv);
 extern bool alter_column_type_is_safe(RangeVar *rel, AlterTableCmd *cmd);
 
 /* history.c */
