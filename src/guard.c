@@ -428,10 +428,13 @@ relid_is_empty(Oid relid)
  * says ONLY: "inh" false), the typed tables of a composite type, and the
  * sequences they own.  A new parent with an old partition attached is not
  * exempt, or TRUNCATE, DROP COLUMN or ALTER COLUMN TYPE on the new parent
- * would reach the old table unjudged.
+ * would reach the old table unjudged.  For TRUNCATE ("truncating"), a table
+ * that was never written counts too, and owned sequences only with RESTART
+ * IDENTITY; the relations reached are appended to "reached" when given.
  */
 static bool
-relation_family_is_exempt_ext(Oid relid, bool inh, bool truncating, bool restart_seqs)
+relation_family_is_exempt_ext(Oid relid, bool inh, bool truncating, bool restart_seqs,
+							  List **reached)
 {
 	List	   *rels;
 	ListCell   *lc;
@@ -475,13 +478,15 @@ relation_family_is_exempt_ext(Oid relid, bool inh, bool truncating, bool restart
 			if (!relid_is_exempt(lfirst_oid(seq)))
 				return false;
 	}
+	if (reached)
+		*reached = list_concat(*reached, rels);
 	return true;
 }
 
 static bool
 relation_family_is_exempt(Oid relid, bool inh)
 {
-	return relation_family_is_exempt_ext(relid, inh, false, false);
+	return relation_family_is_exempt_ext(relid, inh, false, false, NULL);
 }
 
 /*
@@ -538,10 +543,9 @@ truncate_reach_is_exempt(TruncateStmt *ts)
 
 		if (!OidIsValid(relid))
 			continue;
-		if (!relation_family_is_exempt_ext(relid, rv->inh, true, ts->restart_seqs))
+		if (!relation_family_is_exempt_ext(relid, rv->inh, true, ts->restart_seqs,
+										   &relids))
 			return false;
-		relids = list_concat(relids, rv->inh ? find_all_inheritors(relid, NoLock, NULL)
-							 : list_make1_oid(relid));
 	}
 	if (ts->behavior == DROP_CASCADE)
 	{
@@ -556,9 +560,8 @@ truncate_reach_is_exempt(TruncateStmt *ts)
 				if (list_member_oid(relids, lfirst_oid(lc)))
 					continue;
 				if (!relation_family_is_exempt_ext(lfirst_oid(lc), true, true,
-												   ts->restart_seqs))
+												   ts->restart_seqs, &relids))
 					return false;
-				relids = lappend_oid(relids, lfirst_oid(lc));
 				grown = true;
 			}
 			if (!grown)
@@ -575,6 +578,13 @@ truncate_reach_is_exempt(TruncateStmt *ts)
  * Emptied when a top-level statement starts and when it ends.
  */
 static List *invalid_indexes_dropped = NIL;
+
+static void
+forget_invalid_indexes_dropped(void)
+{
+	list_free(invalid_indexes_dropped);
+	invalid_indexes_dropped = NIL;
+}
 
 /*
  * Is "rv" an invalid index, e.g. left behind by a failed CREATE INDEX
@@ -1181,9 +1191,7 @@ guard_check_created_table(IntoClause *into, const char *tag, const char *stateme
 		!relation_has_temporary_column(relid))
 		return;
 	f.rule = migrator_rule("depends_on_temporary");
-	f.object = into->rel->schemaname
-		? psprintf("%s.%s", into->rel->schemaname, into->rel->relname)
-		: pstrdup(into->rel->relname);
+	f.object = relation_name(into->rel);
 	f.location = -1;
 	if (permits_cover(allowances, &f))
 		return;
@@ -1202,11 +1210,8 @@ guard_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	GuardVerdict save_verdict = current_verdict;
 	GuardVerdict verdict;
 
-	if (context == PROCESS_UTILITY_TOPLEVEL && invalid_indexes_dropped != NIL)
-	{
-		list_free(invalid_indexes_dropped);
-		invalid_indexes_dropped = NIL;
-	}
+	if (context == PROCESS_UTILITY_TOPLEVEL)
+		forget_invalid_indexes_dropped();
 	verdict = guard_judge(pstmt, queryString, context);
 
 	current_verdict = verdict;
@@ -1222,11 +1227,8 @@ guard_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	PG_FINALLY();
 	{
 		current_verdict = save_verdict;
-		if (context == PROCESS_UTILITY_TOPLEVEL && invalid_indexes_dropped != NIL)
-		{
-			list_free(invalid_indexes_dropped);
-			invalid_indexes_dropped = NIL;
-		}
+		if (context == PROCESS_UTILITY_TOPLEVEL)
+			forget_invalid_indexes_dropped();
 	}
 	PG_END_TRY();
 
