@@ -156,12 +156,9 @@ migrator_backfill(PG_FUNCTION_ARGS)
 	 * A regclass argument may be any number: the relation must exist, and
 	 * stay, while its name is looked up (each batch locks it again).  The
 	 * caller's right to update it is checked before it is locked, so that
-	 * nobody can queue a lock on a table they may not touch.
+	 * nobody can queue a lock on a table they may not touch (the check
+	 * raises "relation with OID ... does not exist" for an unknown OID).
 	 */
-	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("relation with OID %u does not exist", relid)));
 	if (pg_class_aclcheck(relid, GetUserId(), ACL_UPDATE | ACL_SELECT) != ACLCHECK_OK)
 		aclcheck_error(ACLCHECK_NO_PRIV, get_relkind_objtype(get_rel_relkind(relid)),
 					   get_rel_name(relid));
