@@ -8,9 +8,11 @@ EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" migrator.contro
 MODULE_big = migrator
 OBJS = \
 	src/migrator.o \
+	src/session.o \
 	src/version.o \
 	src/script.o \
-	src/classify.o \
+	src/rules.o \
+	src/analyze.o \
 	src/history.o \
 	src/register.o \
 	src/apply.o \

@@ -17,7 +17,7 @@
  *
  *-------------------------------------------------------------------------
  */
-#include "migrator.h"
+#include "postgres.h"
 
 #include "access/xact.h"
 #include "catalog/pg_type.h"
@@ -33,6 +33,14 @@
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
+#include "migrator.h"
+#include "apply.h"
+#include "fingerprint.h"
+#include "history.h"
+#include "script.h"
+#include "session.h"
+#include "version.h"
+
 PG_FUNCTION_INFO_V1(migrator_apply);
 PG_FUNCTION_INFO_V1(migrator_rollback);
 PG_FUNCTION_INFO_V1(migrator_rollback_to);
@@ -43,83 +51,6 @@ PG_FUNCTION_INFO_V1(migrator_verify);
 	"FROM migrator.migrations "
 #define VERSION_ORDER \
 	" ORDER BY migrator.version_key(version), version"
-
-/* The migration whose script is running, for the guard; NULL when none. */
-static Migration *running_migration = NULL;
-static const char *running_direction = NULL;
-
-/* What migrator_set_running_migration() set, in TopMemoryContext. */
-static Migration *worker_migration = NULL;
-
-bool
-migrator_running_script(void)
-{
-	return running_migration != NULL;
-}
-
-/*
- * Version and kind of the migration whose script is running; false when no
- * script runs.
- */
-bool
-migrator_current_migration(const char **version, const char **kind,
-						   const char **direction)
-{
-	if (running_migration == NULL)
-		return false;
-	*version = running_migration->version;
-	*kind = running_migration->kind;
-	*direction = running_direction;
-	return true;
-}
-
-/*
- * Mark the migration "version" (of "kind", running its "direction" script)
- * as running in this process, as run_script() does, or clear the mark when
- * "version" is NULL.  For a process that runs a migration's statements
- * without run_script(): the background worker of worker.c.
- */
-void
-migrator_set_running_migration(const char *version, const char *kind,
-							   const char *direction)
-{
-	static char *worker_direction = NULL;
-
-	if (worker_migration != NULL)
-	{
-		pfree(worker_migration->version);
-		pfree(worker_migration->kind);
-		pfree(worker_migration);
-		pfree(worker_direction);
-		worker_migration = NULL;
-		worker_direction = NULL;
-	}
-	running_migration = NULL;
-	running_direction = NULL;
-	if (version == NULL)
-		return;
-
-	worker_migration = MemoryContextAllocZero(TopMemoryContext, sizeof(Migration));
-	worker_migration->version = MemoryContextStrdup(TopMemoryContext, version);
-	worker_migration->kind = MemoryContextStrdup(TopMemoryContext, kind ? kind : "additive");
-	worker_direction = MemoryContextStrdup(TopMemoryContext, direction ? direction : "up");
-	running_migration = worker_migration;
-	running_direction = worker_direction;
-}
-
-/*
- * migrator's functions cannot be called from inside a migration's script.
- */
-void
-migrator_check_not_in_script(const char *function)
-{
-	if (running_migration != NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_MIGRATOR_RECURSION),
-				 errmsg("%s cannot be called from inside a migration", function),
-				 errdetail("Migration \"%s\" is running its %s script.",
-						   running_migration->version, running_direction)));
-}
 
 /*
  * Load migrations with "sql" (which selects MIGRATION_SELECT's columns) as
@@ -181,16 +112,14 @@ run_script(Migration *m, const char *direction, const char *sql)
 {
 	int			save_nestlevel = NewGUCNestLevel();
 
-	running_migration = m;
-	running_direction = direction;
+	session_set_migration(m->version, m->kind, direction);
 	PG_TRY();
 	{
 		script_execute(sql, m->version, direction);
 	}
 	PG_FINALLY();
 	{
-		running_migration = NULL;
-		running_direction = NULL;
+		session_set_migration(NULL, NULL, NULL);
 	}
 	PG_END_TRY();
 	/* Undo every setting the script changed, SET without LOCAL included. */
@@ -236,18 +165,6 @@ put_result_row(ReturnSetInfo *rsinfo, Migration *m, Interval *duration)
 	values[2] = CStringGetTextDatum("success");
 	values[3] = IntervalPGetDatum(duration);
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-}
-
-/*
- * Common entry checks of the functions that change state (also used by
- * baseline.c).
- */
-void
-begin_state_change(const char *function)
-{
-	migrator_check_not_in_script(function);
-	PreventCommandIfReadOnly(function);
-	PreventCommandDuringRecovery(function);
 }
 
 /*
@@ -484,7 +401,7 @@ migrator_apply(PG_FUNCTION_ARGS)
 	List	   *todo;
 	ListCell   *lc;
 
-	begin_state_change("migrator.apply()");
+	session_begin_state_change("migrator.apply()");
 	InitMaterializedSRF(fcinfo, 0);
 	SPI_connect();
 	history_lock("applying migrations");
@@ -571,7 +488,7 @@ migrator_rollback(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("steps must not be negative")));
 
-	begin_state_change("migrator.rollback()");
+	session_begin_state_change("migrator.rollback()");
 	InitMaterializedSRF(fcinfo, 0);
 	SPI_connect();
 	history_lock("rolling back migrations");
@@ -612,7 +529,7 @@ migrator_rollback_to(PG_FUNCTION_ARGS)
 				 errhint("To roll back every migration, use migrator.rollback(steps => n).")));
 	target = text_to_cstring(PG_GETARG_TEXT_PP(0));
 
-	begin_state_change("migrator.rollback_to()");
+	session_begin_state_change("migrator.rollback_to()");
 	InitMaterializedSRF(fcinfo, 0);
 	SPI_connect();
 	history_lock("rolling back migrations");
@@ -715,7 +632,7 @@ migrator_verify(PG_FUNCTION_ARGS)
 	List	   *todo;
 	ListCell   *lc;
 
-	migrator_check_not_in_script("migrator.verify()");
+	session_check_not_in_migration("migrator.verify()");
 	InitMaterializedSRF(fcinfo, 0);
 	SPI_connect();
 

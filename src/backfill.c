@@ -21,7 +21,7 @@
  *
  *-------------------------------------------------------------------------
  */
-#include "migrator.h"
+#include "postgres.h"
 
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
@@ -38,6 +38,9 @@
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
+
+#include "migrator.h"
+#include "history.h"
 
 PG_FUNCTION_INFO_V1(migrator_backfill);
 

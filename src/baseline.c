@@ -15,13 +15,18 @@
  *
  *-------------------------------------------------------------------------
  */
-#include "migrator.h"
+#include "postgres.h"
 
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+
+#include "migrator.h"
+#include "history.h"
+#include "session.h"
+#include "version.h"
 
 PG_FUNCTION_INFO_V1(migrator_baseline);
 
@@ -44,7 +49,7 @@ migrator_baseline(PG_FUNCTION_ARGS)
 	bool		marked = false;
 
 	check_version_argument(version, "version");
-	begin_state_change("migrator.baseline()");
+	session_begin_state_change("migrator.baseline()");
 	SPI_connect();
 	history_lock("marking a migration applied");
 

@@ -21,7 +21,7 @@
  *
  *-------------------------------------------------------------------------
  */
-#include "migrator.h"
+#include "postgres.h"
 
 #include "access/xact.h"
 #include "catalog/pg_type.h"
@@ -34,6 +34,12 @@
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
+
+#include "migrator.h"
+#include "apply.h"
+#include "fingerprint.h"
+#include "script.h"
+#include "session.h"
 
 PG_FUNCTION_INFO_V1(migrator_check);
 
@@ -240,9 +246,7 @@ migrator_check(PG_FUNCTION_ARGS)
 	MemoryContext oldcxt;
 	ResourceOwner oldowner;
 
-	migrator_check_not_in_script("migrator.check()");
-	PreventCommandIfReadOnly("migrator.check()");
-	PreventCommandDuringRecovery("migrator.check()");
+	session_begin_state_change("migrator.check()");
 	InitMaterializedSRF(fcinfo, 0);
 	SPI_connect();
 	todo = migrations_pending_upto(target, false);

@@ -28,8 +28,7 @@
  *
  *-------------------------------------------------------------------------
  */
-#include "migrator.h"
-#include "worker.h"
+#include "postgres.h"
 
 #include "access/xact.h"
 #include "catalog/namespace.h"
@@ -51,6 +50,15 @@
 #include "utils/memutils.h"
 #include "utils/timeout.h"
 #include "utils/timestamp.h"
+
+#include "migrator.h"
+#include "apply.h"
+#include "deploy.h"
+#include "fingerprint.h"
+#include "history.h"
+#include "script.h"
+#include "session.h"
+#include "worker.h"
 
 PG_FUNCTION_INFO_V1(migrator_deploy);
 
@@ -645,7 +653,7 @@ migrator_deploy(PG_FUNCTION_ARGS)
 				 errmsg("migrator.deploy() cannot run inside a transaction block"),
 				 errdetail("It commits after each migration."),
 				 errhint("Run CALL migrator.deploy() on its own, not inside BEGIN or a function; migrator.apply() applies migrations in the caller's transaction.")));
-	begin_state_change("migrator.deploy()");
+	session_begin_state_change("migrator.deploy()");
 
 	SPI_connect_ext(SPI_OPT_NONATOMIC);
 

@@ -18,7 +18,7 @@
  *
  *-------------------------------------------------------------------------
  */
-#include "migrator.h"
+#include "postgres.h"
 
 #include "access/xact.h"
 
@@ -30,6 +30,11 @@
 #include "utils/builtins.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
+
+#include "migrator.h"
+#include "fingerprint.h"
+#include "history.h"
+#include "session.h"
 
 PG_FUNCTION_INFO_V1(migrator_drift);
 
@@ -240,7 +245,7 @@ migrator_drift(PG_FUNCTION_ARGS)
 	bool		isnull;
 	ListCell   *lc;
 
-	migrator_check_not_in_script("migrator.drift()");
+	session_check_not_in_migration("migrator.drift()");
 	InitMaterializedSRF(fcinfo, 0);
 	SPI_connect();
 

@@ -6,7 +6,7 @@
  * A ProcessUtility hook sees every utility statement, whoever sends it and
  * however deeply it is nested (multi-statement strings, DO blocks, EXECUTE
  * in PL/pgSQL, functions and procedures of any security).  It classifies
- * the statement with the rule table (classify.c); a statement whose
+ * the statement with the rule table (rules.c, analyze.c); a statement whose
  * findings include a rule of kind "destructive" runs only when
  *
  *	- every target is a temporary object or was created earlier in the
@@ -42,7 +42,7 @@
  *
  *-------------------------------------------------------------------------
  */
-#include "migrator.h"
+#include "postgres.h"
 
 #include "access/genam.h"
 #include "access/htup_details.h"
@@ -88,6 +88,14 @@
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
+#include "migrator.h"
+#include "analyze.h"
+#include "guard.h"
+#include "history.h"
+#include "rules.h"
+#include "script.h"
+#include "session.h"
+
 PG_FUNCTION_INFO_V1(migrator_allow);
 PG_FUNCTION_INFO_V1(migrator_guard_sql_drop);
 
@@ -129,16 +137,12 @@ typedef enum GuardVerdict
 
 static GuardVerdict current_verdict = VERDICT_UNSEEN;
 
-/* A (rule, object) pair that a migration declares or allow() allowed. */
+/* A (rule, object) pair that the running migration declares. */
 typedef struct GuardPermit
 {
 	const char *rule;			/* rule id (static) */
 	char	   *object;			/* object as the parser names it, or NULL */
-	SubTransactionId subid;		/* subtransaction that granted it */
 } GuardPermit;
-
-/* Allowances of the current transaction, in TopTransactionContext. */
-static List *allowances = NIL;
 
 /* Declared findings of the running migration script, cached per transaction. */
 static char *declared_version = NULL;
@@ -191,8 +195,8 @@ guard_enabled(void)
 }
 
 /*
- * End of transaction: allowances and the declared-findings cache live in
- * TopTransactionContext and go away with it.
+ * End of transaction: the declared-findings cache lives in
+ * TopTransactionContext and goes away with it.
  */
 static void
 guard_xact_callback(XactEvent event, void *arg)
@@ -204,7 +208,6 @@ guard_xact_callback(XactEvent event, void *arg)
 		case XACT_EVENT_PARALLEL_COMMIT:
 		case XACT_EVENT_PARALLEL_ABORT:
 		case XACT_EVENT_PREPARE:
-			allowances = NIL;
 			declared_version = NULL;
 			declared_direction = NULL;
 			declared_permits = NIL;
@@ -221,32 +224,15 @@ guard_xact_callback(XactEvent event, void *arg)
 }
 
 /*
- * An allowance granted in a subtransaction that rolls back goes with it (so
- * does its events row); one granted in a subtransaction that commits now
- * belongs to the parent.
+ * The declared-findings cache may have been filled in a subtransaction
+ * that rolls back.
  */
 static void
 guard_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 					   SubTransactionId parentSubid, void *arg)
 {
-	ListCell   *lc;
-
-	if (event != SUBXACT_EVENT_ABORT_SUB && event != SUBXACT_EVENT_COMMIT_SUB)
-		return;
-	foreach(lc, allowances)
-	{
-		GuardPermit *p = lfirst(lc);
-
-		if (p->subid != mySubid)
-			continue;
-		if (event == SUBXACT_EVENT_COMMIT_SUB)
-			p->subid = parentSubid;
-		else
-			allowances = foreach_delete_current(allowances, lc);
-	}
 	if (event == SUBXACT_EVENT_ABORT_SUB)
 	{
-		/* The cache may have been filled in the aborted subtransaction. */
 		declared_version = NULL;
 		declared_direction = NULL;
 		declared_permits = NIL;
@@ -925,7 +911,6 @@ make_permit(const char *rule_id, const char *object)
 
 	p->rule = migrator_rule(rule_id)->id;
 	p->object = object ? pstrdup(object) : NULL;
-	p->subid = GetCurrentSubTransactionId();
 	return p;
 }
 
@@ -1048,7 +1033,7 @@ guard_record_block(const RuleFinding *f, const char *tag, const char *statement,
 	const char *kind = NULL;
 	const char *direction = NULL;
 
-	(void) migrator_current_migration(&version, &kind, &direction);
+	(void) session_migration(&version, &kind, &direction);
 	history_event_autonomous(version, "block", kind, "blocked", f->rule->id,
 							 statement,
 							 psprintf("%s%s%s refused; session user %s",
@@ -1090,7 +1075,7 @@ guard_report(const char *tag, const RuleFinding *f, const char *statement)
 	 * script declared: it comes from a DO block, a function or EXECUTE,
 	 * which registration cannot see.
 	 */
-	in_migration = migrator_current_migration(&version, &kind, &direction);
+	in_migration = session_migration(&version, &kind, &direction);
 	ereport(enforce ? ERROR : WARNING,
 			(errcode(ERRCODE_MIGRATOR_GUARD_BLOCKED),
 			 f->object
@@ -1152,14 +1137,14 @@ guard_judge(PlannedStmt *pstmt, const char *queryString,
 	else if (statement_is_exempt(stmt))
 		return VERDICT_EXEMPT;
 
-	if (migrator_current_migration(&version, &kind, &direction))
+	if (session_migration(&version, &kind, &direction))
 		permits = migration_permits(version, direction);
 
 	foreach(lc, findings)
 	{
 		RuleFinding *f = lfirst(lc);
 
-		if (permits_cover(permits, f) || permits_cover(allowances, f))
+		if (permits_cover(permits, f) || session_allowed(f->rule->id, f->object))
 			continue;
 		guard_report(statement_tag(stmt), f,
 					 statement_text(queryString, pstmt->stmt_location, pstmt->stmt_len));
@@ -1193,7 +1178,7 @@ guard_check_created_table(IntoClause *into, const char *tag, const char *stateme
 	f.rule = migrator_rule("depends_on_temporary");
 	f.object = relation_name(into->rel);
 	f.location = -1;
-	if (permits_cover(allowances, &f))
+	if (session_allowed(f.rule->id, f.object))
 		return;
 	guard_report(tag, &f, statement);
 }
@@ -1433,7 +1418,7 @@ migrator_guard_sql_drop(PG_FUNCTION_ARGS)
 		f.rule = migrator_rule(cascaded ? "drop_cascade" : dropped_object_rule(type));
 		f.object = identity;
 		f.location = -1;
-		if (permits_cover(allowances, &f))
+		if (session_allowed(f.rule->id, f.object))
 			continue;
 		tag = GetCommandTagName(((EventTriggerData *) fcinfo->context)->tag);
 		guard_report(cascaded ? psprintf("%s ... CASCADE", tag) : tag,
@@ -1481,7 +1466,7 @@ migrator_allow(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("no statement to allow"),
 				 errhint("Pass the destructive statement to allow, e.g. 'DROP TABLE app.legacy'.")));
-	(void) migrator_current_migration(&version, &kind, &direction);
+	(void) session_migration(&version, &kind, &direction);
 	/* own_object_finding() needs the extension's schema. */
 	(void) guard_extension_installed();
 
@@ -1493,7 +1478,6 @@ migrator_allow(PG_FUNCTION_ARGS)
 		List	   *findings;
 		ListCell   *fc;
 		StringInfoData rules;
-		MemoryContext oldcxt;
 
 		if (IsA(node, SelectStmt) || IsA(node, InsertStmt) || IsA(node, UpdateStmt) ||
 			IsA(node, DeleteStmt) || IsA(node, MergeStmt))
@@ -1509,14 +1493,9 @@ migrator_allow(PG_FUNCTION_ARGS)
 					 errhint("The guard lets it run without an allowance.")));
 
 		initStringInfo(&rules);
-		oldcxt = MemoryContextSwitchTo(TopTransactionContext);
 		foreach(fc, findings)
-		{
-			RuleFinding *f = lfirst(fc);
-
-			allowances = lappend(allowances, make_permit(f->rule->id, f->object));
-		}
-		MemoryContextSwitchTo(oldcxt);
+			session_allow(((RuleFinding *) lfirst(fc))->rule->id,
+						  ((RuleFinding *) lfirst(fc))->object);
 		foreach(fc, findings)
 		{
 			RuleFinding *f = lfirst(fc);

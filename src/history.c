@@ -14,8 +14,7 @@
  *
  *-------------------------------------------------------------------------
  */
-#include "migrator.h"
-#include "worker.h"
+#include "postgres.h"
 
 #include "access/genam.h"
 #include "access/htup_details.h"
@@ -37,6 +36,11 @@
 #include "utils/guc.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+
+#include "migrator.h"
+#include "history.h"
+#include "session.h"
+#include "worker.h"
 
 /* Nesting depth of history_exec(); the trigger lets writes through above 0. */
 static int	history_write_depth = 0;
@@ -164,47 +168,6 @@ history_write_in_progress(void)
 }
 
 /*
- * In a background worker that runs statements for a session (worker.c):
- * where that session's call came from.
- */
-static bool origin_set = false;
-static char *origin_app = NULL;
-static char *origin_addr = NULL;
-
-void
-history_set_origin(const char *app, const char *addr)
-{
-	origin_set = true;
-	origin_app = app ? MemoryContextStrdup(TopMemoryContext, app) : NULL;
-	origin_addr = addr ? MemoryContextStrdup(TopMemoryContext, addr) : NULL;
-}
-
-/*
- * Where the current call comes from, for its events row: the session's
- * application_name and client address (NULL over a Unix socket), or in a
- * background worker those of the session it works for.
- */
-void
-history_origin(char **appname, char **addr)
-{
-	LOCAL_FCINFO(fcinfo, 0);
-	Datum		inet;
-
-	if (origin_set)
-	{
-		*appname = origin_app ? pstrdup(origin_app) : NULL;
-		*addr = origin_addr ? pstrdup(origin_addr) : NULL;
-		return;
-	}
-	*appname = pstrdup(application_name ? application_name : "");
-
-	InitFunctionCallInfoData(*fcinfo, NULL, 0, InvalidOid, NULL, NULL);
-	inet = inet_client_addr(fcinfo);
-	*addr = fcinfo->isnull ? NULL
-		: DatumGetCString(DirectFunctionCall1(inet_out, inet));
-}
-
-/*
  * Whether migrator.events has the columns added in 0.2.  The library of a
  * newer version is loaded before ALTER EXTENSION migrator UPDATE runs in
  * each database, so it writes rows of the installed version's shape.
@@ -237,7 +200,7 @@ history_event(const char *version, const char *action,
 	char	   *addr;
 	int			i;
 
-	history_origin(&appname, &addr);
+	session_origin(&appname, &addr);
 	args[0] = version;
 	args[1] = action;
 	args[2] = migration_type;
@@ -300,7 +263,7 @@ history_event_autonomous(const char *version, const char *action,
 	 * The worker's own session is not where the call came from: the
 	 * caller's origin is written out.
 	 */
-	history_origin(&appname, &addr);
+	session_origin(&appname, &addr);
 	if (history_events_have_client())
 		origin = psprintf(", %s, %s", literal_or_null(appname), literal_or_null(addr));
 	sql = psprintf("SET lock_timeout = '2s';\n"

@@ -3,11 +3,11 @@
  * lint.c
  *	  migrator.lint() and migrator.rules(): the findings of a script.
  *
- * A finding is a rule of the rule table (classify.c) that fired on one
+ * A finding is a rule of the rule table (rules.c) that fired on one
  * statement.  The destructive and staged rules come from
- * classify_statement(); the hazard rules (locks, rewrites, full scans,
- * disabled timeouts, statements that need autocommit) are checked here,
- * because several of them depend on the catalog and on what the migration
+ * classify_statement() (analyze.c); the hazard rules (locks, rewrites,
+ * full scans, disabled timeouts, statements that need autocommit) are
+ * checked here, because several of them depend on the catalog and on what the migration
  * did before: a table created earlier in the same migration (or, for
  * plan(), in an earlier pending migration) holds no rows, so locking or
  * rewriting it is no hazard.  A table the catalog does not know and that
@@ -18,7 +18,7 @@
  *
  *-------------------------------------------------------------------------
  */
-#include "migrator.h"
+#include "postgres.h"
 
 #include "access/genam.h"
 #include "access/htup_details.h"
@@ -40,8 +40,13 @@
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 
+#include "migrator.h"
+#include "analyze.h"
+#include "lint.h"
+#include "rules.h"
+#include "script.h"
+
 PG_FUNCTION_INFO_V1(migrator_lint);
-PG_FUNCTION_INFO_V1(migrator_rules);
 
 static char *
 rv_name(RangeVar *rv)
@@ -725,32 +730,6 @@ migrator_lint(PG_FUNCTION_ARGS)
 		values[3] = Int32GetDatum(pg_mbstrlen_with_len(sql, f->location) + 1);
 		values[4] = CStringGetTextDatum(f->message);
 		values[5] = CStringGetTextDatum(migrator_rule_hint(f->rule));
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-	}
-	return (Datum) 0;
-}
-
-/*
- * migrator.rules(): the rule table.
- */
-Datum
-migrator_rules(PG_FUNCTION_ARGS)
-{
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	const MigratorRule *r;
-
-	InitMaterializedSRF(fcinfo, 0);
-	for (r = migrator_rule_table(); r->id; r++)
-	{
-		Datum		values[6];
-		bool		nulls[6] = {false, false, false, false, false, false};
-
-		values[0] = CStringGetTextDatum(r->id);
-		values[1] = CStringGetTextDatum(migration_kind_name(r->kind));
-		values[2] = CStringGetTextDatum(migrator_rule_severity(r));
-		values[3] = BoolGetDatum(r->rewrites);
-		values[4] = CStringGetTextDatum(r->description);
-		values[5] = CStringGetTextDatum(migrator_rule_hint(r));
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;

@@ -5,10 +5,15 @@
  *
  *-------------------------------------------------------------------------
  */
-#include "migrator.h"
+#include "postgres.h"
 
 #include "fmgr.h"
 #include "utils/guc.h"
+
+#include "migrator.h"
+#include "deploy.h"
+#include "guard.h"
+#include "session.h"
 
 PG_MODULE_MAGIC;
 
@@ -21,6 +26,7 @@ void		_PG_init(void);
 void
 _PG_init(void)
 {
+	SessionInit();
 	GuardInit();
 	DeployInit();
 	MarkGUCPrefixReserved("migrator");

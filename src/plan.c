@@ -13,7 +13,7 @@
  *
  *-------------------------------------------------------------------------
  */
-#include "migrator.h"
+#include "postgres.h"
 
 #include "catalog/index.h"
 #include "catalog/namespace.h"
@@ -27,6 +27,13 @@
 #include "storage/lock.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+
+#include "migrator.h"
+#include "analyze.h"
+#include "apply.h"
+#include "lint.h"
+#include "rules.h"
+#include "script.h"
 
 PG_FUNCTION_INFO_V1(migrator_plan);
 

@@ -11,7 +11,7 @@
  *
  *-------------------------------------------------------------------------
  */
-#include "migrator.h"
+#include "postgres.h"
 
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
@@ -25,38 +25,18 @@
 #include "utils/array.h"
 #include "utils/fmgroids.h"
 
+#include "migrator.h"
+#include "analyze.h"
+#include "history.h"
+#include "lint.h"
+#include "rules.h"
+#include "script.h"
+#include "session.h"
+#include "version.h"
+
 PG_FUNCTION_INFO_V1(migrator_register);
 
 #define MIGRATION_COLUMNS	"version, up, down, verify, name, plan, kind, transactional, checksum, state, depends_on::text"
-
-/*
- * Refuse a version that is NULL, blank, or holds control characters.
- */
-void
-check_version_argument(const char *version, const char *argname)
-{
-	const unsigned char *p;
-	bool		blank = true;
-
-	if (version == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("%s must not be null", argname)));
-	for (p = (const unsigned char *) version; *p; p++)
-	{
-		if (*p < 0x20 || *p == 0x7f)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("invalid migration version \"%s\"", version),
-					 errdetail("Versions must not contain control characters.")));
-		if (*p != ' ')
-			blank = false;
-	}
-	if (blank)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("migration version must not be empty")));
-}
 
 /*
  * Refuse statements SPI cannot run, and statements that cannot run in a
@@ -246,9 +226,7 @@ migrator_register(PG_FUNCTION_ARGS)
 	transactional = PG_GETARG_BOOL(7);
 	if (get_call_result_type(fcinfo, NULL, &resdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type of migrator.register() must be a row type");
-	migrator_check_not_in_script("migrator.register()");
-	PreventCommandIfReadOnly("migrator.register()");
-	PreventCommandDuringRecovery("migrator.register()");
+	session_begin_state_change("migrator.register()");
 
 	/* Parse and judge every script. */
 	up_stmts = script_parse(up, "up script");

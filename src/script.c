@@ -13,7 +13,7 @@
  *
  *-------------------------------------------------------------------------
  */
-#include "migrator.h"
+#include "postgres.h"
 
 #include "access/xact.h"
 #include "common/cryptohash.h"
@@ -25,6 +25,9 @@
 #include "parser/scansup.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
+
+#include "migrator.h"
+#include "script.h"
 
 /* Longest statement text quoted in an error context line. */
 #define CONTEXT_STATEMENT_CHARS 200

@@ -11,14 +11,19 @@
  *
  * The order is expressed once, as a sort key (migrator.version_key()), which
  * the SQL side uses in ORDER BY and the C side compares with memcmp.
+ * check_version_argument() says what a version may be: not blank, and
+ * without control characters.
  *
  *-------------------------------------------------------------------------
  */
-#include "migrator.h"
+#include "postgres.h"
 
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
+
+#include "migrator.h"
+#include "version.h"
 
 PG_FUNCTION_INFO_V1(migrator_version_key);
 
@@ -107,4 +112,33 @@ migrator_version_key(PG_FUNCTION_ARGS)
 	SET_VARSIZE(result, VARHDRSZ + key.len);
 	memcpy(VARDATA(result), key.data, key.len);
 	PG_RETURN_BYTEA_P(result);
+}
+
+/*
+ * Refuse a version that is NULL, blank, or holds control characters.
+ */
+void
+check_version_argument(const char *version, const char *argname)
+{
+	const unsigned char *p;
+	bool		blank = true;
+
+	if (version == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be null", argname)));
+	for (p = (const unsigned char *) version; *p; p++)
+	{
+		if (*p < 0x20 || *p == 0x7f)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid migration version \"%s\"", version),
+					 errdetail("Versions must not contain control characters.")));
+		if (*p != ' ')
+			blank = false;
+	}
+	if (blank)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("migration version must not be empty")));
 }

@@ -4,12 +4,18 @@
  *	  worker_run_sql(): statements run as top-level commands in a dynamic
  *	  background worker.
  *
- * The caller (a backend running CALL migrator.deploy()) puts the SQL text
- * and its parameters in a DSM segment, registers a dynamic background
- * worker that reports to it (bgw_notify_pid), and waits until the worker
- * exits.  The worker connects to the caller's database as the caller's
- * role and runs the statements one by one the way the server runs a
- * simple-protocol query from a client: parse analysis, rewrite and
+ * The caller (a backend running CALL migrator.deploy(), or recording an
+ * event that must survive its own rollback) puts the SQL text and its
+ * parameters in a DSM segment, registers a dynamic background worker that
+ * reports to it (bgw_notify_pid), and waits until the worker exits.  The
+ * worker is a leaf, as pg_cron's is: everything it needs (the statements,
+ * the running migration, the caller's origin) comes in the segment, and it
+ * calls back into no other module; it only sets, in session.c, what the
+ * modules it runs for read.
+ *
+ * The worker connects to the caller's database as the caller's role and
+ * runs the statements one by one the way the server runs a simple-protocol
+ * query from a client: parse analysis, rewrite and
  * planning in a context that outlives transactions, a portal run with
  * isTopLevel = true, one transaction per statement.  That is what lets
  * CREATE INDEX CONCURRENTLY commit and restart transactions inside itself.
@@ -19,8 +25,7 @@
  *
  *-------------------------------------------------------------------------
  */
-#include "migrator.h"
-#include "worker.h"
+#include "postgres.h"
 
 #include "access/htup_details.h"
 #include "access/xact.h"
@@ -31,6 +36,7 @@
 #include "postmaster/bgworker.h"
 #include "storage/dsm.h"
 #include "storage/ipc.h"
+#include "storage/shm_toc.h"
 #include "tcop/dest.h"
 #include "tcop/pquery.h"
 #include "tcop/tcopprot.h"
@@ -42,24 +48,36 @@
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
+#include "migrator.h"
+#include "script.h"
+#include "session.h"
+#include "worker.h"
+
 /* Longest message, detail or hint carried back; longer ones are clipped. */
 #define WORKER_TEXT_MAX 4096
 
 /*
- * The DSM segment: parameters written by the caller, outcome written by the
- * worker.  Strings are stored after the struct; an offset of -1 is NULL.
+ * The DSM segment is a table of contents (shm_toc) whose magic number the
+ * worker checks before it reads anything.  Its entries: the fixed part
+ * (WorkerShared), written by the caller except for the outcome, which the
+ * worker writes; and one entry per string the caller passes, absent when
+ * the string is NULL.
  */
+#define WORKER_MAGIC			0x6d677277	/* 'mgrw' */
+#define WORKER_KEY_SHARED		0
+#define WORKER_KEY_SQL			1
+#define WORKER_KEY_VERSION		2	/* running migration, when there is one */
+#define WORKER_KEY_KIND			3
+#define WORKER_KEY_DIRECTION	4
+#define WORKER_KEY_APPNAME		5	/* application_name of the worker */
+#define WORKER_KEY_ORIGIN_APP	6	/* where the caller's call came from */
+#define WORKER_KEY_ORIGIN_ADDR	7
+#define WORKER_NKEYS			8
+
 typedef struct WorkerShared
 {
 	Oid			dboid;
 	Oid			roleid;
-	int			sql_off;
-	int			version_off;
-	int			kind_off;
-	int			direction_off;
-	int			appname_off;
-	int			origin_app_off; /* where the caller's call came from */
-	int			origin_addr_off;
 
 	/* written by the worker */
 	int			statement;		/* statement running, or that failed */
@@ -69,35 +87,32 @@ typedef struct WorkerShared
 	char		message[WORKER_TEXT_MAX];
 	char		detail[WORKER_TEXT_MAX];
 	char		hint[WORKER_TEXT_MAX];
-	char		data[FLEXIBLE_ARRAY_MEMBER];
 } WorkerShared;
 
-/* The string stored at "off" in the segment, or NULL. */
-static const char *
-shared_string(WorkerShared *shared, int off)
+/* The strings the caller passes, by key; NULL ones are not stored. */
+typedef struct WorkerStrings
 {
-	return off < 0 ? NULL : shared->data + off;
-}
+	const char *value[WORKER_NKEYS];
+} WorkerStrings;
 
-/* Append "s" to the strings of the segment being filled; -1 for NULL. */
-static int
-put_string(char *data, int *used, const char *s)
+/* Copy "s" into the segment under "key". */
+static void
+put_string(shm_toc *toc, uint64 key, const char *s)
 {
-	int			off;
+	char	   *dest;
 
 	if (s == NULL)
-		return -1;
-	off = *used;
-	strcpy(data + off, s);
-	*used += strlen(s) + 1;
-	return off;
+		return;
+	dest = shm_toc_allocate(toc, strlen(s) + 1);
+	strcpy(dest, s);
+	shm_toc_insert(toc, key, dest);
 }
 
-/* Bytes "s" takes in the segment. */
-static Size
-string_size(const char *s)
+/* The string stored under "key", or NULL. */
+static const char *
+get_string(shm_toc *toc, uint64 key)
 {
-	return s ? strlen(s) + 1 : 0;
+	return shm_toc_lookup(toc, key, true);
 }
 
 /*
@@ -143,16 +158,19 @@ worker_run_sql(Oid dboid, Oid roleid, const char *sql, const char *version,
 			   const char *kind, const char *direction,
 			   const char *application_name)
 {
+	WorkerStrings strings = {{0}};
+	shm_toc_estimator estimator;
 	Size		size;
 	dsm_segment *seg;
+	shm_toc    *toc;
 	WorkerShared *shared;
-	int			used = 0;
 	BackgroundWorker worker;
 	BackgroundWorkerHandle *handle;
 	BgwHandleStatus status;
 	WorkerResult *result;
 	char	   *origin_app;
 	char	   *origin_addr;
+	int			key;
 
 	Assert(sql != NULL);
 	if (!IsUnderPostmaster)
@@ -161,24 +179,33 @@ worker_run_sql(Oid dboid, Oid roleid, const char *sql, const char *version,
 				 errmsg("cannot start a background worker in a single-user server"),
 				 errhint("Start the server normally to run statements that cannot run in a transaction block.")));
 	check_worker_role(roleid);
-	history_origin(&origin_app, &origin_addr);
+	session_origin(&origin_app, &origin_addr);
 
-	size = offsetof(WorkerShared, data) + string_size(sql) +
-		string_size(version) + string_size(kind) + string_size(direction) +
-		string_size(application_name) + string_size(origin_app) +
-		string_size(origin_addr);
+	strings.value[WORKER_KEY_SQL] = sql;
+	strings.value[WORKER_KEY_VERSION] = version;
+	strings.value[WORKER_KEY_KIND] = version ? kind : NULL;
+	strings.value[WORKER_KEY_DIRECTION] = version ? direction : NULL;
+	strings.value[WORKER_KEY_APPNAME] = application_name;
+	strings.value[WORKER_KEY_ORIGIN_APP] = origin_app;
+	strings.value[WORKER_KEY_ORIGIN_ADDR] = origin_addr;
+
+	shm_toc_initialize_estimator(&estimator);
+	shm_toc_estimate_chunk(&estimator, sizeof(WorkerShared));
+	for (key = WORKER_KEY_SQL; key < WORKER_NKEYS; key++)
+		if (strings.value[key])
+			shm_toc_estimate_chunk(&estimator, strlen(strings.value[key]) + 1);
+	shm_toc_estimate_keys(&estimator, WORKER_NKEYS);
+	size = shm_toc_estimate(&estimator);
+
 	seg = dsm_create(size, 0);
-	shared = dsm_segment_address(seg);
-	memset(shared, 0, offsetof(WorkerShared, data));
+	toc = shm_toc_create(WORKER_MAGIC, dsm_segment_address(seg), size);
+	shared = shm_toc_allocate(toc, sizeof(WorkerShared));
+	memset(shared, 0, sizeof(WorkerShared));
 	shared->dboid = dboid;
 	shared->roleid = roleid;
-	shared->sql_off = put_string(shared->data, &used, sql);
-	shared->version_off = put_string(shared->data, &used, version);
-	shared->kind_off = put_string(shared->data, &used, kind);
-	shared->direction_off = put_string(shared->data, &used, direction);
-	shared->appname_off = put_string(shared->data, &used, application_name);
-	shared->origin_app_off = put_string(shared->data, &used, origin_app);
-	shared->origin_addr_off = put_string(shared->data, &used, origin_addr);
+	shm_toc_insert(toc, WORKER_KEY_SHARED, shared);
+	for (key = WORKER_KEY_SQL; key < WORKER_NKEYS; key++)
+		put_string(toc, key, strings.value[key]);
 
 	memset(&worker, 0, sizeof(worker));
 	worker.bgw_flags = BGWORKER_SHMEM_ACCESS |
@@ -316,8 +343,10 @@ void
 migrator_worker_main(Datum main_arg)
 {
 	dsm_segment *seg;
+	shm_toc    *toc;
 	WorkerShared *shared;
 	const char *version;
+	const char *appname;
 	MemoryContext worker_cxt;
 	MemoryContext stmt_cxt;
 	List	   *statements;
@@ -333,22 +362,30 @@ migrator_worker_main(Datum main_arg)
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("could not map the dynamic shared memory segment of a migrator worker")));
 	dsm_pin_mapping(seg);
-	shared = dsm_segment_address(seg);
+	toc = shm_toc_attach(WORKER_MAGIC, dsm_segment_address(seg));
+	if (toc == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("invalid magic number in the dynamic shared memory segment of a migrator worker")));
+	shared = shm_toc_lookup(toc, WORKER_KEY_SHARED, false);
 
 	BackgroundWorkerInitializeConnectionByOid(shared->dboid, shared->roleid, 0);
 
-	/* Events written here are the caller's: they say where it came from. */
-	history_set_origin(shared_string(shared, shared->origin_app_off),
-					   shared_string(shared, shared->origin_addr_off));
-	if (shared_string(shared, shared->appname_off))
-		SetConfigOption("application_name",
-						shared_string(shared, shared->appname_off),
-						PGC_USERSET, PGC_S_SESSION);
-	version = shared_string(shared, shared->version_off);
+	/*
+	 * Everything the worker needs came in the segment; what the modules it
+	 * serves read (the guard, events) is set in session.c, the only module
+	 * it writes to.  Events written here are the caller's: they say where
+	 * the call came from.
+	 */
+	session_set_origin(get_string(toc, WORKER_KEY_ORIGIN_APP),
+					   get_string(toc, WORKER_KEY_ORIGIN_ADDR));
+	appname = get_string(toc, WORKER_KEY_APPNAME);
+	if (appname)
+		SetConfigOption("application_name", appname, PGC_USERSET, PGC_S_SESSION);
+	version = get_string(toc, WORKER_KEY_VERSION);
 	if (version)
-		migrator_set_running_migration(version,
-									   shared_string(shared, shared->kind_off),
-									   shared_string(shared, shared->direction_off));
+		session_set_migration(version, get_string(toc, WORKER_KEY_KIND),
+							  get_string(toc, WORKER_KEY_DIRECTION));
 
 	worker_cxt = AllocSetContextCreate(TopMemoryContext, "migrator worker",
 									   ALLOCSET_DEFAULT_SIZES);
@@ -358,7 +395,7 @@ migrator_worker_main(Datum main_arg)
 
 	PG_TRY();
 	{
-		const char *script = shared_string(shared, shared->sql_off);
+		const char *script = get_string(toc, WORKER_KEY_SQL);
 
 		statements = script_parse(script, version ? "up script" : NULL);
 		foreach(lc, statements)
@@ -391,7 +428,7 @@ migrator_worker_main(Datum main_arg)
 	}
 	PG_END_TRY();
 
-	migrator_set_running_migration(NULL, NULL, NULL);
+	session_set_migration(NULL, NULL, NULL);
 	pg_write_barrier();
 	shared->done = true;
 	pgstat_report_activity(STATE_IDLE, NULL);

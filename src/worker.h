@@ -14,8 +14,6 @@
 #ifndef MIGRATOR_WORKER_H
 #define MIGRATOR_WORKER_H
 
-#include "postgres.h"
-
 typedef struct WorkerResult
 {
 	bool		ok;
@@ -27,19 +25,22 @@ typedef struct WorkerResult
 } WorkerResult;
 
 /*
- * Run "sql" (one or more statements, split with script_parse()) in a new dynamic
- * background worker connected to database "dboid" as role "roleid".  Each statement
- * runs as a top-level command in its own transaction (autocommit, as psql runs a
- * file), so CREATE INDEX CONCURRENTLY, VACUUM, REINDEX CONCURRENTLY and
- * ALTER TYPE ... ADD VALUE work.  Stops at the first failing statement.  When
- * "version" is not NULL the worker marks that migration (with "kind" and "direction")
- * as running for the duration, exactly as apply.c's run_script() does, so the guard
- * judges the statements as part of that migration.  Shows "application_name" in
- * pg_stat_activity.  Waits until the worker exits (interruptibly: a cancel of the
- * caller terminates the worker) and returns its result, palloc'd in the caller's
- * memory context; the caller's transaction is untouched.  Failing to start the
- * worker (max_worker_processes exhausted, not under the postmaster) is an ERROR
- * with a hint.  Text travels in a DSM segment, so size is not limited by bgw_extra.
+ * Run "sql" (one or more statements, split with script_parse()) in a new
+ * dynamic background worker connected to database "dboid" as role
+ * "roleid".  Each statement runs as a top-level command in its own
+ * transaction (autocommit, as psql runs a file), so CREATE INDEX
+ * CONCURRENTLY, VACUUM, REINDEX CONCURRENTLY and ALTER TYPE ... ADD VALUE
+ * work.  Stops at the first failing statement.  When "version" is not NULL
+ * the worker marks that migration (with "kind" and "direction") as running
+ * for the duration (session.c), exactly as apply.c's run_script() does, so
+ * the guard judges the statements as part of that migration; events it
+ * writes carry the caller's origin.  Shows "application_name" in
+ * pg_stat_activity.  Waits until the worker exits (interruptibly: a cancel
+ * of the caller terminates the worker) and returns its result, palloc'd in
+ * the caller's memory context; the caller's transaction is untouched.
+ * Failing to start the worker (max_worker_processes exhausted, not under
+ * the postmaster) is an ERROR with a hint.  Text travels in a DSM segment
+ * (a shm_toc), so its size is not limited by bgw_extra.
  *
  * The caller should hold no snapshot while it waits: CREATE INDEX
  * CONCURRENTLY in the worker waits for every transaction whose snapshot is

@@ -162,10 +162,13 @@ WRAP
     # Error blocks are separated by blank "==PID== " lines.  A block counts
     # when one of its six innermost frames is migrator's code (deeper
     # frames are the server calling through migrator, which is not ours).
-    vg_errors=$(cat "$here"/valgrind/pg.*.log 2>/dev/null | awk '
+    # migrator's source files, as valgrind names them: "(apply.c:123)".
+    modules=$(cd src && ls *.c | sed 's/\.c$//' | paste -sd'|')
+    vg_errors=$(cat "$here"/valgrind/pg.*.log 2>/dev/null | awk -v mods="$modules" '
+        BEGIN { ours_re = "migrator\\.so|\\((" mods ")\\.c:" }
         function flush() { if (ours) n++; ours = 0; frames = 0 }
         /^==[0-9]+== $/ { flush(); next }
-        / (at|by) 0x/ { frames++; if (frames <= 6 && $0 ~ /migrator\.so|\((migrator|version|script|classify|history|register|apply|baseline|lint|plan|fingerprint|check|guard|deploy|worker|backfill)[a-z_]*\.c:/) ours = 1 }
+        / (at|by) 0x/ { frames++; if (frames <= 6 && $0 ~ ours_re) ours = 1 }
         END { flush(); print n + 0 }')
     echo "valgrind: $vg_errors error(s) in migrator's code in $(ls "$here"/valgrind/pg.*.log 2>/dev/null | wc -l) process logs"
     if [ "$vg_errors" != 0 ]; then

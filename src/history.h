@@ -1,0 +1,38 @@
+/*-------------------------------------------------------------------------
+ *
+ * history.h
+ *	  migrator's catalog: statements run as the extension owner, events,
+ *	  the lock that serialises state changes.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef MIGRATOR_HISTORY_H
+#define MIGRATOR_HISTORY_H
+
+/* The owner of the migrator extension in this database. */
+extern Oid	migrator_extension_owner(void);
+
+/*
+ * Run one statement on the catalog as the extension owner with search_path
+ * pinned; the caller is connected to SPI.  Returns the SPI result code.
+ */
+extern int	history_exec(const char *sql, int nargs, Oid *argtypes,
+						 Datum *values, const char *nulls);
+extern bool history_write_in_progress(void);
+
+/* Take migrator's advisory lock for the transaction ("caller" for a NOTICE). */
+extern void history_lock(const char *caller);
+
+/* Append an events row in the current transaction. */
+extern void history_event(const char *version, const char *action,
+						  const char *migration_type, const char *outcome,
+						  const char *rule, const char *statement,
+						  const char *detail);
+
+/* Append an events row that survives the rollback of the current one. */
+extern void history_event_autonomous(const char *version, const char *action,
+									 const char *migration_type, const char *outcome,
+									 const char *rule, const char *statement,
+									 const char *detail);
+
+#endif							/* MIGRATOR_HISTORY_H */

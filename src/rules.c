@@ -1,0 +1,225 @@
+/*-------------------------------------------------------------------------
+ *
+ * rules.c
+ *	  The rule table, migration kinds, and migrator.rules().
+ *
+ * Every rule has a stable id that appears in register() refusals, in
+ * migrations.findings, in the guard's errors and in events.  A statement
+ * that fires no rule is additive.  Rules of kind "staged" mark statements
+ * that move data between shapes (backfills, dual-write triggers, NOT VALID
+ * constraints and their validation); rules of kind "destructive" mark
+ * statements that can lose data or break readers; the hazard rules (kind
+ * additive, with a severity of their own) mark lock and rewrite risks.
+ * Which statement fires which rule is decided in analyze.c (and, for the
+ * hazards, lint.c).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "funcapi.h"
+#include "utils/builtins.h"
+
+#include "migrator.h"
+#include "rules.h"
+
+PG_FUNCTION_INFO_V1(migrator_rules);
+
+/*
+ * The rule table.  Keep the rule table of the documentation in step with it.
+ */
+static const MigratorRule rule_table[] = {
+	/* destructive */
+	{"drop_table", MIGRATION_DESTRUCTIVE, "DROP TABLE or DROP FOREIGN TABLE"},
+	{"drop_view", MIGRATION_DESTRUCTIVE, "DROP VIEW or DROP MATERIALIZED VIEW"},
+	{"drop_schema", MIGRATION_DESTRUCTIVE, "DROP SCHEMA"},
+	{"drop_type", MIGRATION_DESTRUCTIVE, "DROP TYPE or DROP DOMAIN"},
+	{"drop_function", MIGRATION_DESTRUCTIVE, "DROP FUNCTION, PROCEDURE, ROUTINE or AGGREGATE"},
+	{"drop_sequence", MIGRATION_DESTRUCTIVE, "DROP SEQUENCE"},
+	{"drop_index", MIGRATION_DESTRUCTIVE, "DROP INDEX"},
+	{"drop_trigger", MIGRATION_DESTRUCTIVE, "DROP TRIGGER or DROP EVENT TRIGGER"},
+	{"drop_extension", MIGRATION_DESTRUCTIVE, "DROP EXTENSION"},
+	{"drop_other", MIGRATION_DESTRUCTIVE, "DROP of any other object (policy, rule, publication, ...)"},
+	{"drop_cascade", MIGRATION_DESTRUCTIVE, "any DROP ... CASCADE: it also drops dependent objects"},
+	{"drop_column", MIGRATION_DESTRUCTIVE, "ALTER TABLE ... DROP COLUMN (or ALTER TYPE ... DROP ATTRIBUTE)"},
+	{"drop_constraint", MIGRATION_DESTRUCTIVE, "ALTER TABLE or ALTER DOMAIN ... DROP CONSTRAINT"},
+	{"drop_default", MIGRATION_DESTRUCTIVE, "ALTER COLUMN DROP DEFAULT, DROP IDENTITY or DROP EXPRESSION"},
+	{"drop_not_null", MIGRATION_DESTRUCTIVE, "ALTER COLUMN DROP NOT NULL"},
+	{"alter_column_type", MIGRATION_DESTRUCTIVE, "ALTER COLUMN TYPE that is not a binary-coercible widening"},
+	{"rename", MIGRATION_DESTRUCTIVE, "RENAME of a table, column, schema, type, function or enum value"},
+	{"set_schema", MIGRATION_DESTRUCTIVE, "ALTER ... SET SCHEMA"},
+	{"truncate", MIGRATION_DESTRUCTIVE, "TRUNCATE"},
+	{"delete_rows", MIGRATION_DESTRUCTIVE, "DELETE"},
+	{"drop_owned", MIGRATION_DESTRUCTIVE, "DROP OWNED"},
+	{"drop_database", MIGRATION_DESTRUCTIVE, "DROP DATABASE"},
+	{"drop_role", MIGRATION_DESTRUCTIVE, "DROP ROLE"},
+	{"drop_tablespace", MIGRATION_DESTRUCTIVE, "DROP TABLESPACE"},
+	{"detach_partition", MIGRATION_DESTRUCTIVE, "DETACH PARTITION or NO INHERIT"},
+	{"disable_trigger", MIGRATION_DESTRUCTIVE, "DISABLE TRIGGER, ENABLE REPLICA TRIGGER, or disabling an event trigger"},
+	{"disable_rule", MIGRATION_DESTRUCTIVE, "DISABLE RULE or ENABLE REPLICA RULE"},
+	{"disable_row_security", MIGRATION_DESTRUCTIVE, "DISABLE or NO FORCE ROW LEVEL SECURITY"},
+	{"depends_on_temporary", MIGRATION_DESTRUCTIVE, "a permanent table, type or domain made to depend on a temporary type or function (dropped with it when the session ends)"},
+	{"alter_migrator", MIGRATION_DESTRUCTIVE, "ALTER of migrator's own tables, sequence, functions or event trigger (fired by the guard, which resolves names)"},
+	/* staged */
+	{"update_rows", MIGRATION_STAGED, "UPDATE or MERGE: a backfill"},
+	{"insert_select", MIGRATION_STAGED, "INSERT ... SELECT from a table: a copy between shapes"},
+	{"create_trigger", MIGRATION_STAGED, "CREATE TRIGGER: dual-write between old and new shape"},
+	{"not_valid_constraint", MIGRATION_STAGED, "ADD CONSTRAINT ... NOT VALID"},
+	{"validate_constraint", MIGRATION_STAGED, "VALIDATE CONSTRAINT"},
+
+	/*
+	 * Hazards (lint.c): lock and rewrite risks and advice.  They do not
+	 * change a migration's kind.  Catalog-aware: they fire on tables that
+	 * are not created earlier in the same migration.
+	 */
+	{"create_index_blocking", MIGRATION_ADDITIVE,
+		"CREATE INDEX without CONCURRENTLY on an existing table: blocks writes while the index builds",
+	"warning", "Use CREATE INDEX CONCURRENTLY in a migration registered with transactional => false.", false},
+	{"drop_index_blocking", MIGRATION_ADDITIVE,
+		"DROP INDEX without CONCURRENTLY: takes an ACCESS EXCLUSIVE lock on the index's table",
+	"warning", "Use DROP INDEX CONCURRENTLY in a migration registered with transactional => false.", false},
+	{"add_foreign_key_validating", MIGRATION_ADDITIVE,
+		"ADD FOREIGN KEY without NOT VALID on an existing table: scans it while both tables are locked",
+	"warning", "Add the constraint NOT VALID, then VALIDATE CONSTRAINT in a later migration.", false},
+	{"add_check_validating", MIGRATION_ADDITIVE,
+		"ADD CHECK without NOT VALID on an existing table: scans it under an ACCESS EXCLUSIVE lock",
+	"warning", "Add the constraint NOT VALID, then VALIDATE CONSTRAINT in a later migration.", false},
+	{"set_not_null_scan", MIGRATION_ADDITIVE,
+		"SET NOT NULL without a validated CHECK (column IS NOT NULL): scans the table under an ACCESS EXCLUSIVE lock",
+	"warning", "Add CHECK (column IS NOT NULL) NOT VALID, VALIDATE it, then SET NOT NULL (no scan) and drop the CHECK.", false},
+	{"add_unique_blocking", MIGRATION_ADDITIVE,
+		"ADD UNIQUE or PRIMARY KEY not USING INDEX on an existing table: builds the index under an ACCESS EXCLUSIVE lock",
+	"warning", "Build a unique index with CREATE UNIQUE INDEX CONCURRENTLY, then ADD CONSTRAINT ... USING INDEX.", false},
+	{"add_column_rewrite", MIGRATION_ADDITIVE,
+		"ADD COLUMN with a volatile default, a serial type, a stored generated column or an identity: rewrites the table",
+	"warning", "Add the column without a default (or with a constant one), then backfill it in batches.", true},
+	{"alter_column_type_rewrite", MIGRATION_ADDITIVE,
+		"ALTER COLUMN TYPE that is not binary-coercible: rewrites the table under an ACCESS EXCLUSIVE lock",
+	"warning", "Add a column of the new type, dual-write and backfill it, then switch readers over.", true},
+	{"vacuum_full", MIGRATION_ADDITIVE,
+		"VACUUM FULL: rewrites the table under an ACCESS EXCLUSIVE lock",
+	"warning", "Use plain VACUUM, or pg_repack, outside migrations.", true},
+	{"cluster", MIGRATION_ADDITIVE,
+		"CLUSTER: rewrites the table under an ACCESS EXCLUSIVE lock",
+	"warning", "Use pg_repack outside migrations.", true},
+	{"reindex_blocking", MIGRATION_ADDITIVE,
+		"REINDEX without CONCURRENTLY: blocks writes while the index is rebuilt",
+	"warning", "Use REINDEX CONCURRENTLY in a migration registered with transactional => false.", false},
+	{"set_logged", MIGRATION_ADDITIVE,
+		"SET LOGGED or SET UNLOGGED: rewrites the table under an ACCESS EXCLUSIVE lock",
+	"warning", "Create the table with the persistence it needs, or do this in a maintenance window.", true},
+	{"set_tablespace", MIGRATION_ADDITIVE,
+		"SET TABLESPACE: copies the table or index under an ACCESS EXCLUSIVE lock",
+	"warning", "Move data in a maintenance window, or create new objects in the tablespace.", true},
+	{"whole_table_write", MIGRATION_ADDITIVE,
+		"UPDATE or DELETE without WHERE on an existing table: scans and locks every row in one transaction",
+	"warning", "Backfill in batches (WHERE id BETWEEN ...), each in its own transaction, and verify the result.", false},
+	{"timeout_disabled", MIGRATION_ADDITIVE,
+		"SET lock_timeout or statement_timeout to 0: a blocked lock waits forever and queues every other session",
+	"warning", "Set lock_timeout to a few seconds and retry the migration when it times out.", false},
+	{"non_transactional", MIGRATION_ADDITIVE,
+		"statement cannot run in a transaction block: the migration is not transactional",
+	"info", "Register the migration with transactional => false; keep such statements in a migration of their own.", false},
+	{NULL, MIGRATION_ADDITIVE, NULL}
+};
+
+static const char *const kind_names[] = {"additive", "staged", "destructive"};
+
+const char *
+migration_kind_name(MigrationKind kind)
+{
+	Assert(kind >= MIGRATION_ADDITIVE && kind <= MIGRATION_DESTRUCTIVE);
+	return kind_names[kind];
+}
+
+/*
+ * Parse a kind name; raises an error for anything else.
+ */
+MigrationKind
+migration_kind_from_name(const char *name)
+{
+	int			i;
+
+	for (i = 0; i < lengthof(kind_names); i++)
+		if (strcmp(name, kind_names[i]) == 0)
+			return (MigrationKind) i;
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("invalid migration kind \"%s\"", name),
+			 errhint("The kind is one of \"additive\", \"staged\" or \"destructive\".")));
+	return MIGRATION_ADDITIVE;	/* keep compiler quiet */
+}
+
+/*
+ * Look a rule up by id; an unknown id is a programming error.
+ */
+const MigratorRule *
+migrator_rule(const char *id)
+{
+	const MigratorRule *r;
+
+	for (r = rule_table; r->id; r++)
+		if (strcmp(r->id, id) == 0)
+			return r;
+	elog(ERROR, "unknown migrator rule \"%s\"", id);
+	return NULL;				/* keep compiler quiet */
+}
+
+/* The whole table, for lint and the docs. */
+const MigratorRule *
+migrator_rule_table(void)
+{
+	return rule_table;
+}
+
+/*
+ * The severity of a rule: its own, or from its kind ("error" for
+ * destructive rules, which can lose data; "info" for staged ones).
+ */
+const char *
+migrator_rule_severity(const MigratorRule *rule)
+{
+	if (rule->severity)
+		return rule->severity;
+	return rule->kind == MIGRATION_DESTRUCTIVE ? "error" : "info";
+}
+
+/*
+ * The hint of a rule: its own, or the safe pattern of its kind.
+ */
+const char *
+migrator_rule_hint(const MigratorRule *rule)
+{
+	if (rule->hint)
+		return rule->hint;
+	if (rule->kind == MIGRATION_DESTRUCTIVE)
+		return "Make it the contract step of a staged plan: register it with a plan, a down script and depends_on => the expand and backfill migrations it follows.";
+	return "Make it the expand or backfill step of a staged plan, with a verify script that proves the backfill.";
+}
+
+/*
+ * migrator.rules(): the rule table.
+ */
+Datum
+migrator_rules(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	const MigratorRule *r;
+
+	InitMaterializedSRF(fcinfo, 0);
+	for (r = migrator_rule_table(); r->id; r++)
+	{
+		Datum		values[6];
+		bool		nulls[6] = {false, false, false, false, false, false};
+
+		values[0] = CStringGetTextDatum(r->id);
+		values[1] = CStringGetTextDatum(migration_kind_name(r->kind));
+		values[2] = CStringGetTextDatum(migrator_rule_severity(r));
+		values[3] = BoolGetDatum(r->rewrites);
+		values[4] = CStringGetTextDatum(r->description);
+		values[5] = CStringGetTextDatum(migrator_rule_hint(r));
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}

@@ -1,0 +1,45 @@
+/*-------------------------------------------------------------------------
+ *
+ * rules.h
+ *	  The rule table: every rule id migrator reports.
+ *
+ * A rule id appears in register() refusals, in migrations.findings, in the
+ * guard's errors, in events and in the documentation (generated from
+ * migrator.rules()).  This table is the only list of them.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef MIGRATOR_RULES_H
+#define MIGRATOR_RULES_H
+
+#include "migrator.h"
+
+/* One rule of the rule table. */
+typedef struct MigratorRule
+{
+	const char *id;				/* stable id used in errors, events, docs */
+	MigrationKind kind;			/* what a statement that fires it makes */
+	const char *description;	/* one line, for the docs and lint */
+	const char *severity;		/* "error", "warning" or "info"; NULL: from
+								 * kind (see migrator_rule_severity()) */
+	const char *hint;			/* the safe pattern; NULL: from kind */
+	bool		rewrites;		/* the statement rewrites or scans the table */
+} MigratorRule;
+
+/* A rule that fired on one statement. */
+typedef struct RuleFinding
+{
+	const MigratorRule *rule;
+	char	   *object;			/* object it applies to, or NULL */
+	int			location;		/* byte offset in the statement, or -1 */
+} RuleFinding;
+
+extern const MigratorRule *migrator_rule(const char *id);
+extern const MigratorRule *migrator_rule_table(void);
+extern const char *migrator_rule_severity(const MigratorRule *rule);
+extern const char *migrator_rule_hint(const MigratorRule *rule);
+
+extern const char *migration_kind_name(MigrationKind kind);
+extern MigrationKind migration_kind_from_name(const char *name);
+
+#endif							/* MIGRATOR_RULES_H */
