@@ -51,7 +51,7 @@ include $(PGXS)
 migrator--$(EXTVERSION).sql: $(sort $(wildcard src/sql/*.sql))
 	cat $^ > $@
 
-.PHONY: test demo bench
+.PHONY: test demo bench rules-doc
 test:
 	bash test/run.sh
 
@@ -61,10 +61,16 @@ demo:
 bench:
 	bash bench/run.sh
 
+# Rewrites the rule table of docs/reference.md from migrator.rules();
+# test/t/091_rules_doc.pl fails until it matches.
+rules-doc:
+	bash scripts/rules-doc.sh
+
 # The command-line client (cli/) has its own small Makefile.
 all: all-cli
 install: install-cli
+uninstall: uninstall-cli
 clean: clean-cli
-all-cli install-cli clean-cli:
+all-cli install-cli uninstall-cli clean-cli:
 	$(MAKE) -C cli PG_CONFIG=$(PG_CONFIG) $(patsubst %-cli,%,$@)
-.PHONY: all-cli install-cli clean-cli
+.PHONY: all-cli install-cli uninstall-cli clean-cli
