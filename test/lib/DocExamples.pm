@@ -12,7 +12,10 @@
 #   - durations (00:00:00.0012) compare equal to any duration.
 # A block without an output block must succeed: psql must print no ERROR,
 # bash must exit 0.  "sql skip" and "sh skip" mark an example that is shown
-# but not run (the page should say why).
+# but not run (the page should say why).  A line
+#   <!-- example: new database -->
+# (invisible on the rendered page) makes the examples after it run in a
+# new database, for a page whose sections need different histories.
 package DocExamples;
 
 use strict;
@@ -38,7 +41,12 @@ sub doc_blocks
 	my $i = 0;
 	while ($i < @lines)
 	{
-		if ($lines[$i] =~ /^(\s*)(```+|~~~+)\s*([^`\s]*)\s*(.*?)\s*$/)
+		if ($lines[$i] =~ /^\s*<!--\s*example:\s*new database\s*-->\s*$/)
+		{
+			push @blocks, { lang => 'new database', attrs => {}, text => '',
+				line => $i + 1 };
+		}
+		elsif ($lines[$i] =~ /^(\s*)(```+|~~~+)\s*([^`\s]*)\s*(.*?)\s*$/)
 		{
 			my ($indent, $fence, $lang, $rest) = ($1, $2, $3, $4);
 			my $start = $i + 1;

@@ -46,10 +46,12 @@ delete $ENV{PGOPTIONS};
 delete $ENV{PGAPPNAME};
 
 # Runs the runnable blocks of one page; returns how many sql/sh blocks it
-# has that are neither run nor skipped.
+# has that are neither run nor skipped.  "<!-- example: new database -->"
+# switches to a new database with the extension, named after $db.
 sub run_page
 {
-	my ($file) = @_;
+	my ($file, $db) = @_;
+	my $databases = 0;
 	my %state = (dir => tempdir(CLEANUP => 1));
 	open my $fh, '>', "$state{dir}/cwd" or die $!;
 	print $fh "$root\n";
@@ -57,6 +59,14 @@ sub run_page
 	my $unmarked = 0;
 	for my $b (doc_blocks($file))
 	{
+		if ($b->{lang} eq 'new database')
+		{
+			my $new = $db . '_' . ++$databases;
+			$node->safe_psql('postgres', "CREATE DATABASE $new");
+			$node->safe_psql($new, 'CREATE EXTENSION migrator');
+			$ENV{PGDATABASE} = $new;
+			next;
+		}
 		next unless $b->{lang} eq 'sql' || $b->{lang} eq 'sh';
 		my $where = "$file:$b->{line}";
 		if ($b->{attrs}{skip})
@@ -76,6 +86,12 @@ sub run_page
 		{
 			$ok = 0;
 			$why = 'its output differs from the output shown';
+		}
+		if ($ok && defined $b->{output}
+			&& $out =~ /^(ERROR|FATAL|PANIC):/m && $b->{output} !~ /^$1:/m)
+		{
+			$ok = 0;
+			$why = "it printed an $1 the output shown has not";
 		}
 		$out =~ s/\Q$copy\E//g;
 		ok($ok, "$where: $b->{lang} example runs as shown")
@@ -97,13 +113,13 @@ for my $page (sort glob 'docs/*.md')
 	$node->safe_psql('postgres', "CREATE DATABASE $db");
 	$node->safe_psql($db, 'CREATE EXTENSION migrator');
 	local $ENV{PGDATABASE} = $db;
-	run_page($page);
+	run_page($page, $db);
 }
 
 # The README last: it installs, uses and uninstalls, in database "app".
 {
 	local $ENV{PGDATABASE} = 'app';
-	is(run_page('README.md'), 0,
+	is(run_page('README.md', 'app'), 0,
 		'every SQL and shell example of README.md is run (or marked skip)');
 }
 
