@@ -1,7 +1,7 @@
 # Runs the examples of a Markdown page as shown (test/t/090_docs.pl).
 #
 # A fenced block whose info string is "sql run" or "sh run" is an example
-# that must run: SQL through psql (one session per block, as a DBA types
+# that must run: SQL through psql -X (one session per block, as a DBA types
 # it), shell through bash (one shell per block; exported variables and the
 # working directory carry over to the next sh block, as in a terminal).
 # When the next fenced block has the info string "output", the combined
@@ -121,7 +121,7 @@ sub doc_run_block
 	if ($block->{lang} eq 'sql')
 	{
 		my $sql = $block->{text};
-		IPC::Run::run([ 'psql', '-X', '-q' ], '<', \$sql, '>&', \$out);
+		IPC::Run::run([ 'psql', '-X' ], '<', \$sql, '>&', \$out);
 		my $rc = $? >> 8;
 		return (0, $out, "psql exited with $rc") if $rc != 0;
 		return (0, $out, 'psql printed an error')
