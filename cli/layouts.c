@@ -1,30 +1,24 @@
 /*-------------------------------------------------------------------------
  *
  * layouts.c
- *	  Readers of migration directories written for other tools.
+ *	  Migration directories written for other tools: which layout a
+ *	  directory is in, and the helpers every reader uses (layouts.h).
  *
- *	golang-migrate, ory	VERSION_name.up.sql + VERSION_name.down.sql; a
- *						".autocommit." segment in the name makes the
- *						migration non-transactional; ory's dialect segment
- *						(".postgres.", ".mysql.", ...) selects PostgreSQL's
- *	dbmate				VERSION_name.sql with "-- migrate:up" and
- *						"-- migrate:down" sections; "transaction:false"
- *						after the up marker makes it non-transactional
- *	Flyway				V<version>__<desc>.sql, undo U<version>__<desc>.sql,
- *						"executeInTransaction=false" in <file>.conf
- *	Sqitch				sqitch.plan with deploy/, revert/, verify/ scripts;
- *						a change's dependencies must come earlier in the
- *						plan, and are recorded in the migration's plan text
- *
- * Every layout: lines "-- migrator:plan <text>" in the up script become
- * the migration's plan (which register() requires of destructive
- * migrations), and a script wrapped in "BEGIN;" ... "COMMIT;" lines (as
- * golang-migrate and Sqitch scripts usually are) loses the wrapper, since
- * migrator runs each migration in its own transaction.
+ * Ten tools' layouts are read (layouts_files.c, layouts_plans.c):
+ * golang-migrate (and ory), dbmate, goose, Flyway, Sqitch, Liquibase
+ * formatted SQL, Prisma, Drizzle, Atlas and Supabase.  Whatever the
+ * layout, lines "-- migrator:plan <text>" in an up script become the
+ * migration's plan (which register() requires of destructive migrations),
+ * and a script wrapped in "BEGIN;" ... "COMMIT;" lines (as golang-migrate
+ * and Sqitch scripts usually are) loses the wrapper, since migrator runs
+ * each migration in its own transaction.  Everything else of a file is
+ * registered as it is: the tools' own annotations (goose's StatementBegin,
+ * Drizzle's statement breakpoints, Liquibase's changeset lines) are SQL
+ * comments, and the server's parser splits statements.
  *
  *-------------------------------------------------------------------------
  */
-#include "migrator_cli.h"
+#include "layouts.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -32,7 +26,8 @@
 #include <string.h>
 #include <strings.h>
 
-const char *const layout_names[] = {"golang-migrate", "dbmate", "flyway", "sqitch", NULL};
+const char *const layout_names[] = {"golang-migrate", "dbmate", "goose", "flyway", "sqitch",
+	"liquibase", "prisma", "drizzle", "atlas", "supabase", NULL};
 
 /*
  * Is this a --format value the readers know?
@@ -47,11 +42,10 @@ layout_is_known(const char *format)
 			return true;
 	return strcmp(format, "ory") == 0;
 }
-
 /*
  * Does "s" end with "suffix"?
  */
-static bool
+bool
 ends_with(const char *s, const char *suffix)
 {
 	size_t		ls = strlen(s);
@@ -63,7 +57,7 @@ ends_with(const char *s, const char *suffix)
 /*
  * How many digits "s" starts with.
  */
-static size_t
+size_t
 leading_digits(const char *s)
 {
 	size_t		n = 0;
@@ -83,10 +77,11 @@ compare_names(const void *a, const void *b)
 }
 
 /*
- * The regular files of a directory, sorted by name; NULL on error.
+ * The regular files (or, with "dirs", the subdirectories) of a directory,
+ * sorted by name; NULL on error.
  */
-static char **
-list_directory(const char *dir, int *count, char **error)
+char **
+list_directory(const char *dir, int *count, bool dirs, char **error)
 {
 	DIR		   *d = opendir(dir);
 	struct dirent *de;
@@ -106,7 +101,7 @@ list_directory(const char *dir, int *count, char **error)
 		if (de->d_name[0] == '.')
 			continue;
 		path = path_join(dir, de->d_name);
-		if (file_exists(path))
+		if (dirs ? is_directory(path) : file_exists(path))
 		{
 			if (n == cap)
 			{
@@ -128,7 +123,7 @@ list_directory(const char *dir, int *count, char **error)
  * Append a migration with this version to the set; transactional unless
  * the layout says otherwise.
  */
-static MigrationFile *
+MigrationFile *
 set_add(MigrationSet *set, const char *version)
 {
 	MigrationFile *m;
@@ -142,13 +137,15 @@ set_add(MigrationSet *set, const char *version)
 	memset(m, 0, sizeof(MigrationFile));
 	m->version = xstrdup(version);
 	m->transactional = true;
+	m->up_line = 1;
+	m->down_line = 1;
 	return m;
 }
 
 /*
  * The migration of this version in the set, or NULL.
  */
-static MigrationFile *
+MigrationFile *
 set_find(MigrationSet *set, const char *version)
 {
 	int			i;
@@ -192,7 +189,7 @@ line_is_blank_or_comment(const char *line, size_t len)
  * as Sqitch's verify scripts end), both lines become comments.  Anything
  * else is left for register() to judge.
  */
-static void
+void
 strip_transaction_wrapper(char *sql)
 {
 	static const char *const begins[] = {"BEGIN;", "BEGIN TRANSACTION;", "BEGIN WORK;",
@@ -236,7 +233,7 @@ strip_transaction_wrapper(char *sql)
  * The plan written in the script as "-- migrator:plan <text>" lines, or
  * NULL.
  */
-static char *
+char *
 extract_plan(const char *sql)
 {
 	StrBuf		sb;
@@ -277,7 +274,7 @@ extract_plan(const char *sql)
 /*
  * Is "s" empty or only white space?
  */
-static bool
+bool
 is_blank(const char *s)
 {
 	for (; *s; s++)
@@ -287,7 +284,7 @@ is_blank(const char *s)
 }
 
 /* Reads a script file, strips its wrapper; NULL with *error on failure. */
-static char *
+char *
 read_script(const char *path, char **error)
 {
 	char	   *sql = read_file(path, error);
@@ -298,139 +295,12 @@ read_script(const char *path, char **error)
 }
 
 /*
- * golang-migrate and ory: VERSION_name[.marker...].(up|down).sql
+ * The first comment line "-- <marker>..." (marker compared without regard
+ * to case: dbmate's "-- migrate:up", goose's "-- +goose Up").  Returns the
+ * position of the line and, through *after, where the line ends; NULL
+ * when absent.
  */
-static bool
-golang_name(const char *file, char **version, char **name, bool *up,
-			bool *autocommit, int *dialect)
-{
-	size_t		nd = leading_digits(file);
-	const char *rest;
-	char	   *stem;
-	char	   *seg;
-	char	   *save;
-	size_t		len;
-
-	if (nd == 0 || file[nd] != '_' || !ends_with(file, ".sql"))
-		return false;
-	len = strlen(file) - 4;
-	if (len > 3 && strncmp(file + len - 3, ".up", 3) == 0)
-	{
-		*up = true;
-		len -= 3;
-	}
-	else if (len > 5 && strncmp(file + len - 5, ".down", 5) == 0)
-	{
-		*up = false;
-		len -= 5;
-	}
-	else
-		return false;
-	rest = file + nd + 1;
-	stem = xstrndup(rest, len - nd - 1);
-	*version = xstrndup(file, nd);
-	*autocommit = false;
-	*dialect = 0;				/* 0 any, 1 PostgreSQL's, -1 another's */
-	seg = strtok_r(stem, ".", &save);
-	*name = xstrdup(seg ? seg : "");
-	while (seg && (seg = strtok_r(NULL, ".", &save)) != NULL)
-	{
-		if (strcmp(seg, "autocommit") == 0)
-			*autocommit = true;
-		else if (strcmp(seg, "postgres") == 0 || strcmp(seg, "postgresql") == 0 ||
-				 strcmp(seg, "pg") == 0)
-			*dialect = 1;
-		else if (strcmp(seg, "mysql") == 0 || strcmp(seg, "sqlite") == 0 ||
-				 strcmp(seg, "sqlite3") == 0 || strcmp(seg, "cockroach") == 0 ||
-				 strcmp(seg, "cockroachdb") == 0 || strcmp(seg, "mssql") == 0 ||
-				 strcmp(seg, "sqlserver") == 0)
-			*dialect = -1;
-	}
-	free(stem);
-	return true;
-}
-
-/*
- * Read golang-migrate / ory files: an up file per version (PostgreSQL's
- * dialect preferred), an optional down file.
- */
-static bool
-read_golang(MigrationSet *set, const char *dir, char **names, int n, char **error)
-{
-	int		   *dialects = xmalloc(sizeof(int) * 2 * (n + 1));
-	char	  **chosen = xmalloc(sizeof(char *) * 2 * (n + 1));
-	int			i;
-
-	for (i = 0; i < n; i++)
-	{
-		char	   *version;
-		char	   *name;
-		bool		up;
-		bool		autocommit;
-		int			dialect;
-		MigrationFile *m;
-		char	   *path;
-		char	   *sql;
-		int			idx;
-
-		if (!golang_name(names[i], &version, &name, &up, &autocommit, &dialect))
-			continue;
-		if (dialect < 0)
-			continue;
-		m = set_find(set, version);
-		if (m == NULL)
-		{
-			m = set_add(set, version);
-			m->name = name;
-			m->up = NULL;
-			dialects[2 * (set->n - 1)] = dialects[2 * (set->n - 1) + 1] = -2;
-		}
-		idx = 2 * (m - set->items) + (up ? 0 : 1);
-		/* a PostgreSQL-specific file wins over a generic one */
-		if (dialects[idx] == dialect)
-		{
-			*error = xasprintf("two %s files for version %s: \"%s\" and \"%s\"",
-							   up ? "up" : "down", version, chosen[idx], names[i]);
-			return false;
-		}
-		if (dialects[idx] > dialect)
-			continue;
-		dialects[idx] = dialect;
-		chosen[idx] = names[i];
-		path = path_join(dir, names[i]);
-		if ((sql = read_script(path, error)) == NULL)
-			return false;
-		if (up)
-		{
-			m->up = sql;
-			m->file = path;
-			m->transactional = !autocommit;
-			m->plan = extract_plan(sql);
-		}
-		else
-		{
-			m->down = sql;
-			if (m->file == NULL)
-				m->file = path;
-		}
-	}
-	for (i = 0; i < set->n; i++)
-		if (set->items[i].up == NULL)
-		{
-			*error = xasprintf("\"%s\" has no matching .up.sql file", set->items[i].file);
-			return false;
-		}
-	free(dialects);
-	free(chosen);
-	return true;
-}
-
-/*
- * dbmate: VERSION_name.sql with "-- migrate:up [transaction:false]" and
- * "-- migrate:down" lines.  Returns the position of the marker line and,
- * through *after, where the line ends; NULL when absent.
- */
-static char *
+char *
 find_marker(char *sql, const char *marker, char **after)
 {
 	char	   *p = sql;
@@ -447,7 +317,7 @@ find_marker(char *sql, const char *marker, char **after)
 			while (q < p + len && (*q == ' ' || *q == '\t'))
 				q++;
 			if ((size_t) (p + len - q) >= strlen(marker) &&
-				strncmp(q, marker, strlen(marker)) == 0)
+				strncasecmp(q, marker, strlen(marker)) == 0)
 			{
 				*after = p + len + (nl ? 1 : 0);
 				return p;
@@ -459,346 +329,409 @@ find_marker(char *sql, const char *marker, char **after)
 }
 
 /*
- * Read dbmate files: one per version, split at its markers.
+ * A version number without its leading zeros ("00012" -> "12", "000" ->
+ * "0"), as tools that store versions as integers record them.
  */
-static bool
-read_dbmate(MigrationSet *set, const char *dir, char **names, int n, char **error)
+char *
+strip_leading_zeros(const char *digits)
+{
+	while (digits[0] == '0' && isdigit((unsigned char) digits[1]))
+		digits++;
+	return xstrdup(digits);
+}
+
+/* ---- a small JSON reader, for Drizzle's meta/_journal.json */
+
+typedef struct JsonParser
+{
+	const char *p;
+	char	   *error;
+} JsonParser;
+
+static JsonValue *json_value(JsonParser *jp, int depth);
+
+static void
+json_skip_space(JsonParser *jp)
+{
+	while (*jp->p == ' ' || *jp->p == '\t' || *jp->p == '\n' || *jp->p == '\r')
+		jp->p++;
+}
+
+static JsonValue *
+json_new(JsonType type)
+{
+	JsonValue  *v = xmalloc(sizeof(JsonValue));
+
+	memset(v, 0, sizeof(JsonValue));
+	v->type = type;
+	return v;
+}
+
+/*
+ * Append one UTF-8 encoded code point.
+ */
+static void
+json_append_utf8(StrBuf *sb, unsigned int c)
+{
+	char		b[4];
+	size_t		n;
+
+	if (c < 0x80)
+		b[0] = (char) c, n = 1;
+	else if (c < 0x800)
+		b[0] = (char) (0xC0 | (c >> 6)), b[1] = (char) (0x80 | (c & 0x3F)), n = 2;
+	else if (c < 0x10000)
+		b[0] = (char) (0xE0 | (c >> 12)), b[1] = (char) (0x80 | ((c >> 6) & 0x3F)),
+			b[2] = (char) (0x80 | (c & 0x3F)), n = 3;
+	else
+		b[0] = (char) (0xF0 | (c >> 18)), b[1] = (char) (0x80 | ((c >> 12) & 0x3F)),
+			b[2] = (char) (0x80 | ((c >> 6) & 0x3F)), b[3] = (char) (0x80 | (c & 0x3F)), n = 4;
+	sb_append_n(sb, b, n);
+}
+
+/*
+ * Four hex digits of a \\u escape, or -1.
+ */
+static int
+json_hex4(const char *p)
+{
+	int			v = 0;
+	int			i;
+
+	for (i = 0; i < 4; i++)
+	{
+		int			c = p[i];
+
+		v <<= 4;
+		if (c >= '0' && c <= '9')
+			v |= c - '0';
+		else if (c >= 'a' && c <= 'f')
+			v |= c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			v |= c - 'A' + 10;
+		else
+			return -1;
+	}
+	return v;
+}
+
+/*
+ * A string literal at jp->p (which points at its opening quote).
+ */
+static char *
+json_string(JsonParser *jp)
+{
+	StrBuf		sb;
+
+	sb_init(&sb);
+	jp->p++;
+	while (*jp->p && *jp->p != '"')
+	{
+		if (*jp->p != '\\')
+		{
+			sb_append_n(&sb, jp->p++, 1);
+			continue;
+		}
+		jp->p++;
+		switch (*jp->p)
+		{
+			case '"':
+			case '\\':
+			case '/':
+				sb_append_n(&sb, jp->p, 1);
+				break;
+			case 'b':
+				sb_append(&sb, "\b");
+				break;
+			case 'f':
+				sb_append(&sb, "\f");
+				break;
+			case 'n':
+				sb_append(&sb, "\n");
+				break;
+			case 'r':
+				sb_append(&sb, "\r");
+				break;
+			case 't':
+				sb_append(&sb, "\t");
+				break;
+			case 'u':
+				{
+					int			c = json_hex4(jp->p + 1);
+
+					if (c < 0)
+					{
+						jp->error = xstrdup("invalid \\u escape");
+						free(sb.data);
+						return NULL;
+					}
+					jp->p += 4;
+					if (c >= 0xD800 && c < 0xDC00 && jp->p[1] == '\\' && jp->p[2] == 'u')
+					{
+						int			lo = json_hex4(jp->p + 3);
+
+						if (lo >= 0xDC00 && lo < 0xE000)
+						{
+							c = 0x10000 + ((c - 0xD800) << 10) + (lo - 0xDC00);
+							jp->p += 6;
+						}
+					}
+					json_append_utf8(&sb, (unsigned int) c);
+				}
+				break;
+			default:
+				jp->error = xstrdup("invalid escape in a string");
+				free(sb.data);
+				return NULL;
+		}
+		jp->p++;
+	}
+	if (*jp->p != '"')
+	{
+		jp->error = xstrdup("unterminated string");
+		free(sb.data);
+		return NULL;
+	}
+	jp->p++;
+	return sb.data;
+}
+
+/*
+ * Members of an array or object, after its opening bracket.
+ */
+static JsonValue *
+json_container(JsonParser *jp, JsonType type, int depth)
+{
+	JsonValue  *v = json_new(type);
+	char		close = type == JSON_ARRAY ? ']' : '}';
+
+	jp->p++;
+	json_skip_space(jp);
+	if (*jp->p == close)
+	{
+		jp->p++;
+		return v;
+	}
+	for (;;)
+	{
+		char	   *key = NULL;
+		JsonValue  *item;
+
+		json_skip_space(jp);
+		if (type == JSON_OBJECT)
+		{
+			if (*jp->p != '"')
+			{
+				jp->error = xstrdup("expected a member name");
+				return NULL;
+			}
+			if ((key = json_string(jp)) == NULL)
+				return NULL;
+			json_skip_space(jp);
+			if (*jp->p++ != ':')
+			{
+				jp->error = xstrdup("expected \":\"");
+				return NULL;
+			}
+		}
+		if ((item = json_value(jp, depth + 1)) == NULL)
+			return NULL;
+		v->items = xrealloc(v->items, sizeof(JsonValue *) * (v->n + 1));
+		v->keys = xrealloc(v->keys, sizeof(char *) * (v->n + 1));
+		v->items[v->n] = item;
+		v->keys[v->n] = key;
+		v->n++;
+		json_skip_space(jp);
+		if (*jp->p == ',')
+		{
+			jp->p++;
+			continue;
+		}
+		if (*jp->p == close)
+		{
+			jp->p++;
+			return v;
+		}
+		jp->error = xasprintf("expected \",\" or \"%c\"", close);
+		return NULL;
+	}
+}
+
+/*
+ * One value at jp->p; NULL with jp->error set when it is not JSON.
+ */
+static JsonValue *
+json_value(JsonParser *jp, int depth)
+{
+	JsonValue  *v;
+
+	if (depth > 64)
+	{
+		jp->error = xstrdup("nested too deeply");
+		return NULL;
+	}
+	json_skip_space(jp);
+	switch (*jp->p)
+	{
+		case '{':
+			return json_container(jp, JSON_OBJECT, depth);
+		case '[':
+			return json_container(jp, JSON_ARRAY, depth);
+		case '"':
+			v = json_new(JSON_STRING);
+			if ((v->str = json_string(jp)) == NULL)
+				return NULL;
+			return v;
+		default:
+			break;
+	}
+	if (strncmp(jp->p, "true", 4) == 0 || strncmp(jp->p, "false", 5) == 0)
+	{
+		v = json_new(JSON_BOOL);
+		v->str = xstrdup(*jp->p == 't' ? "true" : "false");
+		jp->p += *jp->p == 't' ? 4 : 5;
+		return v;
+	}
+	if (strncmp(jp->p, "null", 4) == 0)
+	{
+		jp->p += 4;
+		return json_new(JSON_NULL);
+	}
+	if (*jp->p == '-' || isdigit((unsigned char) *jp->p))
+	{
+		const char *start = jp->p;
+
+		jp->p++;
+		while (isdigit((unsigned char) *jp->p) || *jp->p == '.' || *jp->p == 'e' ||
+			   *jp->p == 'E' || *jp->p == '+' || *jp->p == '-')
+			jp->p++;
+		v = json_new(JSON_NUMBER);
+		v->str = xstrndup(start, jp->p - start);
+		return v;
+	}
+	jp->error = xstrdup(*jp->p ? "unexpected character" : "unexpected end");
+	return NULL;
+}
+
+/*
+ * Parse a whole JSON text; NULL with *error set when it is not JSON.
+ */
+JsonValue *
+json_parse(const char *text, char **error)
+{
+	JsonParser	jp = {text, NULL};
+	JsonValue  *v = json_value(&jp, 0);
+
+	if (v)
+	{
+		json_skip_space(&jp);
+		if (*jp.p)
+		{
+			v = NULL;
+			jp.error = xstrdup("text after the value");
+		}
+	}
+	if (v == NULL)
+		*error = xasprintf("%s at offset %d", jp.error, (int) (jp.p - text));
+	return v;
+}
+
+/*
+ * A member of an object, or NULL.
+ */
+JsonValue *
+json_get(const JsonValue *object, const char *key)
 {
 	int			i;
 
-	for (i = 0; i < n; i++)
-	{
-		size_t		nd = leading_digits(names[i]);
-		char	   *path;
-		char	   *sql;
-		char	   *up_at;
-		char	   *up_end;
-		char	   *down_at;
-		char	   *down_end = NULL;
-		char	   *options;
-		MigrationFile *m;
-		char	   *version;
+	if (object == NULL || object->type != JSON_OBJECT)
+		return NULL;
+	for (i = 0; i < object->n; i++)
+		if (strcmp(object->keys[i], key) == 0)
+			return object->items[i];
+	return NULL;
+}
 
-		if (nd == 0 || !ends_with(names[i], ".sql"))
-			continue;
-		path = path_join(dir, names[i]);
-		if ((sql = read_file(path, error)) == NULL)
-			return false;
-		up_at = find_marker(sql, "migrate:up", &up_end);
-		if (up_at == NULL)
-		{
-			*error = xasprintf("\"%s\" has no \"-- migrate:up\" line", path);
-			return false;
-		}
-		down_at = find_marker(sql, "migrate:down", &down_end);
-		if (down_at && down_at < up_at)
-		{
-			*error = xasprintf("\"%s\": \"-- migrate:down\" comes before \"-- migrate:up\"", path);
-			return false;
-		}
-		version = xstrndup(names[i], nd);
-		if (set_find(set, version))
-		{
-			*error = xasprintf("two files for version %s; the second is \"%s\"", version, path);
-			return false;
-		}
-		m = set_add(set, version);
-		m->file = path;
-		m->name = xstrndup(names[i] + nd + (names[i][nd] == '_' ? 1 : 0),
-						   strlen(names[i]) - nd - (names[i][nd] == '_' ? 1 : 0) - 4);
-		options = xstrndup(up_at, up_end - up_at);
-		m->transactional = strstr(options, "transaction:false") == NULL;
-		m->up = xstrndup(up_end, (down_at ? down_at : up_end + strlen(up_end)) - up_end);
-		strip_transaction_wrapper(m->up);
-		m->plan = extract_plan(m->up);
-		if (down_at && !is_blank(down_end))
-		{
-			m->down = xstrdup(down_end);
-			strip_transaction_wrapper(m->down);
-		}
-		free(options);
-		free(sql);
-	}
-	return true;
+/* ---- detection */
+
+/*
+ * Is "path" a migration file of the kind "-- <marker>" lines make?
+ */
+static bool
+file_has_marker(const char *path, const char *marker)
+{
+	char	   *err = NULL;
+	char	   *sql = read_file(path, &err);
+	char	   *after;
+	bool		found;
+
+	found = sql && find_marker(sql, marker, &after) != NULL;
+	free(sql);
+	free(err);
+	return found;
 }
 
 /*
- * Flyway: V<version>__<desc>.sql and U<version>__<desc>.sql; "_" in the
- * version stands for ".", as Flyway reads it.
+ * Does "dir" hold Prisma's migration directories (<digits>_<name>/migration.sql)?
  */
 static bool
-flyway_name(const char *file, char *prefix, char **version, char **desc)
+looks_like_prisma(const char *dir)
 {
-	const char *sep = strstr(file, "__");
-	char	   *p;
-
-	if ((file[0] != 'V' && file[0] != 'U' && file[0] != 'R') || sep == NULL ||
-		!ends_with(file, ".sql"))
-		return false;
-	*prefix = file[0];
-	*version = xstrndup(file + 1, sep - file - 1);
-	for (p = *version; *p; p++)
-		if (*p == '_')
-			*p = '.';
-	*desc = xstrndup(sep + 2, strlen(sep + 2) - 4);
-	for (p = *desc; *p; p++)
-		if (*p == '_')
-			*p = ' ';
-	return (*prefix == 'R') == (**version == '\0') &&
-		(*prefix == 'R' || isdigit((unsigned char) **version));
-}
-
-/*
- * Read Flyway files: V files are migrations, U files their undo scripts.
- */
-static bool
-read_flyway(MigrationSet *set, const char *dir, char **names, int n, char **error)
-{
-	int			pass;
+	char	   *lock = path_join(dir, "migration_lock.toml");
+	char	  **subdirs;
+	char	   *err = NULL;
+	int			n = 0;
 	int			i;
+	bool		found = file_exists(lock);
 
-	/* versioned migrations first, then their undo scripts */
-	for (pass = 0; pass < 2; pass++)
-		for (i = 0; i < n; i++)
-		{
-			char		prefix;
-			char	   *version;
-			char	   *desc;
-			char	   *path;
-			char	   *sql;
-			MigrationFile *m;
-
-			if (!flyway_name(names[i], &prefix, &version, &desc))
-				continue;
-			if (prefix == 'R')
-			{
-				if (pass == 0)
-					fprintf(stderr, "migrator: skipping repeatable migration \"%s\": not supported\n",
-							names[i]);
-				continue;
-			}
-			if ((prefix == 'V') != (pass == 0))
-				continue;
-			path = path_join(dir, names[i]);
-			if ((sql = read_script(path, error)) == NULL)
-				return false;
-			m = set_find(set, version);
-			if (prefix == 'V')
-			{
-				char	   *conf_path = xasprintf("%s.conf", path);
-
-				if (m)
-				{
-					*error = xasprintf("two migrations for version %s; the second is \"%s\"", version, path);
-					return false;
-				}
-				m = set_add(set, version);
-				m->name = desc;
-				m->up = sql;
-				m->file = path;
-				m->plan = extract_plan(sql);
-				if (file_exists(conf_path))
-				{
-					char	   *conf = read_file(conf_path, error);
-
-					if (conf == NULL)
-						return false;
-					if (strstr(conf, "executeInTransaction=false") ||
-						strstr(conf, "executeInTransaction = false"))
-						m->transactional = false;
-					free(conf);
-				}
-				free(conf_path);
-			}
-			else
-			{
-				if (m == NULL)
-				{
-					*error = xasprintf("undo script \"%s\" has no versioned migration V%s", path, version);
-					return false;
-				}
-				m->down = sql;
-			}
-		}
-	return true;
-}
-
-/*
- * Sqitch: sqitch.plan and deploy/, revert/, verify/.
- */
-static bool
-read_sqitch(MigrationSet *set, const char *dir, char **error)
-{
-	char	   *plan_path = path_join(dir, "sqitch.plan");
-	char	   *text = read_file(plan_path, error);
-	char	   *line;
-	char	   *next;
-	int			lineno = 0;
-	int			seq = 0;
-
-	if (text == NULL)
+	free(lock);
+	if (found)
+		return true;
+	if ((subdirs = list_directory(dir, &n, true, &err)) == NULL)
 		return false;
-	for (line = text; line; line = next)
+	for (i = 0; i < n && !found; i++)
 	{
-		char	   *p = line;
-		char	   *name;
-		char	   *version;
-		StrBuf		requires;
-		StrBuf		conflicts;
-		MigrationFile *m;
-		char	   *path;
-		int			i;
+		char	   *sub = path_join(dir, subdirs[i]);
+		char	   *file = path_join(sub, "migration.sql");
 
-		/* one line at a time; blank lines count */
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		lineno++;
-		while (isspace((unsigned char) *p))
-			p++;
-		if (*p == '\0' || *p == '#' || *p == '@')
-			continue;
-		if (*p == '%')
-		{
-			if (strncmp(p, "%project=", 9) == 0)
-			{
-				char	   *e = p + 9;
-
-				while (*e && !isspace((unsigned char) *e))
-					e++;
-				set->project = xstrndup(p + 9, e - p - 9);
-			}
-			continue;
-		}
-		if (*p == '-')
-		{
-			*error = xasprintf("%s, line %d: revert operations (\"-change\") are not supported",
-							   plan_path, lineno);
-			return false;
-		}
-		if (*p == '+')
-			p++;
-		name = p;
-		while (*p && !isspace((unsigned char) *p) && *p != '[')
-			p++;
-		name = xstrndup(name, p - name);
-		for (i = 0; i < set->n; i++)
-			if (strcmp(set->items[i].name, name) == 0)
-			{
-				*error = xasprintf("%s, line %d: change \"%s\" is reworked; reworked changes are not supported",
-								   plan_path, lineno, name);
-				return false;
-			}
-
-		/* dependencies: [a b !c]; each required change must come earlier */
-		sb_init(&requires);
-		sb_init(&conflicts);
-		while (isspace((unsigned char) *p))
-			p++;
-		if (*p == '[')
-		{
-			char	   *end = strchr(p, ']');
-			char	   *deps;
-			char	   *dep;
-			char	   *dsave;
-
-			if (end == NULL)
-			{
-				*error = xasprintf("%s, line %d: unterminated dependency list", plan_path, lineno);
-				return false;
-			}
-			deps = xstrndup(p + 1, end - p - 1);
-			for (dep = strtok_r(deps, " \t", &dsave); dep; dep = strtok_r(NULL, " \t", &dsave))
-			{
-				bool		conflict = dep[0] == '!';
-				char	   *d = xstrdup(conflict ? dep + 1 : dep);
-				char	   *at = strchr(d, '@');
-				bool		earlier = false;
-
-				if (strchr(d, ':'))
-				{
-					*error = xasprintf("%s, line %d: change \"%s\" depends on \"%s\" in another project; cross-project dependencies are not supported",
-									   plan_path, lineno, name, d);
-					return false;
-				}
-				if (at)
-					*at = '\0';
-				for (i = 0; i < set->n; i++)
-					if (strcmp(set->items[i].name, d) == 0)
-						earlier = true;
-				if (!conflict && !earlier)
-				{
-					*error = xasprintf("%s, line %d: change \"%s\" requires \"%s\", which does not come before it in the plan",
-									   plan_path, lineno, name, d);
-					return false;
-				}
-				if (conflict && earlier)
-				{
-					*error = xasprintf("%s, line %d: change \"%s\" conflicts with \"%s\", which the plan deploys before it",
-									   plan_path, lineno, name, d);
-					return false;
-				}
-				sb_printf(conflict ? &conflicts : &requires, "%s%s",
-						  (conflict ? conflicts.len : requires.len) ? ", " : "", d);
-				free(d);
-			}
-			free(deps);
-		}
-
-		version = xasprintf("%d_%s", ++seq, name);
-		m = set_add(set, version);
-		m->name = name;
-		path = xasprintf("%s/deploy/%s.sql", dir, name);
-		if ((m->up = read_script(path, error)) == NULL)
-			return false;
-		m->file = path;
-		path = xasprintf("%s/revert/%s.sql", dir, name);
-		if (file_exists(path) && (m->down = read_script(path, error)) == NULL)
-			return false;
-		path = xasprintf("%s/verify/%s.sql", dir, name);
-		if (file_exists(path) && (m->verify = read_script(path, error)) == NULL)
-			return false;
-		m->plan = extract_plan(m->up);
-		if (requires.len || conflicts.len)
-		{
-			StrBuf		plan;
-
-			sb_init(&plan);
-			if (m->plan)
-				sb_printf(&plan, "%s\n", m->plan);
-			if (requires.len)
-				sb_printf(&plan, "sqitch requires: %s%s", requires.data, conflicts.len ? "\n" : "");
-			if (conflicts.len)
-				sb_printf(&plan, "sqitch conflicts: %s", conflicts.data);
-			m->plan = plan.data;
-		}
-		free(requires.data);
-		free(conflicts.data);
+		found = leading_digits(subdirs[i]) > 0 && file_exists(file);
+		free(sub);
+		free(file);
 	}
-	free(text);
-	if (set->n == 0)
-	{
-		*error = xasprintf("%s lists no changes", plan_path);
-		return false;
-	}
-	return true;
+	return found;
 }
 
 /*
  * Which layout is this directory in?  NULL with *error when it holds none,
- * or more than one.
+ * or more than one.  Files that say which tool wrote them decide first
+ * (sqitch.plan, atlas.sum, Drizzle's journal, Prisma's lock file); then
+ * file names and marker lines; plain VERSION_name.sql files without any
+ * marker are Supabase's.
  */
 static const char *
 detect_layout(const char *dir, char **names, int n, char **error)
 {
+	const char *found[6];
+	int			nfound = 0;
 	bool		golang = false;
 	bool		flyway = false;
 	bool		dbmate = false;
-	int			found;
+	bool		goose = false;
+	bool		liquibase = false;
+	bool		plain = false;
+	char	   *journal = xasprintf("%s/meta/_journal.json", dir);
+	bool		drizzle = file_exists(journal);
 	int			i;
 
+	free(journal);
 	if (file_exists(path_join(dir, "sqitch.plan")))
 		return "sqitch";
+	if (file_exists(path_join(dir, "atlas.sum")))
+		return "atlas";
+	if (drizzle)
+		return "drizzle";
+	if (looks_like_prisma(dir))
+		return "prisma";
 	for (i = 0; i < n; i++)
 	{
 		char	   *v;
@@ -807,34 +740,53 @@ detect_layout(const char *dir, char **names, int n, char **error)
 		bool		up;
 		bool		ac;
 		int			dialect;
+		char	   *path = path_join(dir, names[i]);
 
 		if (golang_name(names[i], &v, &s, &up, &ac, &dialect))
 			golang = true;
 		else if (flyway_name(names[i], &prefix, &v, &s))
 			flyway = true;
+		else if (ends_with(names[i], ".sql") && is_liquibase_file(path))
+			liquibase = true;
 		else if (leading_digits(names[i]) > 0 && ends_with(names[i], ".sql"))
 		{
-			char	   *path = path_join(dir, names[i]);
-			char	   *err = NULL;
-			char	   *sql = read_file(path, &err);
-			char	   *after;
-
-			if (sql && find_marker(sql, "migrate:up", &after))
+			if (file_has_marker(path, "migrate:up"))
 				dbmate = true;
-			free(sql);
-			free(path);
+			else if (file_has_marker(path, "+goose up"))
+				goose = true;
+			else
+				plain = true;
 		}
+		free(path);
 	}
-	found = golang + flyway + dbmate;
-	if (found == 1)
-		return golang ? "golang-migrate" : flyway ? "flyway" : "dbmate";
-	if (found == 0)
-		*error = xasprintf("no migrations found in \"%s\" (looked for sqitch.plan, VERSION_name.up.sql, V1__name.sql, and dbmate's \"-- migrate:up\" files)",
+	if (golang)
+		found[nfound++] = "golang-migrate";
+	if (flyway)
+		found[nfound++] = "flyway";
+	if (dbmate)
+		found[nfound++] = "dbmate";
+	if (goose)
+		found[nfound++] = "goose";
+	if (liquibase)
+		found[nfound++] = "liquibase";
+	if (nfound == 0 && plain)
+		return "supabase";
+	if (nfound == 1)
+		return found[0];
+	if (nfound == 0)
+		*error = xasprintf("no migrations found in \"%s\" (looked for sqitch.plan, atlas.sum, meta/_journal.json, Prisma's <version>_<name>/migration.sql, VERSION_name.up.sql, V1__name.sql, dbmate's \"-- migrate:up\", goose's \"-- +goose Up\", \"--liquibase formatted sql\" and Supabase's VERSION_name.sql files)",
 						   dir);
 	else
-		*error = xasprintf("\"%s\" holds files of more than one layout (%s%s%s); choose one with --format",
-						   dir, golang ? "golang-migrate " : "", flyway ? "flyway " : "",
-						   dbmate ? "dbmate" : "");
+	{
+		StrBuf		sb;
+
+		sb_init(&sb);
+		for (i = 0; i < nfound; i++)
+			sb_printf(&sb, "%s%s", i ? ", " : "", found[i]);
+		*error = xasprintf("\"%s\" holds files of more than one layout (%s); choose one with --format",
+						   dir, sb.data);
+		free(sb.data);
+	}
 	return NULL;
 }
 
@@ -855,7 +807,17 @@ layout_read(const char *dir, const char *format, char **error)
 		*error = xasprintf("\"%s\" is not a directory", dir);
 		return NULL;
 	}
-	if ((names = list_directory(dir, &n, error)) == NULL)
+	/* a Supabase project directory: its migrations are in supabase/migrations */
+	if (format == NULL || strcmp(format, "supabase") == 0)
+	{
+		char	   *sub = path_join(dir, "supabase/migrations");
+
+		if (is_directory(sub))
+			dir = sub;
+		else
+			free(sub);
+	}
+	if ((names = list_directory(dir, &n, false, error)) == NULL)
 		return NULL;
 	if (format == NULL && (format = detect_layout(dir, names, n, error)) == NULL)
 		return NULL;
@@ -867,10 +829,22 @@ layout_read(const char *dir, const char *format, char **error)
 		ok = read_golang(set, dir, names, n, error);
 	else if (strcmp(format, "dbmate") == 0)
 		ok = read_dbmate(set, dir, names, n, error);
+	else if (strcmp(format, "goose") == 0)
+		ok = read_goose(set, dir, names, n, error);
 	else if (strcmp(format, "flyway") == 0)
 		ok = read_flyway(set, dir, names, n, error);
-	else
+	else if (strcmp(format, "sqitch") == 0)
 		ok = read_sqitch(set, dir, error);
+	else if (strcmp(format, "liquibase") == 0)
+		ok = read_liquibase(set, dir, names, n, error);
+	else if (strcmp(format, "prisma") == 0)
+		ok = read_prisma(set, dir, error);
+	else if (strcmp(format, "drizzle") == 0)
+		ok = read_drizzle(set, dir, error);
+	else if (strcmp(format, "atlas") == 0)
+		ok = read_atlas(set, dir, error);
+	else
+		ok = read_supabase(set, dir, names, n, error);
 	if (!ok)
 		return NULL;
 	if (set->n == 0)

@@ -43,14 +43,23 @@ static const Command commands[] = {
 		"                           \".autocommit.\" in the name: non-transactional\n"
 		"  dbmate                   VERSION_name.sql with \"-- migrate:up\" and\n"
 		"                           \"-- migrate:down\"; \"transaction:false\"\n"
+		"  goose                    VERSION_name.sql with \"-- +goose Up\" and\n"
+		"                           \"-- +goose Down\"; \"-- +goose NO TRANSACTION\"\n"
 		"  flyway                   V<version>__<desc>.sql, undo U<version>__<desc>.sql\n"
 		"  sqitch                   sqitch.plan with deploy/, revert/, verify/\n"
+		"  liquibase                \"--liquibase formatted sql\" changelogs: each\n"
+		"                           \"--changeset author:id\", its \"--rollback\" lines\n"
+		"  prisma                   <timestamp>_<name>/migration.sql\n"
+		"  drizzle                  meta/_journal.json and its <tag>.sql files\n"
+		"  atlas                    the files atlas.sum lists; \"-- atlas:txmode none\"\n"
+		"  supabase                 supabase/migrations/<timestamp>_<name>.sql\n"
 		"\n"
 		"A line \"-- migrator:plan TEXT\" in an up script becomes the migration's\n"
 		"plan, which destructive migrations need.\n"
 		"\n"
 		"Options:\n"
-		"  -f, --format=LAYOUT   golang-migrate, ory, dbmate, flyway or sqitch\n"
+		"  -f, --format=LAYOUT   golang-migrate, ory, dbmate, goose, flyway, sqitch,\n"
+		"                        liquibase, prisma, drizzle, atlas or supabase\n"
 		"      --plan=TEXT       plan for migrations whose files name none, e.g. when\n"
 		"                        bringing in a history applied before migrator\n"
 		"  -n, --dry-run         register and roll back: check every file, change nothing\n"},
@@ -132,13 +141,21 @@ static const Command commands[] = {
 		"\n"
 		"  dbmate           schema_migrations (every applied version)\n"
 		"  golang-migrate   schema_migrations (the newest version; refused when dirty)\n"
+		"  goose            goose_db_version (versions whose latest row is applied)\n"
 		"  flyway           flyway_schema_history (successful versioned migrations\n"
 		"                   not undone)\n"
 		"  sqitch           sqitch.changes (deployed changes of the project, by name;\n"
 		"                   DIR with sqitch.plan names the project)\n"
+		"  liquibase        databasechangelog (executed changesets, matched by id,\n"
+		"                   author and file to the changelogs in DIR, which it needs)\n"
+		"  prisma           _prisma_migrations (finished, not rolled back)\n"
+		"  drizzle          drizzle.__drizzle_migrations (journal entries of DIR, which\n"
+		"                   it needs, up to the newest created_at)\n"
+		"  atlas            atlas_schema_revisions (applied revisions and a baseline)\n"
+		"  supabase         supabase_migrations.schema_migrations (every version)\n"
 		"\n"
 		"Options:\n"
-		"      --from=TOOL      dbmate, golang-migrate (or ory), flyway, sqitch\n"
+		"      --from=TOOL      one of the tools above (ory for golang-migrate)\n"
 		"      --table=NAME     the history table, if not in the default place\n"
 		"      --project=NAME   the Sqitch project\n"
 		"  -n, --dry-run        mark and roll back: check, change nothing\n"},
@@ -248,7 +265,7 @@ main(int argc, char **argv)
 			case 'f':
 				if (!layout_is_known(optarg))
 				{
-					cli_error("unknown layout \"%s\" (golang-migrate, ory, dbmate, flyway, sqitch)", optarg);
+					cli_error("unknown layout \"%s\" (golang-migrate, ory, dbmate, goose, flyway, sqitch, liquibase, prisma, drizzle, atlas, supabase)", optarg);
 					return EXIT_USAGE;
 				}
 				opts.format = optarg;

@@ -6,7 +6,9 @@
  *	main.c		arguments, help texts, dispatch to a subcommand
  *	connect.c	the connection (conninfo, PG* variables, .pgpass through
  *				libpq), running SQL with parameters, errors and exit codes
- *	layouts.c	directory readers: golang-migrate/ory, dbmate, Flyway, Sqitch
+ *	layouts.c	directory readers (layouts.h): golang-migrate/ory, dbmate,
+ *				goose, Flyway, Sqitch, Liquibase, Prisma, Drizzle, Atlas,
+ *				Supabase
  *	push.c		"migrator push": register a directory through register()
  *	commands.c	status, plan, apply, deploy, rollback, verify, lint,
  *				check, drift: calls of the SQL interface
@@ -134,6 +136,13 @@ typedef struct MigrationFile
 	char	   *plan;			/* NULL when there is none */
 	bool		transactional;
 	char	   *file;			/* the file holding up, for messages */
+	int			up_line;		/* the line of "file" on which up starts */
+	char	   *down_file;		/* the file holding down, or NULL */
+	int			down_line;		/* the line of "down_file" on which down starts */
+	char	   *key;			/* the tool's own name for it, for adopt
+								 * (Sqitch change, Liquibase id/author/file,
+								 * Prisma directory, Drizzle timestamp), or
+								 * NULL */
 } MigrationFile;
 
 typedef struct MigrationSet

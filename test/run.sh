@@ -12,13 +12,24 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 if [ "$(id -u)" = 0 ]; then
-    # sqitch and dbmate: the real tools, for the adopt test (082_cli_adopt.pl).
-    bash "$here/scripts/install-deps.sh" sqitch libdbd-pg-perl
-    if ! command -v dbmate >/dev/null; then
-        # Debian's npm only when no npm is there (a NodeSource nodejs has one).
-        command -v npm >/dev/null || bash "$here/scripts/install-deps.sh" npm
-        echo "== installing: dbmate (npm)"
-        npm install -g --silent dbmate >/dev/null
+    # The real tools of the adopt test (082_cli_adopt.pl): sqitch (Debian),
+    # and from npm dbmate, drizzle-kit (with drizzle-orm and the pg driver
+    # it loads), the Supabase CLI (2.117.0: its binary ships in the
+    # package) and Liquibase 4.3.3 with its PostgreSQL JDBC driver (node-liquibase,
+    # which needs a Java runtime).  Prisma, Atlas and goose do not install
+    # here (Prisma's and Atlas's packages download binaries at install or
+    # first run; goose is in neither registry): their tests build the
+    # history tables as the tools' documentation describes them.
+    bash "$here/scripts/install-deps.sh" sqitch libdbd-pg-perl default-jre-headless
+    # Debian's npm only when no npm is there (a NodeSource nodejs has one).
+    command -v npm >/dev/null || bash "$here/scripts/install-deps.sh" npm
+    npm_missing=()
+    for pkg in dbmate drizzle-kit@0.31.11 drizzle-orm@0.45.4 pg@8.23.1 supabase@2.117.0 node-liquibase@4.3.3; do
+        [ -d "$(npm root -g)/${pkg%@*}" ] || npm_missing+=("$pkg")
+    done
+    if [ ${#npm_missing[@]} -gt 0 ]; then
+        echo "== installing: ${npm_missing[*]} (npm)"
+        npm install -g --silent --no-audit --no-fund "${npm_missing[@]}" >/dev/null
     fi
     work=$(mktemp -d /tmp/migrator-test.XXXXXX)
     rsync -a --exclude .git --exclude tmp_install --exclude tmp_check \

@@ -1,5 +1,6 @@
 # migrator push + apply for each layout the command-line client reads:
-# golang-migrate/ory, dbmate, Flyway and Sqitch (fixtures in test/fixtures).
+# golang-migrate/ory, dbmate, goose, Flyway, Sqitch, Liquibase formatted
+# SQL, Prisma, Drizzle, Atlas and Supabase (fixtures in test/fixtures).
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
@@ -7,6 +8,7 @@ use PostgreSQL::Test::Utils;
 use Test::More;
 use IPC::Run;
 use JSON::PP;
+use File::Copy;
 use lib 'test/lib';
 use MigratorTest;
 
@@ -169,7 +171,7 @@ PostgreSQL::Test::Utils::append_to_file("$tmp/mixed/1_a.up.sql", "CREATE TABLE a
 PostgreSQL::Test::Utils::append_to_file("$tmp/mixed/V2__b.sql", "CREATE TABLE app.mixed_b (id int);\n");
 ($rc, $out, $err) = cli('sq', 'push', "$tmp/mixed");
 is($rc, 1, 'a directory with two layouts is an error');
-like($err, qr/holds files of more than one layout \(golang-migrate flyway \); choose one with --format/,
+like($err, qr/holds files of more than one layout \(golang-migrate, flyway\); choose one with --format/,
 	'the error names the layouts');
 ($rc, $out, $err) = cli('sq', 'push', '--format', 'flyway', "$tmp/mixed");
 is($rc, 0, '--format chooses the layout');
@@ -181,6 +183,114 @@ PostgreSQL::Test::Utils::append_to_file("$tmp/dup/$_", "SELECT 1;\n") for qw(1_a
 ($rc, $out, $err) = cli('sq', 'push', "$tmp/dup");
 is($rc, 1, 'two up files for one version are an error');
 like($err, qr/two up files for version 1: "1_a\.up\.sql" and "1_b\.up\.sql"/, 'the error names both files');
+
+# ---- goose
+new_db('goose');
+($rc, $out, $err) = cli('goose', 'push', "$fixtures/goose");
+is($rc, 0, 'goose: push succeeds') or diag $err;
+like($err, qr/pushed 4 goose migrations/, 'goose: layout detected');
+is(sql('goose', "SELECT string_agg(version || ':' || name || ':' || kind || ':' || transactional, ',' ORDER BY migrator.version_key(version)) FROM migrator.migrations"),
+	'1:create_users:additive:true,2:add_email:additive:true,3:users_email_idx:additive:false,4:drop_legacy_code:destructive:true',
+	'goose: versions as goose_db_version records them (no leading zeros), "NO TRANSACTION" read, plans read');
+like(sql('goose', "SELECT up FROM migrator.migrations WHERE version = '2'"),
+	qr/^-- \+goose StatementBegin\nCREATE FUNCTION app\.email_domain/m, 'goose: StatementBegin lines stay in the script, as comments');
+unlike(sql('goose', "SELECT up FROM migrator.migrations WHERE version = '2'"), qr/\+goose Down|DROP FUNCTION/,
+	'goose: the up section ends at "-- +goose Down"');
+like(sql('goose', "SELECT down FROM migrator.migrations WHERE version = '2'"), qr/DROP FUNCTION app\.email_domain\(text\);\n-- \+goose StatementEnd\nALTER TABLE app\.users DROP COLUMN email;/,
+	'goose: the down section is the down script');
+($rc, $out, $err) = cli('goose', 'apply', '2');
+is($rc, 0, 'goose: apply up to 2') or diag $err;
+is(sql('goose', "SELECT app.email_domain('a\@example.com')"), 'example.com', 'goose: the function of a StatementBegin block was created');
+($rc, $out, $err) = cli('goose', 'rollback');
+is($rc, 0, 'goose: rollback runs the down section') or diag $err;
+is(sql('goose', "SELECT to_regprocedure('app.email_domain(text)') IS NULL"), 't', 'goose: the function is gone');
+
+# ---- Liquibase formatted SQL
+new_db('lb');
+($rc, $out, $err) = cli('lb', 'push', "$fixtures/liquibase");
+is($rc, 0, 'liquibase: push succeeds') or diag $err;
+like($err, qr/pushed 4 liquibase migrations/, 'liquibase: layout detected');
+like($err, qr/skipping changeset bob:4 of "[^"]*changelog\.sql": not for PostgreSQL \(dbms\)/,
+	'liquibase: a changeset for another database is skipped with a message');
+is(sql('lb', "SELECT string_agg(version || ':' || name || ':' || kind || ':' || transactional, ',' ORDER BY migrator.version_key(version)) FROM migrator.migrations"),
+	'1_1:1:additive:true,2_2:2:additive:true,3_3:3:additive:false,4_5:5:destructive:true',
+	'liquibase: one migration per changeset in changelog order, runInTransaction:false read');
+is(sql('lb', "SELECT down FROM migrator.migrations WHERE version = '1_1'"), "DROP TABLE app.users;\n",
+	'liquibase: "--rollback" lines are the down script');
+like(sql('lb', "SELECT down FROM migrator.migrations WHERE version = '4_5'"), qr/^\s*ALTER TABLE app\.users ADD COLUMN legacy_code text;\s*$/,
+	'liquibase: a "liquibase rollback" comment block is the down script');
+unlike(sql('lb', "SELECT up FROM migrator.migrations WHERE version = '2_2'"), qr/changeset|CREATE INDEX/,
+	'liquibase: a changeset ends where the next begins');
+($rc, $out, $err) = cli('lb', 'apply', '2_2');
+is($rc, 0, 'liquibase: apply up to 2_2') or diag $err;
+is(sql('lb', "SELECT count(*) FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'email'"),
+	1, 'liquibase: the changesets ran');
+
+# ---- Prisma
+new_db('prisma');
+($rc, $out, $err) = cli('prisma', 'push', "$fixtures/prisma");
+is($rc, 0, 'prisma: push succeeds') or diag $err;
+like($err, qr/pushed 3 prisma migrations/, 'prisma: layout detected');
+is(sql('prisma', "SELECT string_agg(version || ':' || name || ':' || (down IS NOT NULL), ',' ORDER BY version) FROM migrator.migrations"),
+	'20240101000000:init:false,20240102000000:add_posts:false,20240103000000:add_published:true',
+	'prisma: one migration per directory, down.sql where there is one');
+($rc, $out, $err) = cli('prisma', 'apply');
+is($rc, 0, 'prisma: apply') or diag $err;
+is(sql('prisma', "SELECT count(*) FROM information_schema.columns WHERE table_name = 'posts'"), 4, 'prisma: the migrations ran');
+
+# ---- Drizzle
+new_db('drizzle');
+($rc, $out, $err) = cli('drizzle', 'push', "$fixtures/drizzle");
+is($rc, 0, 'drizzle: push succeeds') or diag $err;
+like($err, qr/pushed 3 drizzle migrations/, 'drizzle: layout detected');
+is(sql('drizzle', "SELECT string_agg(version || ':' || name, ',' ORDER BY migrator.version_key(version)) FROM migrator.migrations"),
+	'0000:stormy_users,0001:lucky_posts,0002:quiet_published', 'drizzle: the journal lists the migrations');
+like(sql('drizzle', "SELECT up FROM migrator.migrations WHERE version = '0000'"), qr/^--> statement-breakpoint$/m,
+	'drizzle: statement breakpoints stay, as comments');
+($rc, $out, $err) = cli('drizzle', 'apply');
+is($rc, 0, 'drizzle: apply') or diag $err;
+is(sql('drizzle', "SELECT count(*) FROM pg_constraint WHERE conname = 'posts_author_id_users_id_fk'"), 1, 'drizzle: the migrations ran');
+{
+	my $bad = "$tmp/drizzle_bad";
+	mkdir $bad;
+	mkdir "$bad/meta";
+	PostgreSQL::Test::Utils::append_to_file("$bad/meta/_journal.json", '{"dialect": "postgresql", "entries": [{"idx": 0, "when": 1, "tag": "0000_x"},]}');
+	($rc, $out, $err) = cli('drizzle', 'push', $bad);
+	is($rc, 1, 'drizzle: a journal that is not JSON is an error');
+	like($err, qr/_journal\.json is not valid JSON: unexpected character at offset 77/, 'drizzle: the error says where');
+}
+
+# ---- Atlas
+new_db('atlas');
+($rc, $out, $err) = cli('atlas', 'push', "$fixtures/atlas");
+is($rc, 0, 'atlas: push succeeds') or diag $err;
+like($err, qr/pushed 3 atlas migrations/, 'atlas: layout detected from atlas.sum');
+is(sql('atlas', "SELECT string_agg(version || ':' || name || ':' || transactional, ',' ORDER BY version) FROM migrator.migrations"),
+	'20240101000000:create_users:true,20240102000000:add_email:true,20240103000000:users_email_idx:false',
+	'atlas: the files atlas.sum lists; "-- atlas:txmode none" makes a migration non-transactional');
+{
+	my $unlisted = "$tmp/atlas_unlisted";
+	mkdir $unlisted;
+	copy($_, $unlisted) or die for glob("$fixtures/atlas/*");
+	PostgreSQL::Test::Utils::append_to_file("$unlisted/20240104000000_more.sql", "CREATE TABLE app.more (id int);\n");
+	($rc, $out, $err) = cli('atlas', 'push', $unlisted);
+	is($rc, 1, 'atlas: a file atlas.sum does not list is an error');
+	like($err, qr/"20240104000000_more\.sql" is not listed in .*atlas\.sum; run "atlas migrate hash"/, 'atlas: the error says what to do');
+}
+
+# ---- Supabase: the project directory or its supabase/migrations
+new_db('supa');
+($rc, $out, $err) = cli('supa', 'push', "$fixtures/supabase");
+is($rc, 0, 'supabase: push of the project directory succeeds') or diag $err;
+like($err, qr/pushed 3 supabase migrations from \S+: 3 new/, 'supabase: layout detected');
+($rc, $out, $err) = cli('supa', 'push', "$fixtures/supabase/supabase/migrations");
+is($rc, 0, 'supabase: push of supabase/migrations itself');
+like($err, qr/pushed 3 supabase migrations from \S+: 0 new, 0 replaced, 3 unchanged/, 'supabase: the same migrations');
+is(sql('supa', "SELECT string_agg(version || ':' || name, ',' ORDER BY version) FROM migrator.migrations"),
+	'20240101000000:create_profiles,20240102000000:add_avatar,20240103000000:profiles_rls', 'supabase: versions are the timestamps');
+($rc, $out, $err) = cli('supa', 'apply');
+is($rc, 0, 'supabase: apply') or diag $err;
+is(sql('supa', "SELECT count(*) FROM pg_policies WHERE tablename = 'profiles'"), 1, 'supabase: the migrations ran');
 
 $node->stop;
 done_testing();
