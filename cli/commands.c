@@ -122,12 +122,69 @@ target_of(const CliOptions *opts, int argc, char **argv)
 int
 cmd_status(PGconn *conn, const CliOptions *opts, int argc, char **argv)
 {
+	PGresult   *res;
+	Table	   *t;
+	Table	   *shown;
+	int		   *keep;
+	int			nkeep = 0;
+	int			c;
+	int			r;
+
 	if (argc > 0)
 	{
 		cli_error("status takes no arguments");
 		return EXIT_USAGE;
 	}
-	return call_generic(conn, opts, "status", 0, NULL, false);
+	res = cli_exec(conn, "SELECT * FROM migrator.status()", 0, NULL);
+	if (!cli_command_ok(res))
+	{
+		int			rc = cli_result_exit(conn, res, "status", NULL);
+
+		PQclear(res);
+		return rc;
+	}
+	t = table_for_result(res);
+	table_add_result(t, res);
+	PQclear(res);
+	if (opts->json || opts->verbose)
+	{
+		table_print(stdout, t, opts->json);
+		return EXIT_OK;
+	}
+
+	/*
+	 * The table a person reads: counts, not the findings themselves (a
+	 * long history's jsonb makes lines of thousands of characters), and
+	 * no checksums.
+	 */
+	keep = xmalloc(sizeof(int) * (t->ncols ? t->ncols : 1));
+	for (c = 0; c < t->ncols; c++)
+		if (t->types[c] != CELL_JSON && strcmp(t->names[c], "checksum") != 0)
+			keep[nkeep++] = c;
+	{
+		const char **names = xmalloc(sizeof(char *) * (nkeep ? nkeep : 1));
+		CellType   *types = xmalloc(sizeof(CellType) * (nkeep ? nkeep : 1));
+		const char **row = xmalloc(sizeof(char *) * (nkeep ? nkeep : 1));
+
+		for (c = 0; c < nkeep; c++)
+		{
+			names[c] = t->names[keep[c]];
+			types[c] = t->types[keep[c]];
+		}
+		shown = table_new(nkeep, names, types);
+		for (r = 0; r < t->nrows; r++)
+		{
+			for (c = 0; c < nkeep; c++)
+				row[c] = t->rows[r][keep[c]];
+			table_add_row(shown, row);
+		}
+		free(names);
+		free(types);
+		free(row);
+	}
+	table_print(stdout, shown, false);
+	free(keep);
+	return EXIT_OK;
 }
 
 /*

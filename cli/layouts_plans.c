@@ -164,8 +164,12 @@ read_sqitch(MigrationSet *set, const char *dir, char **error)
 			m->down_file = path;
 		}
 		path = xasprintf("%s/verify/%s.sql", dir, name);
-		if (file_exists(path) && (m->verify = read_script(path, error)) == NULL)
-			return false;
+		if (file_exists(path))
+		{
+			if ((m->verify = read_script(path, error)) == NULL)
+				return false;
+			m->verify_file = path;
+		}
 		m->plan = extract_plan(m->up);
 		if (requires.len || conflicts.len)
 		{

@@ -64,10 +64,12 @@ static const Command commands[] = {
 		"                        bringing in a history applied before migrator\n"
 		"  -n, --dry-run         register and roll back: check every file, change nothing\n"},
 	{"status", cmd_status, "list registered migrations and their state",
-		"Usage: migrator status [--json]\n"
+		"Usage: migrator status [--verbose] [--json]\n"
 		"\n"
 		"Prints migrator.status(): one row per registered migration, in version\n"
-		"order, with its state (pending, applied, failed).\n"},
+		"order, with its state (pending, applied, failed) and the number of lint\n"
+		"findings of each severity.  --verbose adds the findings themselves and\n"
+		"the checksums; --json prints every column.\n"},
 	{"plan", cmd_plan, "show what apply would do, without doing it",
 		"Usage: migrator plan [TARGET]\n"
 		"\n"
@@ -187,6 +189,7 @@ usage(FILE *out)
 			"\n"
 			"Output options:\n"
 			"      --json               results as a JSON array of objects\n"
+			"  -v, --verbose            status: every column (findings, checksums)\n"
 			"  -q, --quiet              no progress lines\n"
 			"  -n, --dry-run            change nothing (push, apply, deploy, rollback, adopt)\n"
 			"\n"
@@ -224,7 +227,8 @@ main(int argc, char **argv)
 		{"steps", required_argument, NULL, 5},
 		{"allow-out-of-order", no_argument, NULL, 6},
 		{"plan", required_argument, NULL, 7},
-		{"help", no_argument, NULL, '?'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 8},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0}
 	};
@@ -237,7 +241,7 @@ main(int argc, char **argv)
 	int			rc;
 
 	memset(&opts, 0, sizeof(opts));
-	while ((c = getopt_long(argc, argv, "d:h:p:U:nqf:t:V?", long_options, NULL)) != -1)
+	while ((c = getopt_long(argc, argv, "d:h:p:U:nqvf:t:V?", long_options, NULL)) != -1)
 	{
 		switch (c)
 		{
@@ -261,6 +265,9 @@ main(int argc, char **argv)
 				break;
 			case 'q':
 				opts.quiet = true;
+				break;
+			case 'v':
+				opts.verbose = true;
 				break;
 			case 'f':
 				if (!layout_is_known(optarg))
@@ -307,15 +314,20 @@ main(int argc, char **argv)
 			case 'V':
 				printf("migrator %s\n", MIGRATOR_CLI_VERSION);
 				return EXIT_OK;
-			case '?':
-				if (optopt != 0)
-				{
-					fprintf(stderr, "Try \"migrator --help\" for more information.\n");
-					return EXIT_USAGE;
-				}
+			case 8:
 				help = true;
 				break;
+			case '?':
+				/* "-?" asks for help; anything else getopt did not know */
+				if (optopt == '?' || strcmp(argv[optind - 1], "-?") == 0)
+				{
+					help = true;
+					break;
+				}
+				usage(stderr);
+				return EXIT_USAGE;
 			default:
+				usage(stderr);
 				return EXIT_USAGE;
 		}
 	}

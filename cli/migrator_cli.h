@@ -46,6 +46,7 @@ typedef struct CliOptions
 	const char *port;
 	const char *user;
 	bool		json;
+	bool		verbose;		/* status: every column */
 	bool		dry_run;
 	bool		quiet;			/* no progress lines */
 	const char *format;			/* push: layout, or NULL to detect */
@@ -97,6 +98,7 @@ extern int	cli_result_exit(PGconn *conn, PGresult *res, const char *function,
 extern bool cli_command_ok(PGresult *res);
 extern int	cli_simple(PGconn *conn, const char *sql);
 
+
 /* output.c */
 typedef enum CellType
 {
@@ -139,6 +141,7 @@ typedef struct MigrationFile
 	int			up_line;		/* the line of "file" on which up starts */
 	char	   *down_file;		/* the file holding down, or NULL */
 	int			down_line;		/* the line of "down_file" on which down starts */
+	char	   *verify_file;	/* the file holding verify, or NULL */
 	char	   *key;			/* the tool's own name for it, for adopt
 								 * (Sqitch change, Liquibase id/author/file,
 								 * Prisma directory, Drizzle timestamp), or
@@ -155,6 +158,7 @@ typedef struct MigrationSet
 } MigrationSet;
 
 extern const char *const layout_names[];
+extern void cli_set_error_source(const MigrationFile *m, const char *layout);
 extern bool layout_is_known(const char *format);
 extern MigrationSet *layout_read(const char *dir, const char *format,
 								 char **error);

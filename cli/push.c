@@ -24,8 +24,136 @@
 	"name => $5, plan => $6, transactional => $7) AS r"
 
 /*
+ * Register migration "m" in the open transaction.  On success add its row
+ * to "out" (when not NULL) and count it; on failure print the server's
+ * report, naming the file, and return its exit code.  "existing" is
+ * status() before the push, to tell new from replaced.
+ */
+static int
+register_one(PGconn *conn, const CliOptions *opts, const MigrationSet *set,
+			 const MigrationFile *m, PGresult *existing, Table *out, int *counts)
+{
+	const char *params[7];
+	const char *row[6];
+	PGresult   *r;
+	bool		existed = false;
+	double		t0 = now_ms();
+	int			k;
+	int			rc;
+
+	for (k = 0; k < PQntuples(existing); k++)
+		if (strcmp(PQgetvalue(existing, k, 0), m->version) == 0)
+			existed = true;
+	params[0] = m->version;
+	params[1] = m->up;
+	params[2] = m->down;
+	params[3] = m->verify;
+	params[4] = m->name;
+	params[5] = m->plan ? m->plan : opts->plan;
+	params[6] = m->transactional ? "true" : "false";
+	r = cli_exec(conn, REGISTER_SQL, 7, params);
+	if (!cli_command_ok(r))
+	{
+		char	   *context = xasprintf("cannot register \"%s\" (version %s)", m->file, m->version);
+
+		cli_set_error_source(m, set->format);
+		rc = cli_result_exit(conn, r, "register", context);
+		cli_set_error_source(NULL, NULL);
+		free(context);
+		PQclear(r);
+		return rc;
+	}
+	if (out)
+	{
+		row[0] = m->version;
+		row[1] = m->name;
+		row[2] = PQgetvalue(r, 0, 1);
+		row[3] = m->transactional ? "t" : "f";
+		if (!existed)
+			k = 0;
+		else if (strcmp(PQgetvalue(r, 0, 2), "t") == 0)
+			k = 1;
+		else
+			k = 2;
+		row[4] = k == 0 ? "new" : k == 1 ? "replaced" : "unchanged";
+		row[5] = m->file;
+		counts[k]++;
+		table_add_row(out, row);
+		progress(opts, "%s %s: %s, %s (%.0f ms)", opts->dry_run ? "would push" : "push",
+				 m->version, row[4], row[2], now_ms() - t0);
+	}
+	PQclear(r);
+	return EXIT_OK;
+}
+
+/*
+ * The worse of two exit codes of failed registrations: an error (invalid
+ * SQL, a failing connection) before a refusal.
+ */
+static int
+worse(int a, int b)
+{
+	if (a == EXIT_OK)
+		return b;
+	if (b == EXIT_OK)
+		return a;
+	return a == EXIT_ERROR || b == EXIT_ERROR ? EXIT_ERROR : a;
+}
+
+/*
+ * After migration "failed" was refused: register every other migration
+ * again in a transaction that is rolled back, each in a savepoint of its
+ * own, to report every other refusal too (the savepoints are paid for
+ * only when something failed).  Returns the worst exit code and counts
+ * the failures.
+ */
+static int
+report_other_failures(PGconn *conn, const CliOptions *opts, const MigrationSet *set,
+					  int failed, int *nfailed)
+{
+	PGresult   *existing;
+	int			rc = EXIT_OK;
+	int			i;
+
+	if (cli_simple(conn, "BEGIN") != EXIT_OK)
+		return EXIT_ERROR;
+	existing = cli_exec(conn, "SELECT version FROM migrator.status()", 0, NULL);
+	if (!cli_command_ok(existing))
+	{
+		rc = cli_result_exit(conn, existing, "status", NULL);
+		PQclear(existing);
+		cli_simple(conn, "ROLLBACK");
+		return rc;
+	}
+	for (i = 0; i < set->n; i++)
+	{
+		int			one;
+
+		if (i == failed)
+			continue;
+		if (cli_simple(conn, "SAVEPOINT migrator_push") != EXIT_OK)
+			break;
+		one = register_one(conn, opts, set, &set->items[i], existing, NULL, NULL);
+		if (one != EXIT_OK)
+		{
+			(*nfailed)++;
+			rc = worse(rc, one);
+			if (cli_simple(conn, "ROLLBACK TO SAVEPOINT migrator_push") != EXIT_OK)
+				break;
+		}
+		else if (cli_simple(conn, "RELEASE SAVEPOINT migrator_push") != EXIT_OK)
+			break;
+	}
+	PQclear(existing);
+	cli_simple(conn, "ROLLBACK");
+	return rc;
+}
+
+/*
  * migrator push DIR: read the layout, register everything in one
  * transaction (rolled back with --dry-run), print what happened to each.
+ * When a migration is refused, nothing is registered, and every refusal
+ * of the directory is reported, not only the first.
  */
 int
 cmd_push(PGconn *conn, const CliOptions *opts, int argc, char **argv)
@@ -67,53 +195,18 @@ cmd_push(PGconn *conn, const CliOptions *opts, int argc, char **argv)
 	out = table_new(6, names, types);
 	for (i = 0; i < set->n; i++)
 	{
-		MigrationFile *m = &set->items[i];
-		const char *params[7];
-		const char *row[6];
-		PGresult   *r;
-		bool		existed = false;
-		double		t0 = now_ms();
-		int			k;
-		char	   *context;
-
-		for (k = 0; k < PQntuples(res); k++)
-			if (strcmp(PQgetvalue(res, k, 0), m->version) == 0)
-				existed = true;
-		params[0] = m->version;
-		params[1] = m->up;
-		params[2] = m->down;
-		params[3] = m->verify;
-		params[4] = m->name;
-		params[5] = m->plan ? m->plan : opts->plan;
-		params[6] = m->transactional ? "true" : "false";
-		r = cli_exec(conn, REGISTER_SQL, 7, params);
-		if (!cli_command_ok(r))
+		rc = register_one(conn, opts, set, &set->items[i], res, out, counts);
+		if (rc != EXIT_OK)
 		{
-			context = xasprintf("cannot register \"%s\" (version %s)", m->file, m->version);
-			rc = cli_result_exit(conn, r, "register", context);
-			PQclear(r);
+			int			nfailed = 1;
+
 			PQclear(res);
 			cli_simple(conn, "ROLLBACK");
-			fprintf(stderr, "migrator: nothing was registered\n");
+			rc = worse(rc, report_other_failures(conn, opts, set, i, &nfailed));
+			cli_error("%d of %d %s migrations in %s %s refused; nothing was registered",
+					  nfailed, set->n, set->format, argv[0], nfailed == 1 ? "was" : "were");
 			return rc;
 		}
-		row[0] = m->version;
-		row[1] = m->name;
-		row[2] = PQgetvalue(r, 0, 1);
-		row[3] = m->transactional ? "t" : "f";
-		if (!existed)
-			k = 0;
-		else if (strcmp(PQgetvalue(r, 0, 2), "t") == 0)
-			k = 1;
-		else
-			k = 2;
-		row[4] = k == 0 ? "new" : k == 1 ? "replaced" : "unchanged";
-		row[5] = m->file;
-		counts[k]++;
-		table_add_row(out, row);
-		progress(opts, "%s %s: %s, %s (%.0f ms)", opts->dry_run ? "would push" : "push",
-				 m->version, row[4], row[2], now_ms() - t0);
-		PQclear(r);
 	}
 	PQclear(res);
 

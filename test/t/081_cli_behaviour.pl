@@ -9,6 +9,7 @@ use Test::More;
 use IPC::Run;
 use JSON::PP;
 use File::Copy;
+use Cwd ();
 use lib 'test/lib';
 use MigratorTest;
 
@@ -57,12 +58,38 @@ like($out, qr/^  3  refused by migrator/m, '--help documents the exit codes');
 ($rc, $out, $err) = run_cli('frobnicate');
 is($rc, 2, 'an unknown subcommand is a usage error (exit 2)');
 like($err, qr/unknown subcommand "frobnicate"/, 'and says which');
-($rc, $out, $err) = run_cli('--format', 'liquibase', 'push', '.');
+($rc, $out, $err) = run_cli('--format', 'knex', 'push', '.');
 is($rc, 2, 'an unknown layout is a usage error');
 ($rc, $out, $err) = run_cli('rollback', '--steps', '0');
 is($rc, 2, '--steps 0 is a usage error');
 ($rc, $out, $err) = run_cli();
 is($rc, 2, 'no subcommand is a usage error');
+like($err, qr/^Usage:\n  migrator \[OPTION\]/m, 'and prints the usage on stderr');
+# an unknown option: usage on stderr, nothing on stdout, exit 2 (a script
+# that passes a misspelt flag must not believe it succeeded)
+($rc, $out, $err) = run_cli('push', '--no-such-flag', '.');
+is($rc, 2, 'an unknown option is a usage error (exit 2)');
+like($err, qr/unrecognized option '--no-such-flag'/, 'it is named');
+like($err, qr/^Usage:/m, 'the usage goes to stderr');
+is($out, '', 'nothing on stdout');
+($rc, $out, $err) = run_cli('-x', 'status');
+is($rc, 2, 'an unknown short option is a usage error');
+($rc, $out) = run_cli('-?');
+is($rc, 0, '-? is the help');
+like($out, qr/^Usage:/m, '-? prints the usage on stdout');
+
+# the client installs where pg_config --bindir points (make install), and
+# says where
+{
+	my $bindir = `pg_config --bindir`;
+	chomp $bindir;
+	my $dest = Cwd::abs_path($tmp) . '/destdir';
+	my ($mout, $merr) = ('', '');
+	IPC::Run::run([ 'make', '-s', '-C', 'cli', 'install', "DESTDIR=$dest" ], '>', \$mout, '2>', \$merr);
+	is($? >> 8, 0, 'make -C cli install') or diag $merr;
+	ok(-x "$dest$bindir/migrator", 'the client is installed in pg_config --bindir');
+	like($mout, qr/^installed the migrator client as \Q$dest$bindir\E\/migrator/m, 'make install says where');
+}
 
 # ---- connecting: conninfo, URI, PG* variables; a failure is exit 1
 $node->safe_psql('postgres', 'CREATE DATABASE cli');
@@ -129,6 +156,8 @@ write_file("$dir/5_bad.up.sql", "CREATE TABLE app.bad (id int;\n");
 is($rc, 1, 'a syntax error fails push --dry-run (exit 1)');
 like($err, qr/cannot register "[^"]*5_bad\.up\.sql" \(version 5\): ERROR:  syntax error/,
 	'the error names the file');
+like($err, qr/^LINE 1: CREATE TABLE app\.bad \(id int;\n {36}\^$/m, 'the position is shown as psql shows it');
+like($err, qr/^FILE:  [^\n]*5_bad\.up\.sql, line 1$/m, 'with the file and line');
 unlink "$dir/5_bad.up.sql";
 
 ($rc, $out, $err) = cli('cli', 'push', $dir);
@@ -234,6 +263,61 @@ for my $f (qw(plan lint check drift deploy))
 		like($err, qr/this server's migrator has no $f\(\)/, "$f: the message says so");
 	}
 }
+
+# a script error on a later line of a dbmate file: the line in the file,
+# counted from the top of the file, not of the up section
+{
+	my $dm = "$tmp/dm_errors";
+	mkdir $dm;
+	write_file("$dm/1_ok.sql", "-- migrate:up\nCREATE TABLE app.ok (id int);\n");
+	write_file("$dm/2_syntax.sql", "-- migrate:up\n-- a comment\nCREATE TABLE app.two (id int);\nCREATE TABLE app.bad (id int,\n\tname text;\n\n-- migrate:down\nDROP TABLE app.bad;\n");
+	write_file("$dm/3_concurrently.sql", "-- migrate:up\nCREATE INDEX CONCURRENTLY ok_id ON app.ok (id);\n");
+	write_file("$dm/4_drop.sql", "-- migrate:up\nDROP TABLE app.ok;\n");
+	write_file("$dm/5_fine.sql", "-- migrate:up\nCREATE TABLE app.fine (id int);\n");
+	($rc, $out, $err) = cli('ver', 'push', $dm);
+	is($rc, 1, 'push with a syntax error and two refusals: exit 1 (an error before a refusal)');
+	like($err, qr/^LINE 4:  name text;\n {18}\^\nFILE:  [^\n]*2_syntax\.sql, line 5$/m,
+		'LINE counts the up section, FILE the file; tabs shown as spaces');
+	like($err, qr/^HINT:  Mark the migration non-transactional with "-- migrate:up transaction:false", push again, and apply it with "migrator deploy"\.$/m,
+		'the hint for a statement that needs autocommit names the marker and the subcommand');
+	unlike($err, qr/transactional => false|CALL migrator/, 'no hint speaks to SQL callers');
+	like($err, qr/^HINT:  Write the plan in the up script as "-- migrator:plan TEXT" lines \(or pass --plan TEXT[^\n]*a "-- migrate:down" section/m,
+		'the hint for an unplanned destructive migration names the plan lines, --plan and where the down script goes');
+	my @refused = $err =~ /^migrator: cannot register "[^"]*\/(\S+)"/mg;
+	is_deeply(\@refused, [ '2_syntax.sql', '3_concurrently.sql', '4_drop.sql' ], 'every refusal is reported in one push, not only the first');
+	like($err, qr/^migrator: 3 of 5 dbmate migrations in \S+ were refused; nothing was registered$/m, 'and counted');
+	is(sql('ver', "SELECT count(*) FROM migrator.migrations WHERE version IN ('1', '5')"), 0, 'nothing was registered');
+	unlink "$dm/2_syntax.sql";
+	($rc, $out, $err) = cli('ver', 'push', $dm);
+	is($rc, 3, 'refusals only: exit 3');
+}
+
+# status: counts for a person, the findings with --verbose or --json
+{
+	($rc, $out) = cli('cli', 'status');
+	is($rc, 0, 'status');
+	my ($header) = split /\n/, $out;
+	like($header, qr/^version +\| name +\| kind +\| state +\|.*\| errors +\| warnings +\| infos\b/,
+		'status shows the counts of findings');
+	unlike($header, qr/checksum|findings/, 'not the findings or checksums');
+	($rc, $out) = cli('cli', 'status', '--verbose');
+	like((split /\n/, $out)[0], qr/\| checksum +\| findings +\|/, 'status --verbose shows them');
+}
+
+# exit 4: the server's migrator lacks a function (an older extension)
+sql('postgres', 'CREATE DATABASE older');
+sql('older', 'CREATE EXTENSION migrator; SET migrator.guard = off; ALTER EXTENSION migrator DROP FUNCTION migrator.drift(); DROP FUNCTION migrator.drift()');
+($rc, $out, $err) = cli('older', 'drift');
+is($rc, 4, 'a function the server lacks: exit 4');
+like($err, qr/this server's migrator has no drift\(\)/, 'and says so');
+
+# exit 5 from drift: a change made outside migrator
+($rc, $out, $err) = cli('ver', 'drift');
+is($rc, 0, 'drift: no change, exit 0') or diag $out . $err;
+sql('ver', 'CREATE TABLE app.outside (id int)');
+($rc, $out, $err) = cli('ver', 'drift');
+is($rc, 5, 'drift: a change outside migrator, exit 5');
+like($out, qr/outside/, 'drift names it');
 
 # push --plan: a history applied before migrator, whose destructive
 # migrations name no plan, comes in with the reason on record; without it
