@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make bench: runs every bench/*_*.sh as the postgres user against a
+# make bench: runs every bench/*.sh (but lib.sh and this one) as the postgres user against a
 # system-wide installation of the tree (as root it installs what is missing
 # and runs make install first).
 set -euo pipefail
@@ -21,7 +21,8 @@ fi
 cd "$here"
 # The installed server tools and the migrator client (pg_config --bindir).
 export PATH="$(pg_config --bindir):$PATH"
-for b in bench/*_*.sh; do
+for b in bench/*.sh; do
+    case $b in */lib.sh|*/run.sh) continue;; esac
     [ -n "${1:-}" ] && [[ "$b" != *"$1"* ]] && continue
     echo "== $b"
     bash "$b"

@@ -30,21 +30,31 @@ notice_processor(void *arg, const char *message)
 }
 
 /*
- * Connect, or print libpq's message and exit.
+ * Connect with the command line's options, to "conninfo" (a conninfo
+ * string, URI or database name; NULL: -d) and, when "dbname" is not NULL,
+ * to that database of it.  Returns NULL with *error set (libpq's message)
+ * on failure.
  */
 PGconn *
-cli_connect(const CliOptions *opts)
+cli_connect_to(const CliOptions *opts, const char *conninfo, const char *dbname,
+			   char **error)
 {
-	const char *keywords[6];
-	const char *values[6];
+	const char *keywords[7];
+	const char *values[7];
 	int			n = 0;
 	PGconn	   *conn;
 
 	/* dbname first: explicit -h/-p/-U override what it says */
-	if (opts->dbname)
+	if (conninfo || opts->dbname)
 	{
 		keywords[n] = "dbname";
-		values[n++] = opts->dbname;
+		values[n++] = conninfo ? conninfo : opts->dbname;
+	}
+	/* a later dbname is a plain database name, not expanded */
+	if (dbname)
+	{
+		keywords[n] = "dbname";
+		values[n++] = dbname;
 	}
 	if (opts->host)
 	{
@@ -69,12 +79,29 @@ cli_connect(const CliOptions *opts)
 	conn = PQconnectdbParams(keywords, values, 1);
 	if (conn == NULL || PQstatus(conn) != CONNECTION_OK)
 	{
-		cli_error("could not connect to the database: %s",
-				  conn ? PQerrorMessage(conn) : "out of memory");
+		*error = xstrdup(conn ? PQerrorMessage(conn) : "out of memory");
 		PQfinish(conn);
-		exit(EXIT_ERROR);
+		return NULL;
 	}
 	PQsetNoticeProcessor(conn, notice_processor, (void *) opts);
+	return conn;
+}
+
+/*
+ * Connect with the command line's options, or print libpq's message and
+ * exit.
+ */
+PGconn *
+cli_connect(const CliOptions *opts)
+{
+	char	   *error = NULL;
+	PGconn	   *conn = cli_connect_to(opts, NULL, NULL, &error);
+
+	if (conn == NULL)
+	{
+		cli_error("could not connect to the database: %s", error);
+		exit(EXIT_ERROR);
+	}
 	return conn;
 }
 

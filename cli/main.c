@@ -26,6 +26,7 @@ typedef struct Command
 	CommandFunc func;
 	const char *summary;
 	const char *help;
+	bool		own_connections;	/* connects itself (fleet) */
 } Command;
 
 static const Command commands[] = {
@@ -62,20 +63,20 @@ static const Command commands[] = {
 		"                        liquibase, prisma, drizzle, atlas or supabase\n"
 		"      --plan=TEXT       plan for migrations whose files name none, e.g. when\n"
 		"                        bringing in a history applied before migrator\n"
-		"  -n, --dry-run         register and roll back: check every file, change nothing\n"},
+		"  -n, --dry-run         register and roll back: check every file, change nothing\n", false},
 	{"status", cmd_status, "list registered migrations and their state",
 		"Usage: migrator status [--verbose] [--json]\n"
 		"\n"
 		"Prints migrator.status(): one row per registered migration, in version\n"
 		"order, with its state (pending, applied, failed) and the number of lint\n"
 		"findings of each severity.  --verbose adds the findings themselves and\n"
-		"the checksums; --json prints every column.\n"},
+		"the checksums; --json prints every column.\n", false},
 	{"plan", cmd_plan, "show what apply would do, without doing it",
 		"Usage: migrator plan [TARGET]\n"
 		"\n"
 		"Prints migrator.plan(TARGET): each pending migration up to TARGET (all\n"
 		"without one) with what the server knows about it.  Needs a server whose\n"
-		"migrator has plan() (exit 4 otherwise).\n"},
+		"migrator has plan() (exit 4 otherwise).\n", false},
 	{"apply", cmd_apply, "apply pending migrations in one transaction",
 		"Usage: migrator apply [--dry-run] [--allow-out-of-order] [TARGET]\n"
 		"\n"
@@ -87,7 +88,7 @@ static const Command commands[] = {
 		"Options:\n"
 		"  -t, --target=VERSION      the same as TARGET\n"
 		"      --allow-out-of-order  apply pending versions older than applied ones\n"
-		"  -n, --dry-run             list what would be applied, change nothing\n"},
+		"  -n, --dry-run             list what would be applied, change nothing\n", false},
 	{"deploy", cmd_deploy, "run CALL migrator.deploy(): commit per migration",
 		"Usage: migrator deploy [--dry-run] [TARGET]\n"
 		"\n"
@@ -98,7 +99,7 @@ static const Command commands[] = {
 		"\n"
 		"Options:\n"
 		"  -t, --target=VERSION  the same as TARGET\n"
-		"  -n, --dry-run         list what would be deployed, change nothing\n"},
+		"  -n, --dry-run         list what would be deployed, change nothing\n", false},
 	{"rollback", cmd_rollback, "run down scripts of the newest applied migrations",
 		"Usage: migrator rollback [--steps N | --to VERSION] [--dry-run]\n"
 		"\n"
@@ -109,31 +110,31 @@ static const Command commands[] = {
 		"Options:\n"
 		"      --steps=N       how many migrations to roll back (default 1)\n"
 		"      --to=VERSION    roll back everything applied after VERSION\n"
-		"  -n, --dry-run       list what would be rolled back, change nothing\n"},
+		"  -n, --dry-run       list what would be rolled back, change nothing\n", false},
 	{"verify", cmd_verify, "check applied migrations (checksum, verify script)",
 		"Usage: migrator verify [VERSION]\n"
 		"\n"
 		"Prints migrator.verify(VERSION): for each applied migration (or one),\n"
 		"whether its up script still matches its checksum and its verify script\n"
-		"passes.  Exits 5 when any row has ok = false.\n"},
+		"passes.  Exits 5 when any row has ok = false.\n", false},
 	{"lint", cmd_lint, "report hazards in SQL files or a migration directory",
 		"Usage: migrator lint [--format LAYOUT] FILE|DIR...\n"
 		"\n"
 		"Sends each file (or each up script of a migration directory) to\n"
 		"migrator.lint(sql) and prints the findings with the file they are\n"
 		"about.  Exits 5 when a finding has severity \"error\".  Needs a server\n"
-		"whose migrator has lint() (exit 4 otherwise).\n"},
+		"whose migrator has lint() (exit 4 otherwise).\n", false},
 	{"check", cmd_check, "prove that down scripts undo up scripts",
 		"Usage: migrator check [ARG]...\n"
 		"\n"
 		"Prints migrator.check(ARG...), with the arguments passed as text.\n"
 		"Exits 5 when any row has ok = false or severity \"error\".  Needs a\n"
-		"server whose migrator has check() (exit 4 otherwise).\n"},
+		"server whose migrator has check() (exit 4 otherwise).\n", false},
 	{"drift", cmd_drift, "report schema changes made outside migrator",
 		"Usage: migrator drift\n"
 		"\n"
 		"Prints migrator.drift(); exits 5 when it reports any change.  Needs a\n"
-		"server whose migrator has drift() (exit 4 otherwise).\n"},
+		"server whose migrator has drift() (exit 4 otherwise).\n", false},
 	{"adopt", cmd_adopt, "mark what another tool applied as migrator's baseline",
 		"Usage: migrator adopt --from TOOL [--table NAME] [--project NAME] [--dry-run] [DIR]\n"
 		"\n"
@@ -160,8 +161,41 @@ static const Command commands[] = {
 		"      --from=TOOL      one of the tools above (ory for golang-migrate)\n"
 		"      --table=NAME     the history table, if not in the default place\n"
 		"      --project=NAME   the Sqitch project\n"
-		"  -n, --dry-run        mark and roll back: check, change nothing\n"},
-	{NULL, NULL, NULL, NULL}
+		"  -n, --dry-run        mark and roll back: check, change nothing\n", false},
+	{"fleet", cmd_fleet, "deploy, status, drift or verify across many databases",
+		"Usage: migrator fleet deploy [OPTION]... DIR [DATABASE]...\n"
+		"       migrator fleet status|drift|verify [OPTION]... [DATABASE]...\n"
+		"\n"
+		"Runs one subcommand on many databases, each with its own history:\n"
+		"  deploy DIR  push DIR and CALL migrator.deploy(); a rerun finishes only\n"
+		"              what is missing\n"
+		"  status      applied and pending migrations, and how far each database is\n"
+		"              behind the others (or DIR, with --dir)\n"
+		"  drift       which databases' schemas changed outside migrator (exit 5)\n"
+		"  verify      which databases fail verify() (exit 5)\n"
+		"\n"
+		"A progress line per database on stderr, then a table (or --json) with\n"
+		"a row per database.  The exit code is the worst database's.\n"
+		"\n"
+		"Databases (any mix):\n"
+		"  DATABASE...             connection strings, URIs or database names\n"
+		"      --database=CONNINFO  one more (repeatable)\n"
+		"      --databases=FILE     one connection string a line (# comments)\n"
+		"      --match=GLOB         every database of the server that -d/-h/-p/-U\n"
+		"                           name whose name matches GLOB (e.g. 'tenant_*')\n"
+		"\n"
+		"Options:\n"
+		"  -j, --jobs=N              databases at a time (default 1)\n"
+		"      --canary=K            the first K databases first; if one fails,\n"
+		"                            no other database is touched\n"
+		"      --on-failure=POLICY   stop (start no more databases after a failure;\n"
+		"                            deploy's default) or continue (the default of\n"
+		"                            status, drift and verify)\n"
+		"      --dir=DIR             status: count what DIR has that a database lacks\n"
+		"  -f, --format=LAYOUT       the layout of DIR\n"
+		"  -n, --dry-run             deploy: push and roll back, report what is pending\n",
+	true},
+	{NULL, NULL, NULL, NULL, false}
 };
 
 static void
@@ -215,7 +249,7 @@ main(int argc, char **argv)
 		{"host", required_argument, NULL, 'h'},
 		{"port", required_argument, NULL, 'p'},
 		{"username", required_argument, NULL, 'U'},
-		{"json", no_argument, NULL, 'j'},
+		{"json", no_argument, NULL, 15},
 		{"dry-run", no_argument, NULL, 'n'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"format", required_argument, NULL, 'f'},
@@ -227,6 +261,13 @@ main(int argc, char **argv)
 		{"steps", required_argument, NULL, 5},
 		{"allow-out-of-order", no_argument, NULL, 6},
 		{"plan", required_argument, NULL, 7},
+		{"jobs", required_argument, NULL, 'j'},
+		{"canary", required_argument, NULL, 9},
+		{"on-failure", required_argument, NULL, 10},
+		{"database", required_argument, NULL, 11},
+		{"databases", required_argument, NULL, 12},
+		{"match", required_argument, NULL, 13},
+		{"dir", required_argument, NULL, 14},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 8},
 		{"version", no_argument, NULL, 'V'},
@@ -241,7 +282,7 @@ main(int argc, char **argv)
 	int			rc;
 
 	memset(&opts, 0, sizeof(opts));
-	while ((c = getopt_long(argc, argv, "d:h:p:U:nqvf:t:V?", long_options, NULL)) != -1)
+	while ((c = getopt_long(argc, argv, "d:h:p:U:nqvf:t:j:V?", long_options, NULL)) != -1)
 	{
 		switch (c)
 		{
@@ -257,8 +298,42 @@ main(int argc, char **argv)
 			case 'U':
 				opts.user = optarg;
 				break;
-			case 'j':
+			case 15:
 				opts.json = true;
+				break;
+			case 'j':
+			case 9:
+				{
+					char	   *end;
+					long		n = strtol(optarg, &end, 10);
+
+					if (*optarg == '\0' || *end != '\0' || n < (c == 'j' ? 1 : 0) || n > (c == 'j' ? 64 : 1000000))
+					{
+						cli_error("--%s must be a number %s, not \"%s\"", c == 'j' ? "jobs" : "canary",
+								  c == 'j' ? "from 1 to 64" : "from 0", optarg);
+						return EXIT_USAGE;
+					}
+					if (c == 'j')
+						opts.jobs = (int) n;
+					else
+						opts.canary = (int) n;
+				}
+				break;
+			case 10:
+				opts.on_failure = optarg;
+				break;
+			case 11:
+				opts.targets = xrealloc(opts.targets, sizeof(char *) * (opts.ntargets + 1));
+				opts.targets[opts.ntargets++] = optarg;
+				break;
+			case 12:
+				opts.targets_file = optarg;
+				break;
+			case 13:
+				opts.match = optarg;
+				break;
+			case 14:
+				opts.dir = optarg;
 				break;
 			case 'n':
 				opts.dry_run = true;
@@ -369,6 +444,8 @@ main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 
+	if (cmd->own_connections)
+		return cmd->func(NULL, &opts, argc - optind, argv + optind);
 	conn = cli_connect(&opts);
 	rc = cmd->func(conn, &opts, argc - optind, argv + optind);
 	PQfinish(conn);

@@ -13,6 +13,8 @@
  *	commands.c	status, plan, apply, deploy, rollback, verify, lint,
  *				check, drift: calls of the SQL interface
  *	adopt.c		"migrator adopt": another tool's history as a baseline
+ *	fleet.c		"migrator fleet": deploy, status, drift, verify across many
+ *				databases, a child process per database
  *	output.c	aligned tables, JSON, progress lines
  *	util.c		strings, files, allocation that exits on failure
  *
@@ -58,6 +60,15 @@ typedef struct CliOptions
 	int			steps;			/* rollback --steps */
 	bool		allow_out_of_order;
 	const char *plan;		/* push: plan for files that name none */
+	/* fleet */
+	int			jobs;			/* databases at a time */
+	int			canary;			/* databases that go first */
+	const char *on_failure;		/* "stop" or "continue" */
+	const char **targets;		/* --database, repeatable */
+	int			ntargets;
+	const char *targets_file;	/* --databases FILE */
+	const char *match;			/* --match GLOB: databases of the server */
+	const char *dir;			/* fleet status --dir */
 } CliOptions;
 
 /* A subcommand: name, implementation, one-line summary, help text. */
@@ -91,6 +102,8 @@ extern void sb_printf(StrBuf *sb, const char *fmt,...) __attribute__((format(pri
 
 /* connect.c */
 extern PGconn *cli_connect(const CliOptions *opts);
+extern PGconn *cli_connect_to(const CliOptions *opts, const char *conninfo,
+							  const char *dbname, char **error);
 extern PGresult *cli_exec(PGconn *conn, const char *sql, int nparams,
 						  const char *const *params);
 extern int	cli_result_exit(PGconn *conn, PGresult *res, const char *function,
@@ -163,6 +176,10 @@ extern bool layout_is_known(const char *format);
 extern MigrationSet *layout_read(const char *dir, const char *format,
 								 char **error);
 
+/* push.c */
+extern int	push_set(PGconn *conn, const CliOptions *opts, const MigrationSet *set,
+					 const char *dir, bool print);
+
 /* the subcommands */
 extern int	cmd_push(PGconn *conn, const CliOptions *opts, int argc, char **argv);
 extern int	cmd_status(PGconn *conn, const CliOptions *opts, int argc, char **argv);
@@ -175,5 +192,6 @@ extern int	cmd_lint(PGconn *conn, const CliOptions *opts, int argc, char **argv)
 extern int	cmd_check(PGconn *conn, const CliOptions *opts, int argc, char **argv);
 extern int	cmd_drift(PGconn *conn, const CliOptions *opts, int argc, char **argv);
 extern int	cmd_adopt(PGconn *conn, const CliOptions *opts, int argc, char **argv);
+extern int	cmd_fleet(PGconn *conn, const CliOptions *opts, int argc, char **argv);
 
 #endif							/* MIGRATOR_CLI_H */

@@ -150,36 +150,24 @@ report_other_failures(PGconn *conn, const CliOptions *opts, const MigrationSet *
 }
 
 /*
- * migrator push DIR: read the layout, register everything in one
- * transaction (rolled back with --dry-run), print what happened to each.
- * When a migration is refused, nothing is registered, and every refusal
- * of the directory is reported, not only the first.
+ * Register every migration of "set" (read from "dir") in one transaction,
+ * rolled back with --dry-run; with "print", the table of what happened to
+ * each and a summary line.  When a migration is refused, nothing is
+ * registered, and every refusal of the directory is reported, not only
+ * the first.  Used by push and, for each database, by fleet deploy.
  */
 int
-cmd_push(PGconn *conn, const CliOptions *opts, int argc, char **argv)
+push_set(PGconn *conn, const CliOptions *opts, const MigrationSet *set,
+		 const char *dir, bool print)
 {
 	static const char *const names[] = {"version", "name", "kind", "transactional", "action", "file"};
 	static const CellType types[] = {CELL_TEXT, CELL_TEXT, CELL_TEXT, CELL_BOOL, CELL_TEXT, CELL_TEXT};
-	char	   *error = NULL;
-	MigrationSet *set;
 	PGresult   *res;
 	Table	   *out;
 	int			counts[3] = {0, 0, 0};
 	double		start = now_ms();
 	int			rc;
 	int			i;
-
-	if (argc != 1)
-	{
-		cli_error("push needs exactly one directory");
-		return EXIT_USAGE;
-	}
-	set = layout_read(argv[0], opts->format, &error);
-	if (set == NULL)
-	{
-		cli_error("%s", error);
-		return EXIT_ERROR;
-	}
 
 	if ((rc = cli_simple(conn, "BEGIN")) != EXIT_OK)
 		return rc;
@@ -189,6 +177,7 @@ cmd_push(PGconn *conn, const CliOptions *opts, int argc, char **argv)
 	{
 		rc = cli_result_exit(conn, res, "status", NULL);
 		PQclear(res);
+		cli_simple(conn, "ROLLBACK");
 		return rc;
 	}
 
@@ -204,7 +193,7 @@ cmd_push(PGconn *conn, const CliOptions *opts, int argc, char **argv)
 			cli_simple(conn, "ROLLBACK");
 			rc = worse(rc, report_other_failures(conn, opts, set, i, &nfailed));
 			cli_error("%d of %d %s migrations in %s %s refused; nothing was registered",
-					  nfailed, set->n, set->format, argv[0], nfailed == 1 ? "was" : "were");
+					  nfailed, set->n, set->format, dir, nfailed == 1 ? "was" : "were");
 			return rc;
 		}
 	}
@@ -212,10 +201,36 @@ cmd_push(PGconn *conn, const CliOptions *opts, int argc, char **argv)
 
 	if ((rc = cli_simple(conn, opts->dry_run ? "ROLLBACK" : "COMMIT")) != EXIT_OK)
 		return rc;
-	table_print(stdout, out, opts->json);
-	progress(opts, "%s %d %s migrations from %s: %d new, %d replaced, %d unchanged (%.0f ms)%s",
-			 opts->dry_run ? "checked" : "pushed", set->n, set->format, argv[0],
-			 counts[0], counts[1], counts[2], now_ms() - start,
-			 opts->dry_run ? "; dry run, nothing was registered" : "");
+	if (print)
+	{
+		table_print(stdout, out, opts->json);
+		progress(opts, "%s %d %s migrations from %s: %d new, %d replaced, %d unchanged (%.0f ms)%s",
+				 opts->dry_run ? "checked" : "pushed", set->n, set->format, dir,
+				 counts[0], counts[1], counts[2], now_ms() - start,
+				 opts->dry_run ? "; dry run, nothing was registered" : "");
+	}
 	return EXIT_OK;
+}
+
+/*
+ * migrator push DIR: read the layout and register everything.
+ */
+int
+cmd_push(PGconn *conn, const CliOptions *opts, int argc, char **argv)
+{
+	char	   *error = NULL;
+	MigrationSet *set;
+
+	if (argc != 1)
+	{
+		cli_error("push needs exactly one directory");
+		return EXIT_USAGE;
+	}
+	set = layout_read(argv[0], opts->format, &error);
+	if (set == NULL)
+	{
+		cli_error("%s", error);
+		return EXIT_ERROR;
+	}
+	return push_set(conn, opts, set, argv[0], true);
 }
