@@ -22,6 +22,7 @@ OBJS = \
 	src/fingerprint.o \
 	src/check.o \
 	src/guard.o \
+	src/protect.o \
 	src/worker.o \
 	src/deploy.o \
 	src/backfill.o

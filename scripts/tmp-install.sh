@@ -19,4 +19,7 @@ mkdir -p "$tmp$(dirname "$bindir")" "$tmp$(dirname "$sharedir")"
 cp -a "$(dirname "$bindir")" "$tmp$(dirname "$(dirname "$bindir")")/"
 cp -a "$sharedir" "$tmp$(dirname "$sharedir")/"
 make -C "$here" -s install DESTDIR="$tmp" >/dev/null
+# Extensions that only the tests use (sql/27_guard_extensions.sql).
+cp "$here"/test/extensions/*.control "$here"/test/extensions/*.sql \
+    "$tmp$sharedir/extension/"
 echo "$tmp$bindir"

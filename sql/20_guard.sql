@@ -135,7 +135,7 @@ ALTER EVENT TRIGGER migrator_guard RENAME TO something_else;
 \echo :LAST_ERROR_SQLSTATE
 ALTER EVENT TRIGGER migrator_guard OWNER TO guard_dev;
 \echo :LAST_ERROR_SQLSTATE
-DROP FUNCTION migrator.guard_sql_drop() CASCADE;
+DROP FUNCTION migrator.guard_ddl_start() CASCADE;
 \echo :LAST_ERROR_SQLSTATE
 ALTER TABLE migrator.events DISABLE TRIGGER protect_history;
 \echo :LAST_ERROR_SQLSTATE

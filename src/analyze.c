@@ -107,6 +107,27 @@ type_is_temporary(TypeName *type)
 }
 
 /*
+ * Does "rv" name a temporary table or view?  Without a temporary schema
+ * of its own, a session names another's only as pg_temp_N.relation.
+ */
+static bool
+relation_is_temporary(RangeVar *rv)
+{
+	Oid			relid;
+	Oid			temp_nsp;
+	Oid			temp_toast_nsp;
+
+	if (rv->relpersistence == RELPERSISTENCE_TEMP ||
+		(rv->schemaname && strncmp(rv->schemaname, "pg_temp", 7) == 0))
+		return true;
+	GetTempNamespaceState(&temp_nsp, &temp_toast_nsp);
+	if (!OidIsValid(temp_nsp) || rv->schemaname != NULL)
+		return false;
+	relid = RangeVarGetRelid(rv, NoLock, true);
+	return OidIsValid(relid) && get_rel_persistence(relid) == RELPERSISTENCE_TEMP;
+}
+
+/*
  * Does the raw expression "expr" call a temporary function (only reachable
  * as pg_temp.f()) or cast to a temporary type?  A permanent object whose
  * default or constraint does so goes when the session ends.
@@ -120,6 +141,8 @@ expression_uses_temporary_walker(Node *node, void *context)
 		return true;
 	if (IsA(node, TypeCast) && type_is_temporary(((TypeCast *) node)->typeName))
 		return true;
+	if (IsA(node, RangeVar) && relation_is_temporary((RangeVar *) node))
+		return true;
 	return raw_expression_tree_walker(node, expression_uses_temporary_walker, context);
 }
 
@@ -127,6 +150,55 @@ static bool
 expression_uses_temporary(Node *expr)
 {
 	return expression_uses_temporary_walker(expr, NULL);
+}
+
+/*
+ * Does the body of a SQL-standard function (RETURN expr, or BEGIN ATOMIC
+ * with DML statements) read a temporary table or view, call a temporary
+ * function or use a temporary type?  Such a body is recorded as a
+ * dependency: the end of the session drops the permanent function, and
+ * with it the defaults and views that call it.
+ */
+static bool
+body_uses_temporary(Node *body)
+{
+	ListCell   *lc;
+
+	if (body == NULL)
+		return false;
+	if (IsA(body, List))
+	{
+		foreach(lc, (List *) body)
+			if (body_uses_temporary(lfirst(lc)))
+				return true;
+		return false;
+	}
+	if (IsA(body, ReturnStmt))
+		return expression_uses_temporary(((ReturnStmt *) body)->returnval);
+	if (IsA(body, SelectStmt) || IsA(body, InsertStmt) || IsA(body, UpdateStmt) ||
+		IsA(body, DeleteStmt) || IsA(body, MergeStmt))
+		return expression_uses_temporary(body);
+	return false;
+}
+
+/*
+ * Does a column definition's default, generated expression or check call
+ * a temporary function or cast to a temporary type?  The session's end
+ * drops the default (and a generated column with its data).
+ */
+static bool
+column_uses_temporary(ColumnDef *def)
+{
+	ListCell   *lc;
+
+	foreach(lc, def->constraints)
+	{
+		Constraint *con = lfirst(lc);
+
+		if (IsA(con, Constraint) && expression_uses_temporary(con->raw_expr))
+			return true;
+	}
+	return expression_uses_temporary(def->raw_default);
 }
 
 /*
@@ -305,10 +377,58 @@ column_is_inherited(RangeVar *rv, const char *column)
 }
 
 /*
+ * Is a value of type "oldtype" (modifier "oldmod") kept, with its meaning,
+ * as a value of "newtype" ("newmod")?  "Binary coercible" is wider: a
+ * domain to its base type drops the domain's constraints, int to oid or
+ * regclass changes arithmetic and output, xml to text and cidr to inet
+ * change the operators.  Only these widenings qualify: the same type with
+ * its modifier dropped or widened (varchar and bit varying length, numeric
+ * precision with the same scale, fractional digits of timestamp and time),
+ * varchar to text and text to unbounded varchar, a wider integer.
+ */
+static bool
+type_change_is_lossless(Oid oldtype, int32 oldmod, Oid newtype, int32 newmod)
+{
+	if (oldtype == newtype)
+	{
+		if (newmod == oldmod)
+			return true;
+		switch (oldtype)
+		{
+			case VARCHAROID:
+			case VARBITOID:
+			case TIMESTAMPOID:
+			case TIMESTAMPTZOID:
+			case TIMEOID:
+			case TIMETZOID:
+				return newmod == -1 || (oldmod != -1 && newmod >= oldmod);
+			case NUMERICOID:
+				/* typmod: ((precision << 16) | scale) + VARHDRSZ */
+				if (newmod == -1)
+					return true;
+				return oldmod != -1 &&
+					((oldmod - VARHDRSZ) & 0xffff) == ((newmod - VARHDRSZ) & 0xffff) &&
+					((newmod - VARHDRSZ) >> 16) >= ((oldmod - VARHDRSZ) >> 16);
+			default:
+				return false;
+		}
+	}
+	if (oldtype == VARCHAROID && newtype == TEXTOID)
+		return true;
+	if (oldtype == TEXTOID && newtype == VARCHAROID)
+		return newmod == -1;
+	if (oldtype == INT2OID)
+		return newtype == INT4OID || newtype == INT8OID;
+	if (oldtype == INT4OID)
+		return newtype == INT8OID;
+	return false;
+}
+
+/*
  * Is ALTER COLUMN TYPE on "rel" a change the server does without loss: an
- * existing column, no USING, a binary-coercible target type, and a type
- * modifier that is dropped or (for varchar) widened?  Anything we cannot
- * prove safe is treated as destructive.
+ * existing column, no USING, the same collation, and a lossless widening
+ * (type_change_is_lossless())?  Anything we cannot prove safe is treated
+ * as destructive.
  */
 bool
 alter_column_type_is_safe(RangeVar *rel, AlterTableCmd *cmd)
@@ -345,17 +465,61 @@ alter_column_type_is_safe(RangeVar *rel, AlterTableCmd *cmd)
 	newtype = typeTypeId(newtup);
 	ReleaseSysCache(newtup);
 
-	if (!IsBinaryCoercible(oldtype, newtype))
-		return false;
 	/* Without COLLATE the column takes the type's default collation. */
 	if ((def->collClause
 		 ? get_collation_oid(def->collClause->collname, true)
 		 : get_typcollation(newtype)) != oldcoll)
 		return false;
-	if (newtypmod == -1)
+	return type_change_is_lossless(oldtype, oldtypmod, newtype, newtypmod);
+}
+
+/*
+ * Does ALTER COLUMN TYPE on "rel" rewrite the table?  Lossless changes of
+ * the type modifier and binary-coercible changes (varchar to text, a
+ * domain to its base type) are done in place; a wider integer, USING, a
+ * shorter length and anything else rewrite.
+ */
+bool
+alter_column_type_rewrites(RangeVar *rel, AlterTableCmd *cmd)
+{
+	ColumnDef  *def = (ColumnDef *) cmd->def;
+	Oid			relid;
+	AttrNumber	attnum;
+	Oid			oldtype;
+	int32		oldtypmod;
+	Oid			oldcoll;
+	Type		newtup;
+	Oid			newtype;
+	int32		newtypmod;
+
+	if (rel == NULL || def == NULL || !IsA(def, ColumnDef) ||
+		def->raw_default != NULL || def->typeName == NULL)
 		return true;
-	return oldtype == newtype && oldtype == VARCHAROID &&
-		oldtypmod != -1 && newtypmod >= oldtypmod;
+	relid = RangeVarGetRelid(rel, NoLock, true);
+	attnum = OidIsValid(relid) ? get_attnum(relid, cmd->name) : InvalidAttrNumber;
+	if (attnum == InvalidAttrNumber)
+		return true;
+	get_atttypetypmodcoll(relid, attnum, &oldtype, &oldtypmod, &oldcoll);
+	newtup = LookupTypeName(NULL, def->typeName, &newtypmod, true);
+	if (newtup == NULL)
+		return true;
+	newtype = typeTypeId(newtup);
+	ReleaseSysCache(newtup);
+	if (oldtype == newtype)
+		return !type_change_is_lossless(oldtype, oldtypmod, newtype, newtypmod);
+	return !IsBinaryCoercible(oldtype, newtype);
+}
+
+/* Does a list of DefElem (sequence or identity options) hold "name"? */
+static bool
+options_have(List *options, const char *name)
+{
+	ListCell   *lc;
+
+	foreach(lc, options)
+		if (IsA(lfirst(lc), DefElem) && strcmp(((DefElem *) lfirst(lc))->defname, name) == 0)
+			return true;
+	return false;
 }
 
 static List *classify_node(Node *stmt, List *findings);
@@ -412,6 +576,23 @@ classify_alter_table(AlterTableStmt *stmt, List *findings)
 					rule = "drop_default";
 					object = column_name(stmt->relation, cmd->name);
 				}
+				else if (expression_uses_temporary(cmd->def) &&
+						 relation_is_permanent(stmt->relation))
+				{
+					rule = "depends_on_temporary";
+					object = column_name(stmt->relation, cmd->name);
+				}
+				break;
+			case AT_SetUnLogged:
+				rule = "set_unlogged";
+				object = relation_name(stmt->relation);
+				break;
+			case AT_SetIdentity:
+				if (options_have(castNode(List, cmd->def), "restart"))
+				{
+					rule = "restart_sequence";
+					object = column_name(stmt->relation, cmd->name);
+				}
 				break;
 			case AT_DropIdentity:
 			case AT_DropExpression:
@@ -462,7 +643,8 @@ classify_alter_table(AlterTableStmt *stmt, List *findings)
 				break;
 			case AT_AddColumn:
 				if (cmd->def && IsA(cmd->def, ColumnDef) &&
-					type_is_temporary(((ColumnDef *) cmd->def)->typeName) &&
+					(type_is_temporary(((ColumnDef *) cmd->def)->typeName) ||
+					 column_uses_temporary((ColumnDef *) cmd->def)) &&
 					relation_is_permanent(stmt->relation))
 				{
 					rule = "depends_on_temporary";
@@ -491,12 +673,33 @@ classify_alter_table(AlterTableStmt *stmt, List *findings)
 	return findings;
 }
 
+/*
+ * Is a RENAME destructive?  Readers name tables, views, columns, types and
+ * functions; index, constraint, trigger, rule, policy and statistics names
+ * are the schema's own.  ALTER INDEX renames tables and views too, ALTER
+ * TABLE indexes: a relation is judged by what it is, not by the command.
+ */
 static bool
-rename_is_destructive(ObjectType type)
+rename_is_destructive(RenameStmt *rs)
 {
-	switch (type)
+	switch (rs->renameType)
 	{
+		case OBJECT_TABLE:
+		case OBJECT_VIEW:
+		case OBJECT_MATVIEW:
 		case OBJECT_INDEX:
+		case OBJECT_SEQUENCE:
+		case OBJECT_FOREIGN_TABLE:
+			{
+				Oid			relid = rs->relation
+				? RangeVarGetRelid(rs->relation, NoLock, true) : InvalidOid;
+				char		relkind;
+
+				if (!OidIsValid(relid))
+					return rs->renameType != OBJECT_INDEX;
+				relkind = get_rel_relkind(relid);
+				return relkind != RELKIND_INDEX && relkind != RELKIND_PARTITIONED_INDEX;
+			}
 		case OBJECT_TABCONSTRAINT:
 		case OBJECT_DOMCONSTRAINT:
 		case OBJECT_TRIGGER:
@@ -637,7 +840,7 @@ classify_node(Node *stmt, List *findings)
 				RenameStmt *rs = (RenameStmt *) stmt;
 				char	   *object;
 
-				if (!rename_is_destructive(rs->renameType))
+				if (!rename_is_destructive(rs))
 					break;
 				if (rs->relation)
 					object = column_name(rs->relation, rs->subname);
@@ -694,9 +897,109 @@ classify_node(Node *stmt, List *findings)
 									   pstrdup(((AlterEventTrigStmt *) stmt)->trigname), -1);
 			break;
 		case T_CreateTrigStmt:
-			findings = add_finding(findings, "create_trigger",
-								   relation_name(((CreateTrigStmt *) stmt)->relation),
-								   ((CreateTrigStmt *) stmt)->relation->location);
+			{
+				CreateTrigStmt *ct = (CreateTrigStmt *) stmt;
+				Oid			relid;
+
+				findings = add_finding(findings, "create_trigger",
+									   relation_name(ct->relation), ct->relation->location);
+				if ((name_is_temporary(ct->funcname) || expression_uses_temporary(ct->whenClause)) &&
+					relation_is_permanent(ct->relation))
+					findings = add_finding(findings, "depends_on_temporary",
+										   column_name(ct->relation, ct->trigname),
+										   ct->relation->location);
+				if (ct->replace &&
+					OidIsValid(relid = RangeVarGetRelid(ct->relation, NoLock, true)) &&
+					OidIsValid(get_trigger_oid(relid, ct->trigname, true)))
+					findings = add_finding(findings, "replace_trigger",
+										   column_name(ct->relation, ct->trigname),
+										   ct->relation->location);
+				break;
+			}
+		case T_CreatePolicyStmt:
+			{
+				CreatePolicyStmt *cp = (CreatePolicyStmt *) stmt;
+
+				if ((expression_uses_temporary(cp->qual) || expression_uses_temporary(cp->with_check)) &&
+					relation_is_permanent(cp->table))
+					findings = add_finding(findings, "depends_on_temporary",
+										   column_name(cp->table, cp->policy_name),
+										   cp->table->location);
+				break;
+			}
+		case T_AlterPolicyStmt:
+			{
+				AlterPolicyStmt *ap = (AlterPolicyStmt *) stmt;
+
+				if ((expression_uses_temporary(ap->qual) || expression_uses_temporary(ap->with_check)) &&
+					relation_is_permanent(ap->table))
+					findings = add_finding(findings, "depends_on_temporary",
+										   column_name(ap->table, ap->policy_name),
+										   ap->table->location);
+				break;
+			}
+		case T_CreateFunctionStmt:
+			{
+				CreateFunctionStmt *cf = (CreateFunctionStmt *) stmt;
+				bool		temp = type_is_temporary(cf->returnType) ||
+				body_uses_temporary(cf->sql_body);
+				ListCell   *lc;
+
+				foreach(lc, cf->parameters)
+					if (type_is_temporary(lfirst_node(FunctionParameter, lc)->argType))
+						temp = true;
+				if (temp && !name_is_temporary(cf->funcname))
+					findings = add_finding(findings, "depends_on_temporary",
+										   NameListToString(cf->funcname), -1);
+				break;
+			}
+		case T_RefreshMatViewStmt:
+			if (((RefreshMatViewStmt *) stmt)->skipData)
+				findings = add_finding(findings, "refresh_no_data",
+									   relation_name(((RefreshMatViewStmt *) stmt)->relation),
+									   ((RefreshMatViewStmt *) stmt)->relation->location);
+			break;
+		case T_RuleStmt:
+			{
+				RuleStmt   *rs = (RuleStmt *) stmt;
+				Oid			relid;
+				char		relkind;
+
+				/*
+				 * ON SELECT rules make views (pg_dump's way to break a
+				 * circular dependency); on views, INSTEAD rules make them
+				 * writable.  On a table, an INSTEAD rule takes the writes.
+				 */
+				if (!rs->instead || rs->event == CMD_SELECT)
+					break;
+				relid = RangeVarGetRelid(rs->relation, NoLock, true);
+				relkind = OidIsValid(relid) ? get_rel_relkind(relid) : RELKIND_RELATION;
+				if (relkind == RELKIND_RELATION || relkind == RELKIND_PARTITIONED_TABLE ||
+					relkind == RELKIND_FOREIGN_TABLE)
+					findings = add_finding(findings, "instead_rule",
+										   column_name(rs->relation, rs->rulename),
+										   rs->relation->location);
+				break;
+			}
+		case T_AlterPublicationStmt:
+			{
+				AlterPublicationStmt *ap = (AlterPublicationStmt *) stmt;
+
+				if (ap->action == AP_DropObjects || ap->action == AP_SetObjects ||
+					ap->options != NIL)
+					findings = add_finding(findings, "unpublish", pstrdup(ap->pubname), -1);
+				break;
+			}
+		case T_AlterSeqStmt:
+			if (options_have(((AlterSeqStmt *) stmt)->options, "restart"))
+				findings = add_finding(findings, "restart_sequence",
+									   relation_name(((AlterSeqStmt *) stmt)->sequence),
+									   ((AlterSeqStmt *) stmt)->sequence->location);
+			break;
+		case T_AlterExtensionContentsStmt:
+			if (((AlterExtensionContentsStmt *) stmt)->action > 0)
+				findings = add_finding(findings, "alter_extension_add",
+									   pstrdup(((AlterExtensionContentsStmt *) stmt)->extname), -1);
 			break;
 		case T_CreateSchemaStmt:
 			{
@@ -749,7 +1052,8 @@ classify_node(Node *stmt, List *findings)
 				foreach(lc, cs->tableElts)
 				{
 					if (IsA(lfirst(lc), ColumnDef) &&
-						type_is_temporary(((ColumnDef *) lfirst(lc))->typeName) &&
+						(type_is_temporary(((ColumnDef *) lfirst(lc))->typeName) ||
+						 column_uses_temporary((ColumnDef *) lfirst(lc))) &&
 						relation_is_permanent(cs->relation))
 						findings = add_finding(findings, "depends_on_temporary",
 											   column_name(cs->relation,

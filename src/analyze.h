@@ -29,5 +29,6 @@ extern const char *statement_tag(Node *stmt);
 extern char *relation_name(RangeVar *rv);
 extern bool relation_has_temporary_column(Oid relid);
 extern bool alter_column_type_is_safe(RangeVar *rel, AlterTableCmd *cmd);
+extern bool alter_column_type_rewrites(RangeVar *rel, AlterTableCmd *cmd);
 
 #endif							/* MIGRATOR_ANALYZE_H */

@@ -46,6 +46,7 @@
 
 #include "access/genam.h"
 #include "access/htup_details.h"
+#include "access/relation.h"
 #include "access/table.h"
 #include "access/transam.h"
 #include "access/xact.h"
@@ -53,19 +54,25 @@
 #include "catalog/dependency.h"
 #include "catalog/heap.h"
 #include "catalog/namespace.h"
+#include "catalog/objectaccess.h"
 #include "catalog/objectaddress.h"
 #include "catalog/pg_attrdef.h"
 #include "catalog/pg_attribute.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_depend.h"
+#include "catalog/pg_extension.h"
 #include "catalog/pg_index.h"
 #include "catalog/pg_inherits.h"
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_policy.h"
 #include "catalog/pg_proc.h"
+#include "catalog/pg_publication.h"
+#include "catalog/pg_sequence.h"
 #include "catalog/pg_rewrite.h"
 #include "catalog/pg_trigger.h"
 #include "catalog/pg_type.h"
 #include "commands/dbcommands.h"
+#include "commands/defrem.h"
 #include "commands/event_trigger.h"
 #include "commands/extension.h"
 #include "commands/trigger.h"
@@ -74,6 +81,7 @@
 #include "parser/parse_type.h"
 #include "fmgr.h"
 #include "miscadmin.h"
+#include "optimizer/optimizer.h"
 #include "rewrite/rewriteSupport.h"
 #include "storage/bufmgr.h"
 #include "storage/lmgr.h"
@@ -81,6 +89,7 @@
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
+#include "utils/hsearch.h"
 #include "utils/guc.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
@@ -92,12 +101,14 @@
 #include "analyze.h"
 #include "guard.h"
 #include "history.h"
+#include "protect.h"
 #include "rules.h"
 #include "script.h"
 #include "session.h"
 
 PG_FUNCTION_INFO_V1(migrator_allow);
 PG_FUNCTION_INFO_V1(migrator_guard_sql_drop);
+PG_FUNCTION_INFO_V1(migrator_guard_ddl_start);
 
 /* The name of the extension's sql_drop event trigger (src/sql/20_guard.sql). */
 #define GUARD_EVENT_TRIGGER "migrator_guard"
@@ -137,6 +148,10 @@ typedef enum GuardVerdict
 
 static GuardVerdict current_verdict = VERDICT_UNSEEN;
 
+/* The command tag of the statement judged, and whether it drops with CASCADE. */
+static const char *current_tag = NULL;
+static bool current_cascades = false;
+
 /* A (rule, object) pair that the running migration declares. */
 typedef struct GuardPermit
 {
@@ -148,6 +163,19 @@ typedef struct GuardPermit
 static char *declared_version = NULL;
 static char *declared_direction = NULL;
 static List *declared_permits = NIL;
+
+/*
+ * Did a statement of this transaction make a sequence owned by a column
+ * (CREATE or ALTER SEQUENCE ... OWNED BY)?  Only then can a table created
+ * in the transaction own an old sequence, which a statement on the new
+ * table would drop or move.  True until the first transaction ends in a
+ * session that loaded the library mid-transaction: the hook has not seen
+ * its statements.
+ */
+static bool owned_by_changed = true;
+
+/* object_created_in_current_xact()'s answers, per transaction */
+static HTAB *created_cache = NULL;
 
 /* Is the extension installed here?  Reset by syscache invalidation. */
 static bool extension_cache_valid = false;
@@ -185,13 +213,14 @@ guard_extension_installed(void)
 }
 
 /*
- * Whether the guard judges statements in this session at all.
+ * Whether the guard judges statements in this session at all.  Statements
+ * of extension scripts are judged too (their own objects are exempt, see
+ * object_is_extension_member()).
  */
 static bool
 guard_enabled(void)
 {
-	return guard_mode != GUARD_OFF && !IsBinaryUpgrade && IsUnderPostmaster &&
-		!creating_extension;
+	return guard_mode != GUARD_OFF && !IsBinaryUpgrade && IsUnderPostmaster;
 }
 
 /*
@@ -211,6 +240,8 @@ guard_xact_callback(XactEvent event, void *arg)
 			declared_version = NULL;
 			declared_direction = NULL;
 			declared_permits = NIL;
+			created_cache = NULL;
+			owned_by_changed = false;
 
 			/*
 			 * current_verdict is left alone: DROP INDEX CONCURRENTLY commits
@@ -236,6 +267,9 @@ guard_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 		declared_version = NULL;
 		declared_direction = NULL;
 		declared_permits = NIL;
+		if (created_cache)
+			hash_destroy(created_cache);
+		created_cache = NULL;
 	}
 }
 
@@ -276,13 +310,86 @@ catalog_row_created_in_current_xact(Oid catalogid, Oid indexid,
 }
 
 /*
+ * What object_created_in_current_xact() found, per transaction: an object
+ * created in this transaction stays new until it ends, one with a
+ * committed version stays old.  (classid, objid) -> bool, in
+ * TopTransactionContext; reset by the transaction callbacks.
+ */
+typedef struct CreatedEntry
+{
+	Oid			classid;
+	Oid			objid;
+	bool		created;
+} CreatedEntry;
+
+/*
+ * The visible catalog row of (classid, objid) decides without a scan of
+ * every version when it can: inserted by another transaction means a
+ * committed version exists (old); inserted by this one and not as an
+ * update of an older row means new.  -1 when only a scan can tell (the
+ * row was updated in this transaction, or the catalog has no cache).
+ */
+static int
+object_created_fast(Oid classid, Oid objid)
+{
+	int			cacheid = is_objectclass_supported(classid) ? get_object_catcache_oid(classid) : -1;
+	HeapTuple	tuple;
+	int			result = -1;
+
+	if (cacheid < 0)
+		return -1;
+	tuple = SearchSysCache1(cacheid, ObjectIdGetDatum(objid));
+	if (!HeapTupleIsValid(tuple))
+		return -1;
+	if (!TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(tuple->t_data)))
+		result = 0;
+	else if (!(tuple->t_data->t_infomask & HEAP_UPDATED))
+		result = 1;
+	ReleaseSysCache(tuple);
+	return result;
+}
+
+/*
  * Was the object (classid, objid) created in the current transaction?  An
  * update of an old object (GRANT, CREATE INDEX on an old table, CREATE OR
  * REPLACE) leaves the committed version behind, so it does not make the
  * object "new".
  */
+static bool object_created_scan(Oid classid, Oid objid);
+
 static bool
 object_created_in_current_xact(Oid classid, Oid objid)
+{
+	CreatedEntry key;
+	CreatedEntry *entry;
+	bool		found;
+	int			fast;
+
+	if (created_cache == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = offsetof(CreatedEntry, created);
+		ctl.entrysize = sizeof(CreatedEntry);
+		ctl.hcxt = TopTransactionContext;
+		created_cache = hash_create("migrator created objects", 64, &ctl,
+									HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	memset(&key, 0, sizeof(key));
+	key.classid = classid;
+	key.objid = objid;
+	entry = hash_search(created_cache, &key, HASH_FIND, NULL);
+	if (entry)
+		return entry->created;
+	fast = object_created_fast(classid, objid);
+	found = fast >= 0 ? (fast == 1) : object_created_scan(classid, objid);
+	entry = hash_search(created_cache, &key, HASH_ENTER, NULL);
+	entry->created = found;
+	return found;
+}
+
+static bool
+object_created_scan(Oid classid, Oid objid)
 {
 	ScanKeyData key;
 	AttrNumber	oidattnum;
@@ -318,7 +425,64 @@ object_created_in_current_xact(Oid classid, Oid objid)
 }
 
 /*
- * Is the object temporary, or was it created in this transaction?
+ * Inside an extension script (CREATE or ALTER EXTENSION): is the object a
+ * member of the extension being created or updated, since before this
+ * transaction?  An update script drops and replaces its own objects; a
+ * membership added in this transaction (ALTER EXTENSION ... ADD of a
+ * user's object in the script) does not count, one removed in it (ALTER
+ * EXTENSION ... DROP, or the drop running now) still does.  Every stored
+ * version of the pg_depend rows is examined, as for "created in this
+ * transaction".
+ */
+static bool
+object_is_extension_member(Oid classid, Oid objid)
+{
+	Relation	rel;
+	SysScanDesc scan;
+	ScanKeyData key[2];
+	HeapTuple	tuple;
+	bool		member = false;
+
+	if (!creating_extension || !OidIsValid(CurrentExtensionObject))
+		return false;
+	rel = table_open(DependRelationId, AccessShareLock);
+	ScanKeyInit(&key[0], Anum_pg_depend_classid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(classid));
+	ScanKeyInit(&key[1], Anum_pg_depend_objid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(objid));
+	scan = systable_beginscan(rel, DependDependerIndexId, true, SnapshotAny, 2, key);
+	while (!member && HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		Form_pg_depend dep = (Form_pg_depend) GETSTRUCT(tuple);
+		HeapTupleHeader htup = tuple->t_data;
+		TransactionId xmin = HeapTupleHeaderGetXmin(htup);
+
+		if (dep->deptype != DEPENDENCY_EXTENSION ||
+			dep->refclassid != ExtensionRelationId ||
+			dep->refobjid != CurrentExtensionObject)
+			continue;
+		/* inserted by an earlier, committed transaction */
+		if (TransactionIdIsCurrentTransactionId(xmin) || !TransactionIdDidCommit(xmin))
+			continue;
+		/* and not deleted by another committed one */
+		if (!(htup->t_infomask & HEAP_XMAX_INVALID) &&
+			!HEAP_XMAX_IS_LOCKED_ONLY(htup->t_infomask))
+		{
+			TransactionId xmax = HeapTupleHeaderGetUpdateXid(htup);
+
+			if (!TransactionIdIsCurrentTransactionId(xmax) && TransactionIdDidCommit(xmax))
+				continue;
+		}
+		member = true;
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return member;
+}
+
+/*
+ * Is the object temporary, or was it created in this transaction, or is
+ * it a member of the extension whose script is running?
  */
 static bool
 object_is_exempt(Oid classid, Oid objid)
@@ -326,6 +490,8 @@ object_is_exempt(Oid classid, Oid objid)
 	ObjectAddress addr;
 	Oid			nsp;
 
+	if (object_is_extension_member(classid, objid))
+		return true;
 	if (classid == RelationRelationId)
 	{
 		if (get_rel_persistence(objid) == RELPERSISTENCE_TEMP)
@@ -460,6 +626,9 @@ relation_family_is_exempt_ext(Oid relid, bool inh, bool truncating, bool restart
 		/* TRUNCATE touches owned sequences only with RESTART IDENTITY. */
 		if (truncating && !restart_seqs)
 			continue;
+		/* a new table owns only new sequences, unless OWNED BY says otherwise */
+		if (!owned_by_changed && object_created_in_current_xact(RelationRelationId, rel))
+			continue;
 		foreach(seq, getOwnedSequences(rel))
 			if (!relid_is_exempt(lfirst_oid(seq)))
 				return false;
@@ -492,6 +661,9 @@ relation_is_exempt(RangeVar *rv)
 }
 
 static bool truncate_reach_is_exempt(TruncateStmt *ts);
+static bool statement_cascades(Node *stmt);
+static bool type_goes_with_another(Oid typid);
+static bool column_created_in_current_xact(Oid relid, int32 attnum);
 
 /*
  * TRUNCATE: every relation it empties is exempt or empty, the tables that
@@ -657,6 +829,90 @@ alter_table_disables_new_only(AlterTableStmt *stmt)
 }
 
 /*
+ * RESTART of sequence "seqid" with "options" (ALTER SEQUENCE, or ALTER
+ * COLUMN ... RESTART of an identity) destroys nothing when the new value
+ * lies beyond every value drawn so far: no key is reused.  Only a restart
+ * alone is judged (other options change what "beyond" means), and only
+ * when the sequence has drawn a value since it was created or last reset.
+ */
+static bool
+sequence_restart_destroys_nothing(Oid seqid, List *options)
+{
+	HeapTuple	tuple;
+	int64		restart;
+	int64		increment;
+	int64		last;
+	Datum		value;
+	ListCell   *lc;
+	DefElem    *restart_opt = NULL;
+	LOCAL_FCINFO(fcinfo, 1);
+
+	foreach(lc, options)
+	{
+		DefElem    *opt = lfirst_node(DefElem, lc);
+
+		if (strcmp(opt->defname, "restart") != 0)
+			return false;
+		restart_opt = opt;
+	}
+	if (restart_opt == NULL ||
+		pg_class_aclcheck(seqid, GetUserId(), ACL_SELECT | ACL_USAGE) != ACLCHECK_OK)
+		return false;
+	tuple = SearchSysCache1(SEQRELID, ObjectIdGetDatum(seqid));
+	if (!HeapTupleIsValid(tuple))
+		return false;
+	increment = ((Form_pg_sequence) GETSTRUCT(tuple))->seqincrement;
+	restart = restart_opt->arg ? defGetInt64(restart_opt)
+		: ((Form_pg_sequence) GETSTRUCT(tuple))->seqstart;
+	ReleaseSysCache(tuple);
+
+	InitFunctionCallInfoData(*fcinfo, NULL, 1, InvalidOid, NULL, NULL);
+	fcinfo->args[0].value = ObjectIdGetDatum(seqid);
+	fcinfo->args[0].isnull = false;
+	value = pg_sequence_last_value(fcinfo);
+	if (fcinfo->isnull)
+		return false;
+	last = DatumGetInt64(value);
+	return increment > 0 ? restart > last : restart < last;
+}
+
+/*
+ * ALTER TABLE whose every subcommand is an identity's SET or RESTART, each
+ * RESTART beyond the values drawn: it destroys nothing.
+ */
+static bool
+alter_table_restarts_beyond_only(AlterTableStmt *stmt)
+{
+	Oid			relid = RangeVarGetRelid(stmt->relation, NoLock, true);
+	ListCell   *lc;
+
+	if (!OidIsValid(relid) || stmt->cmds == NIL)
+		return false;
+	foreach(lc, stmt->cmds)
+	{
+		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+		AttrNumber	attnum;
+		Oid			seqid;
+		List	   *restart = NIL;
+		ListCell   *oc;
+
+		if (cmd->subtype != AT_SetIdentity)
+			return false;
+		foreach(oc, castNode(List, cmd->def))
+			if (strcmp(lfirst_node(DefElem, oc)->defname, "restart") == 0)
+				restart = lappend(restart, lfirst(oc));
+		if (restart == NIL)
+			continue;
+		attnum = get_attnum(relid, cmd->name);
+		seqid = attnum == InvalidAttrNumber ? InvalidOid
+			: getIdentitySequence(relid, attnum, true);
+		if (!OidIsValid(seqid) || !sequence_restart_destroys_nothing(seqid, restart))
+			return false;
+	}
+	return true;
+}
+
+/*
  * True when every object a destructive statement targets is temporary or
  * new in this transaction (or an invalid index).  Statements on other kinds of objects, on
  * shared objects and DROP OWNED are never exempt.
@@ -721,7 +977,27 @@ statement_is_exempt(Node *stmt)
 								break;
 							}
 						default:
-							return false;
+							{
+								/*
+								 * Other kinds (operators, casts, operator
+								 * classes, ...) only inside extension
+								 * scripts, which drop their own; the lock
+								 * is the one DROP takes next anyway.
+								 */
+								ObjectAddress addr;
+								Relation	rel = NULL;
+
+								if (!creating_extension)
+									return false;
+								addr = get_object_address(ds->removeType, obj, &rel,
+														  AccessExclusiveLock, true);
+								if (rel)
+									relation_close(rel, NoLock);
+								if (OidIsValid(addr.objectId) &&
+									!object_is_exempt(addr.classId, addr.objectId))
+									return false;
+								break;
+							}
 					}
 				}
 				return true;
@@ -730,7 +1006,37 @@ statement_is_exempt(Node *stmt)
 			return truncate_is_exempt((TruncateStmt *) stmt);
 		case T_AlterTableStmt:
 			return relation_is_exempt(((AlterTableStmt *) stmt)->relation) ||
-				alter_table_disables_new_only((AlterTableStmt *) stmt);
+				alter_table_disables_new_only((AlterTableStmt *) stmt) ||
+				alter_table_restarts_beyond_only((AlterTableStmt *) stmt);
+		case T_AlterSeqStmt:
+			{
+				AlterSeqStmt *as = (AlterSeqStmt *) stmt;
+				Oid			seqid = RangeVarGetRelid(as->sequence, NoLock, true);
+
+				return !OidIsValid(seqid) || relid_is_exempt(seqid) ||
+					sequence_restart_destroys_nothing(seqid, as->options);
+			}
+		case T_RefreshMatViewStmt:
+			return relation_is_exempt(((RefreshMatViewStmt *) stmt)->relation);
+		case T_RuleStmt:
+			return relation_is_exempt(((RuleStmt *) stmt)->relation);
+		case T_CreateTrigStmt:
+			{
+				/* replace_trigger: the replaced trigger, or its table, is new */
+				CreateTrigStmt *ct = (CreateTrigStmt *) stmt;
+				Oid			relid = RangeVarGetRelid(ct->relation, NoLock, true);
+				Oid			trigid = OidIsValid(relid)
+				? get_trigger_oid(relid, ct->trigname, true) : InvalidOid;
+
+				return relation_is_exempt(ct->relation) || !OidIsValid(trigid) ||
+					object_is_exempt(TriggerRelationId, trigid);
+			}
+		case T_AlterPublicationStmt:
+			{
+				Oid			pubid = get_publication_oid(((AlterPublicationStmt *) stmt)->pubname, true);
+
+				return !OidIsValid(pubid) || object_is_exempt(PublicationRelationId, pubid);
+			}
 		case T_RenameStmt:
 			return ((RenameStmt *) stmt)->relation != NULL &&
 				relation_is_exempt(((RenameStmt *) stmt)->relation);
@@ -859,7 +1165,12 @@ own_object_finding(Node *stmt)
 	RuleFinding *f;
 	char	   *own;
 
-	if (!may_alter_own_object(stmt) || (own = own_object_altered(stmt)) == NULL)
+	if (!may_alter_own_object(stmt))
+		return NULL;
+	/* migrator's own install and update scripts change its objects */
+	if (creating_extension && CurrentExtensionObject == extension_oid)
+		return NULL;
+	if ((own = own_object_altered(stmt)) == NULL)
 		return NULL;
 	f = palloc0(sizeof(RuleFinding));
 	f->rule = migrator_rule("alter_migrator");
@@ -879,6 +1190,17 @@ guard_findings(Node *stmt)
 	RuleFinding *own = own_object_finding(stmt);
 
 	return own ? lappend(findings, own) : findings;
+}
+
+static bool
+findings_have_rule(List *findings, const char *rule_id)
+{
+	ListCell   *lc;
+
+	foreach(lc, findings)
+		if (strcmp(((RuleFinding *) lfirst(lc))->rule->id, rule_id) == 0)
+			return true;
+	return false;
 }
 
 static bool
@@ -1092,6 +1414,88 @@ guard_report(const char *tag, const RuleFinding *f, const char *statement)
 }
 
 /*
+ * Report DROP DATABASE or ALTER DATABASE ... RENAME of a protected
+ * database: the server-log line, an events row in the protected database
+ * (when enforcing), then ERROR or WARNING.
+ */
+static void
+guard_report_database(const char *tag, const RuleFinding *f, const char *statement,
+					  Oid dboid)
+{
+	const char *role = GetUserNameFromId(GetUserId(), false);
+	const char *session_role = GetUserNameFromId(GetSessionUserId(), false);
+	const char *dbname = get_database_name(MyDatabaseId);
+	bool		enforce = (guard_mode == GUARD_ENFORCE);
+
+	ereport(LOG_SERVER_ONLY,
+			(errmsg("%s %s rule=%s tag=\"%s\" object=\"%s\" role=\"%s\" session_role=\"%s\" database=\"%s\" statement: %s",
+					GUARD_LOG_PREFIX, enforce ? "blocked" : "warned",
+					f->rule->id, tag, f->object, role, session_role,
+					dbname ? dbname : "", statement),
+			 errhidestmt(true)));
+	if (enforce)
+		history_event_autonomous_in(dboid, "block", "blocked", f->rule->id, statement,
+									psprintf("%s on %s refused; session user %s",
+											 tag, f->object, session_role));
+	ereport(enforce ? ERROR : WARNING,
+			(errcode(ERRCODE_MIGRATOR_GUARD_BLOCKED),
+			 errmsg("unplanned destructive statement %s on \"%s\"", tag, f->object),
+			 errdetail("Database \"%s\" is protected by migrator, from every database of the server.",
+					   f->object),
+			 errhint("To drop or rename it on purpose, a superuser first removes the protection in that database (recorded in its migrator.events): SECURITY LABEL FOR migrator ON DATABASE %s IS NULL;",
+					 quote_identifier(f->object))));
+}
+
+/*
+ * DROP DATABASE or ALTER DATABASE ... RENAME: when the target database is
+ * protected (protect.c), judged here, in whichever database the statement
+ * was sent from and whether or not migrator is installed in it; "verdict"
+ * receives the verdict.  Returns false when the target is not protected:
+ * the statement is then judged like any other.
+ */
+static bool
+guard_judge_protected_database(Node *stmt, const char *statement,
+							   GuardVerdict *verdict)
+{
+	const char *dbname;
+	RuleFinding f;
+	Oid			dboid;
+	const char *version;
+	const char *kind;
+	const char *direction;
+	List	   *permits = NIL;
+
+	if (IsA(stmt, DropdbStmt))
+	{
+		dbname = ((DropdbStmt *) stmt)->dbname;
+		f.rule = migrator_rule("drop_database");
+	}
+	else if (IsA(stmt, RenameStmt) && ((RenameStmt *) stmt)->renameType == OBJECT_DATABASE)
+	{
+		dbname = ((RenameStmt *) stmt)->subname;
+		f.rule = migrator_rule("rename");
+	}
+	else
+		return false;
+	dboid = get_database_oid(dbname, true);
+	if (!OidIsValid(dboid) || !database_is_protected(dboid))
+		return false;
+	f.object = pstrdup(dbname);
+	f.location = -1;
+
+	*verdict = VERDICT_ALLOWED;
+	if (guard_extension_installed())
+	{
+		if (session_migration(&version, &kind, &direction))
+			permits = migration_permits(version, direction);
+		if (permits_cover(permits, &f) || session_allowed(f.rule->id, f.object))
+			return true;
+	}
+	guard_report_database(statement_tag(stmt), &f, statement, dboid);
+	return true;
+}
+
+/*
  * Judge one utility statement; returns the verdict, raises the refusal.
  */
 static GuardVerdict
@@ -1106,6 +1510,7 @@ guard_judge(PlannedStmt *pstmt, const char *queryString,
 	const char *kind;
 	const char *direction;
 	ListCell   *lc;
+	GuardVerdict verdict;
 
 	if (!guard_enabled())
 		return VERDICT_INERT;
@@ -1113,6 +1518,14 @@ guard_judge(PlannedStmt *pstmt, const char *queryString,
 	/* Statements a judged statement generates were judged with it. */
 	if (context == PROCESS_UTILITY_SUBCOMMAND)
 		return VERDICT_NOT_DESTRUCTIVE;
+
+	/* A protected database, from any database (a tag test for others). */
+	if ((IsA(stmt, DropdbStmt) || IsA(stmt, RenameStmt)) &&
+		guard_judge_protected_database(stmt,
+									   statement_text(queryString, pstmt->stmt_location,
+													  pstmt->stmt_len),
+									   &verdict))
+		return verdict;
 
 	/* Known not to be installed here: nothing to judge. */
 	if (extension_cache_valid && !OidIsValid(extension_oid))
@@ -1131,11 +1544,12 @@ guard_judge(PlannedStmt *pstmt, const char *queryString,
 	/* Migrator's own objects are never exempt. */
 	own = own_object_finding(stmt);
 	if (own)
-		findings = lappend(findings, own);
+		findings = lcons(own, findings);	/* reported first */
 	else if (findings == NIL)
 		return VERDICT_NOT_DESTRUCTIVE;
-	else if (statement_is_exempt(stmt))
-		return VERDICT_EXEMPT;
+	else if (!findings_have_rule(findings, "depends_on_temporary") &&
+			 statement_is_exempt(stmt))
+		return VERDICT_EXEMPT;	/* a new object that vanishes with the session is not */
 
 	if (session_migration(&version, &kind, &direction))
 		permits = migration_permits(version, direction);
@@ -1184,6 +1598,125 @@ guard_check_created_table(IntoClause *into, const char *tag, const char *stateme
 }
 
 /*
+ * Did column "attnum" of "relid" have a default before this transaction
+ * (a pg_attrdef row inserted by an earlier, committed transaction, even if
+ * this one replaced or removed it since)?
+ */
+static bool
+column_had_committed_default(Oid relid, int16 attnum)
+{
+	ScanKeyData key[2];
+	Relation	rel = table_open(AttrDefaultRelationId, AccessShareLock);
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	bool		found = false;
+
+	ScanKeyInit(&key[0], Anum_pg_attrdef_adrelid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(relid));
+	ScanKeyInit(&key[1], Anum_pg_attrdef_adnum, BTEqualStrategyNumber,
+				F_INT2EQ, Int16GetDatum(attnum));
+	scan = systable_beginscan(rel, AttrDefaultIndexId, true, SnapshotAny, 2, key);
+	while (!found && HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		TransactionId xmin = HeapTupleHeaderGetXmin(tuple->t_data);
+
+		found = !TransactionIdIsCurrentTransactionId(xmin) && TransactionIdDidCommit(xmin);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return found;
+}
+
+/*
+ * The current default of column "attnum" of "relid" evaluates to NULL:
+ * there is none, or its expression folds to a NULL constant
+ * (NULL::int + 0, CASE WHEN false THEN 1 END).
+ */
+static bool
+column_default_is_null(Oid relid, AttrNumber attnum)
+{
+	Relation	rel = relation_open(relid, NoLock);
+	TupleConstr *constr = RelationGetDescr(rel)->constr;
+	Node	   *expr = NULL;
+	int			i;
+
+	for (i = 0; constr && i < constr->num_defval; i++)
+		if (constr->defval[i].adnum == attnum)
+			expr = stringToNode(constr->defval[i].adbin);
+	relation_close(rel, NoLock);
+	if (expr == NULL)
+		return true;
+	expr = eval_const_expressions(NULL, expr);
+	return IsA(expr, Const) && ((Const *) expr)->constisnull;
+}
+
+/*
+ * After ALTER TABLE ... SET DEFAULT on an old table: a default that
+ * evaluates to NULL removes the column's default as DROP DEFAULT does
+ * (rule drop_default), which the parse tree shows only for a NULL
+ * constant.  Inherited columns are left alone, as for SET DEFAULT NULL
+ * (pg_dump writes it for a child that dropped an inherited default).
+ */
+static void
+guard_check_null_defaults(AlterTableStmt *stmt, const char *statement)
+{
+	Oid			relid = RangeVarGetRelid(stmt->relation, NoLock, true);
+	ListCell   *lc;
+
+	if (!OidIsValid(relid) || relid_is_exempt(relid))
+		return;
+	foreach(lc, stmt->cmds)
+	{
+		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+		HeapTuple	tuple;
+		AttrNumber	attnum;
+		bool		inherited;
+		RuleFinding f;
+
+		if (cmd->subtype != AT_ColumnDefault || cmd->def == NULL || cmd->name == NULL)
+			continue;
+		tuple = SearchSysCacheAttName(relid, cmd->name);
+		if (!HeapTupleIsValid(tuple))
+			continue;
+		attnum = ((Form_pg_attribute) GETSTRUCT(tuple))->attnum;
+		inherited = ((Form_pg_attribute) GETSTRUCT(tuple))->attinhcount > 0 &&
+			!get_rel_relispartition(relid);
+		ReleaseSysCache(tuple);
+		if (inherited || column_created_in_current_xact(relid, attnum) ||
+			!column_default_is_null(relid, attnum) ||
+			!column_had_committed_default(relid, attnum))
+			continue;
+		f.rule = migrator_rule("drop_default");
+		f.object = psprintf("%s.%s", relation_name(stmt->relation), cmd->name);
+		f.location = -1;
+		if (session_allowed(f.rule->id, f.object))
+			continue;
+		{
+			const char *version;
+			const char *kind;
+			const char *direction;
+
+			if (session_migration(&version, &kind, &direction) &&
+				permits_cover(migration_permits(version, direction), &f))
+				continue;
+		}
+		guard_report("ALTER TABLE", &f, statement);
+	}
+}
+
+/* Do sequence options hold OWNED BY a column? */
+static bool
+sequence_options_own(List *options)
+{
+	ListCell   *lc;
+
+	foreach(lc, options)
+		if (strcmp(lfirst_node(DefElem, lc)->defname, "owned_by") == 0)
+			return true;
+	return false;
+}
+
+/*
  * The ProcessUtility hook: judge, then always chain.
  */
 static void
@@ -1192,14 +1725,28 @@ guard_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 					 ParamListInfo params, QueryEnvironment *queryEnv,
 					 DestReceiver *dest, QueryCompletion *qc)
 {
-	GuardVerdict save_verdict = current_verdict;
+	/* between top-level statements nothing is judged */
+	GuardVerdict save_verdict = context == PROCESS_UTILITY_TOPLEVEL
+	? VERDICT_UNSEEN : current_verdict;
+	const char *save_tag = current_tag;
+	bool		save_cascades = current_cascades;
 	GuardVerdict verdict;
 
 	if (context == PROCESS_UTILITY_TOPLEVEL)
 		forget_invalid_indexes_dropped();
+	if ((IsA(pstmt->utilityStmt, AlterSeqStmt) &&
+		 sequence_options_own(((AlterSeqStmt *) pstmt->utilityStmt)->options)) ||
+		(IsA(pstmt->utilityStmt, CreateSeqStmt) &&
+		 sequence_options_own(((CreateSeqStmt *) pstmt->utilityStmt)->options)))
+		owned_by_changed = true;
 	verdict = guard_judge(pstmt, queryString, context);
 
 	current_verdict = verdict;
+	if (verdict == VERDICT_EXEMPT || verdict == VERDICT_UNSEEN)
+	{
+		current_tag = statement_tag(pstmt->utilityStmt);
+		current_cascades = statement_cascades(pstmt->utilityStmt);
+	}
 	PG_TRY();
 	{
 		if (prev_ProcessUtility)
@@ -1212,10 +1759,22 @@ guard_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	PG_FINALLY();
 	{
 		current_verdict = save_verdict;
+		current_tag = save_tag;
+		current_cascades = save_cascades;
 		if (context == PROCESS_UTILITY_TOPLEVEL)
 			forget_invalid_indexes_dropped();
 	}
 	PG_END_TRY();
+
+	/* The protection marker follows the extension, whatever the guard's mode. */
+	protect_after_statement(pstmt->utilityStmt);
+
+	if ((verdict == VERDICT_NOT_DESTRUCTIVE || verdict == VERDICT_ALLOWED) &&
+		context != PROCESS_UTILITY_SUBCOMMAND &&
+		IsA(pstmt->utilityStmt, AlterTableStmt))
+		guard_check_null_defaults((AlterTableStmt *) pstmt->utilityStmt,
+								  statement_text(queryString, pstmt->stmt_location,
+												 pstmt->stmt_len));
 
 	if (verdict != VERDICT_INERT && IsA(pstmt->utilityStmt, CreateTableAsStmt))
 		guard_check_created_table(((CreateTableAsStmt *) pstmt->utilityStmt)->into,
@@ -1333,6 +1892,175 @@ column_created_in_current_xact(Oid relid, int32 attnum)
 }
 
 /*
+ * The column of pg_attrdef row "oid", also when this transaction has just
+ * deleted the row (sql_drop runs after the drop).
+ */
+static bool attrdef_column(Oid oid, Oid *relid, int16 *attnum);
+
+/*
+ * One object a statement is about to drop (object access hook, OAT_DROP,
+ * called for every object a DROP removes, its CASCADE victims included,
+ * before it is removed): what the sql_drop event trigger judged in 0.2,
+ * without PostgreSQL computing every dropped object's identity for an
+ * event trigger.  A statement the hook allowed may drop what it drops;
+ * after an exempt statement (its targets are new or temporary) without
+ * CASCADE only what belongs to the targets goes, which the hook judged;
+ * with CASCADE every object that holds data or that readers name must be
+ * new, temporary or a member of the extension whose script runs.
+ */
+static void
+guard_judge_dropped(Oid classid, Oid objid, int32 subid)
+{
+	GuardVerdict verdict = current_verdict;
+	ObjectAddress addr;
+	RuleFinding f;
+	char	   *type;
+	const char *tag;
+
+	if (verdict == VERDICT_INERT || verdict == VERDICT_ALLOWED ||
+		verdict == VERDICT_NOT_DESTRUCTIVE || !guard_enabled())
+		return;
+	if (verdict == VERDICT_EXEMPT && !current_cascades)
+		return;
+	if (!guard_extension_installed())
+		return;
+
+	addr.classId = classid;
+	addr.objectId = objid;
+	addr.objectSubId = subid;
+	if (classid == AttrDefaultRelationId)
+	{
+		Oid			adrelid;
+		int16		adnum;
+
+		/* judged by its column: SET DEFAULT may have replaced it in this transaction */
+		if (!attrdef_column(objid, &adrelid, &adnum) ||
+			get_attname(adrelid, adnum, true) == NULL ||
+			relid_is_exempt(adrelid) ||
+			column_created_in_current_xact(adrelid, adnum) ||
+			!column_had_committed_default(adrelid, adnum))
+			return;
+		type = "default value";
+	}
+	else
+	{
+		if (classid == RelationRelationId &&
+			(get_rel_persistence(objid) == RELPERSISTENCE_TEMP ||
+			 (subid == 0 && list_member_oid(invalid_indexes_dropped, objid))))
+			return;
+		/* a relation's row type and array types go with what they belong to */
+		if (classid == TypeRelationId && type_goes_with_another(objid))
+			return;
+		type = getObjectTypeDescription(&addr, true);
+		if (type == NULL ||
+			(verdict == VERDICT_EXEMPT && !dropped_object_holds_data(type)))
+			return;
+		if (classid == RelationRelationId && subid != 0
+			? column_created_in_current_xact(objid, subid) || object_is_extension_member(classid, objid)
+			: object_is_exempt(classid, objid))
+			return;
+	}
+	f.rule = migrator_rule(current_cascades ? "drop_cascade" : dropped_object_rule(type));
+	f.object = getObjectIdentity(&addr, true);
+	f.location = -1;
+	if (f.object == NULL || session_allowed(f.rule->id, f.object))
+		return;
+	tag = current_tag ? current_tag : "DROP";
+	guard_report(current_cascades ? psprintf("%s ... CASCADE", tag) : tag,
+				 &f, debug_query_string ? debug_query_string : "");
+}
+
+/*
+ * Is type "typid" the row type of a table, view or sequence, or an array
+ * type made for another type?  Such a type is dropped with the object it
+ * belongs to, which is judged itself.
+ */
+static bool
+type_goes_with_another(Oid typid)
+{
+	HeapTuple	tuple = SearchSysCache1(TYPEOID, ObjectIdGetDatum(typid));
+	Form_pg_type typ;
+	bool		result = false;
+
+	if (!HeapTupleIsValid(tuple))
+		return false;
+	typ = (Form_pg_type) GETSTRUCT(tuple);
+	if (OidIsValid(typ->typrelid))
+		result = get_rel_relkind(typ->typrelid) != RELKIND_COMPOSITE_TYPE;
+	else if (OidIsValid(typ->typelem) && IsTrueArrayType(typ))
+		result = get_array_type(typ->typelem) == typid;
+	ReleaseSysCache(tuple);
+	return result;
+}
+
+static object_access_hook_type prev_object_access_hook = NULL;
+
+static void
+guard_object_access(ObjectAccessType access, Oid classId, Oid objectId,
+					int subId, void *arg)
+{
+	if (prev_object_access_hook)
+		prev_object_access_hook(access, classId, objectId, subId, arg);
+	/* internal drops: toast tables, temporary objects at session end */
+	if (access == OAT_DROP && arg != NULL &&
+		!(((ObjectAccessDrop *) arg)->dropflags & PERFORM_DELETION_INTERNAL))
+		guard_judge_dropped(classId, objectId, subId);
+}
+
+/*
+ * ddl_command_start event trigger (ENABLE ALWAYS): in a session that did
+ * not preload the library, calling this function loads it, and the
+ * statement that fired it has passed no hook: it is judged here, as the
+ * hook would have (later statements pass the hook, installed now).  When
+ * the hook judged the statement, nothing to do.
+ */
+Datum
+migrator_guard_ddl_start(PG_FUNCTION_ARGS)
+{
+	EventTriggerData *trigdata;
+	PlannedStmt *pstmt;
+
+	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("guard_ddl_start() must be called as an event trigger")));
+	if (current_verdict != VERDICT_UNSEEN || !guard_enabled())
+		PG_RETURN_VOID();
+
+	trigdata = (EventTriggerData *) fcinfo->context;
+	pstmt = makeNode(PlannedStmt);
+	pstmt->commandType = CMD_UTILITY;
+	pstmt->utilityStmt = trigdata->parsetree;
+	pstmt->stmt_location = -1;
+	current_verdict = guard_judge(pstmt, debug_query_string, PROCESS_UTILITY_QUERY);
+	current_tag = statement_tag(trigdata->parsetree);
+	current_cascades = statement_cascades(trigdata->parsetree);
+	PG_RETURN_VOID();
+}
+static bool
+attrdef_column(Oid oid, Oid *relid, int16 *attnum)
+{
+	ScanKeyData key;
+	Relation	rel = table_open(AttrDefaultRelationId, AccessShareLock);
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	bool		found = false;
+
+	ScanKeyInit(&key, Anum_pg_attrdef_oid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(oid));
+	scan = systable_beginscan(rel, AttrDefaultOidIndexId, true, SnapshotAny, 1, &key);
+	if (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		*relid = ((Form_pg_attrdef) GETSTRUCT(tuple))->adrelid;
+		*attnum = ((Form_pg_attrdef) GETSTRUCT(tuple))->adnum;
+		found = true;
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return found;
+}
+
+/*
  * sql_drop event trigger: judge the objects a statement dropped when the
  * hook's verdict does not already cover them.  A statement the hook allowed
  * (migration, allowance) may drop what it drops, CASCADE victims included.
@@ -1354,7 +2082,11 @@ migrator_guard_sql_drop(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("guard_sql_drop() must be called as an event trigger")));
 
-	if (!guard_enabled() || verdict == VERDICT_INERT || verdict == VERDICT_ALLOWED)
+	/*
+	 * Installs of 0.1 and 0.2 have this trigger.  When the hook judged the
+	 * statement, the object access hook judged its drops one by one.
+	 */
+	if (!guard_enabled() || verdict != VERDICT_UNSEEN)
 		PG_RETURN_VOID();
 	if (verdict == VERDICT_NOT_DESTRUCTIVE)
 	{
@@ -1405,15 +2137,39 @@ migrator_guard_sql_drop(PG_FUNCTION_ARGS)
 			continue;
 		if (verdict == VERDICT_NOT_DESTRUCTIVE && !normal)
 			continue;
-		if (verdict == VERDICT_EXEMPT && !dropped_object_holds_data(type))
-			continue;
-		if (classid == RelationRelationId && subid == 0 &&
-			list_member_oid(invalid_indexes_dropped, objid))
-			continue;
-		if (classid == RelationRelationId && subid != 0
-			? column_created_in_current_xact(objid, subid)
-			: object_created_in_current_xact(classid, objid))
-			continue;
+
+		/*
+		 * A default: judged by its column, not by its own catalog row (SET
+		 * DEFAULT replaced it with a new one in this transaction before the
+		 * CASCADE took it): an old column that had a default loses it.
+		 */
+		if (classid == AttrDefaultRelationId)
+		{
+			Oid			adrelid;
+			int16		adnum;
+
+			if (!attrdef_column(objid, &adrelid, &adnum) ||
+				!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(adrelid)) ||
+				get_attname(adrelid, adnum, true) == NULL ||
+				relid_is_exempt(adrelid) ||
+				column_created_in_current_xact(adrelid, adnum) ||
+				!column_had_committed_default(adrelid, adnum))
+				continue;
+		}
+		else
+		{
+			if (verdict == VERDICT_EXEMPT && !dropped_object_holds_data(type))
+				continue;
+			if (classid == RelationRelationId && subid == 0 &&
+				list_member_oid(invalid_indexes_dropped, objid))
+				continue;
+			if (classid == RelationRelationId && subid != 0
+				? column_created_in_current_xact(objid, subid)
+				: object_created_in_current_xact(classid, objid))
+				continue;
+			if (object_is_extension_member(classid, objid))
+				continue;
+		}
 
 		f.rule = migrator_rule(cascaded ? "drop_cascade" : dropped_object_rule(type));
 		f.object = identity;
@@ -1530,6 +2286,8 @@ GuardInit(void)
 
 	prev_ProcessUtility = ProcessUtility_hook;
 	ProcessUtility_hook = guard_ProcessUtility;
+	prev_object_access_hook = object_access_hook;
+	object_access_hook = guard_object_access;
 
 	CacheRegisterSyscacheCallback(EVENTTRIGGEROID, guard_invalidate_extension, (Datum) 0);
 	CacheRegisterSyscacheCallback(NAMESPACEOID, guard_invalidate_extension, (Datum) 0);

@@ -21,6 +21,7 @@
 #include "access/table.h"
 #include "catalog/indexing.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_authid.h"
 #include "catalog/pg_extension.h"
 #include "commands/dbcommands.h"
 #include "commands/extension.h"
@@ -296,6 +297,64 @@ history_event_autonomous(const char *version, const char *action,
 		ereport(LOG_SERVER_ONLY,
 				(errmsg("migrator could not record a %s event in migrator.events: %s",
 						action, edata->message)));
+		FreeErrorData(edata);
+	}
+	PG_END_TRY();
+}
+
+/*
+ * Append a refusal to migrator.events of another database "dboid", where
+ * migrator is installed: DROP DATABASE of a protected database is refused
+ * in the database it was sent from, and recorded in the one it would have
+ * dropped.  The worker connects there as the bootstrap superuser (the
+ * extension owner of that database cannot be looked up from here) and
+ * writes only the columns of 0.1; the origin goes into the detail.  A
+ * failure is logged, never raised.
+ */
+void
+history_event_autonomous_in(Oid dboid, const char *action, const char *outcome,
+							const char *rule, const char *statement,
+							const char *detail)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+	char	   *dbname = get_database_name(dboid);
+	char	   *appname;
+	char	   *addr;
+	char	   *sql;
+
+	session_origin(&appname, &addr);
+	sql = psprintf("SET lock_timeout = '2s';\n"
+				   "INSERT INTO migrator.events (action, outcome, role, database, rule, statement, detail) "
+				   "VALUES (%s, %s, %s, %s, %s, %s, %s)",
+				   quote_literal_cstr(action), quote_literal_cstr(outcome),
+				   quote_literal_cstr(GetUserNameFromId(GetUserId(), false)),
+				   literal_or_null(dbname), literal_or_null(rule),
+				   literal_or_null(statement),
+				   quote_literal_cstr(psprintf("%s; sent from database %s, application %s, client %s",
+											   detail ? detail : "",
+											   get_database_name(MyDatabaseId),
+											   appname ? appname : "",
+											   addr ? addr : "local")));
+	PG_TRY();
+	{
+		WorkerResult *r = worker_run_sql(dboid, BOOTSTRAP_SUPERUSERID,
+										 sql, NULL, NULL, NULL, "migrator event");
+
+		if (!r->ok)
+			ereport(LOG_SERVER_ONLY,
+					(errmsg("migrator could not record a %s event in migrator.events of database \"%s\": %s",
+							action, dbname ? dbname : "?", r->message)));
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(oldcxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		ereport(LOG_SERVER_ONLY,
+				(errmsg("migrator could not record a %s event in migrator.events of database \"%s\": %s",
+						action, dbname ? dbname : "?", edata->message)));
 		FreeErrorData(edata);
 	}
 	PG_END_TRY();

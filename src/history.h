@@ -35,4 +35,12 @@ extern void history_event_autonomous(const char *version, const char *action,
 									 const char *rule, const char *statement,
 									 const char *detail);
 
+/*
+ * Append a refusal to migrator.events of another database (a protected
+ * one, refusing DROP DATABASE sent from here); failures are logged.
+ */
+extern void history_event_autonomous_in(Oid dboid, const char *action,
+										const char *outcome, const char *rule,
+										const char *statement, const char *detail);
+
 #endif							/* MIGRATOR_HISTORY_H */

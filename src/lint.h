@@ -23,6 +23,8 @@ typedef struct LintFinding
 	const char *tag;			/* command tag of the statement */
 	char	   *object;			/* object it applies to, or NULL */
 	char	   *message;		/* one line, PostgreSQL message style */
+	const char *severity;		/* lowered by the table's size, or NULL:
+								 * the rule's (lint_finding_severity()) */
 } LintFinding;
 
 /* What lint knows while it walks scripts: zero it before the first. */
@@ -32,6 +34,12 @@ typedef struct LintState
 	List	   *not_null_proven;	/* "rel.col" with a validated IS NOT NULL check */
 	List	   *not_null_pending;	/* "constraint=rel.col", NOT VALID */
 	List	   *findings;		/* LintFinding of the current script */
+	List	   *altered;		/* RangeVars of tables ALTER TABLE locked */
+	List	   *indexes;		/* IndexStmts of indexes created */
+	List	   *upcoming;		/* ScriptStatements of the script, when known:
+								 * an index created after a foreign key
+								 * counts for it */
+	int			current;		/* index of the statement being linted */
 } LintState;
 
 extern void lint_begin_script(LintState *state);
@@ -39,5 +47,9 @@ extern void lint_statement(LintState *state, ScriptStatement *st);
 extern List *lint_script(List *statements, LintState *state);
 extern bool lint_is_new(LintState *state, RangeVar *rv);
 extern char *lint_findings_json(List *findings);
+extern const char *lint_finding_severity(LintFinding *f);
+
+/* Define the lint GUCs (sizes); called once from _PG_init. */
+extern void LintInit(void);
 
 #endif							/* MIGRATOR_LINT_H */

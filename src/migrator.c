@@ -13,6 +13,8 @@
 #include "migrator.h"
 #include "deploy.h"
 #include "guard.h"
+#include "lint.h"
+#include "protect.h"
 #include "session.h"
 
 PG_MODULE_MAGIC;
@@ -28,6 +30,8 @@ _PG_init(void)
 {
 	SessionInit();
 	GuardInit();
+	ProtectInit();
+	LintInit();
 	DeployInit();
 	MarkGUCPrefixReserved("migrator");
 }

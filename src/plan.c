@@ -278,6 +278,7 @@ migrator_plan(PG_FUNCTION_ARGS)
 
 		statements = script_parse(m->up, "up script");
 		lint_begin_script(&lint);
+		lint.upcoming = statements;
 
 		if (statements == NIL)
 		{
@@ -318,7 +319,7 @@ migrator_plan(PG_FUNCTION_ARGS)
 				if (found.len > 0)
 					appendStringInfoString(&found, ", ");
 				appendStringInfo(&found, "%s (%s)", f->rule->id,
-								 migrator_rule_severity(f->rule));
+								 lint_finding_severity(f));
 			}
 
 			values[0] = CStringGetTextDatum(version);

@@ -31,6 +31,13 @@ if [ "$(id -u)" = 0 ]; then
         echo "== installing: ${npm_missing[*]} (npm)"
         npm install -g --silent --no-audit --no-fund "${npm_missing[@]}" >/dev/null
     fi
+    # squawk, the file-only linter lint is compared with (bench/lint_hydra.sh,
+    # docs/lint-comparison.md), at the version the comparison names.
+    if ! command -v squawk >/dev/null || [ "$(squawk --version 2>/dev/null)" != "squawk 2.66.0" ]; then
+        command -v npm >/dev/null || bash "$here/scripts/install-deps.sh" npm
+        echo "== installing: squawk-cli 2.66.0 (npm)"
+        npm install -g --silent squawk-cli@2.66.0 >/dev/null
+    fi
     work=$(mktemp -d /tmp/migrator-test.XXXXXX)
     rsync -a --exclude .git --exclude tmp_install --exclude tmp_check \
         --exclude results "$here"/ "$work"/

@@ -8,15 +8,29 @@ RETURNS void
 COMMENT ON FUNCTION migrator.allow(text, text) IS
     'allow the destructive statement(s) named for the rest of this transaction; recorded as an allow event with the reason';
 
--- What the ProcessUtility hook cannot see: objects dropped by CASCADE beyond
--- an exempt target, drops in sessions that loaded the library too late.
--- ENABLE ALWAYS, so session_replication_role = replica does not skip it.
-CREATE FUNCTION migrator.guard_sql_drop() RETURNS event_trigger
-    LANGUAGE c AS 'MODULE_PATHNAME', 'migrator_guard_sql_drop';
+-- A session that did not preload the library loads it at its first DDL
+-- statement through this trigger, which judges that statement (later ones
+-- pass the hook; CASCADE victims are judged by the library's object access
+-- hook).  ENABLE ALWAYS, so session_replication_role = replica does not
+-- skip it.  ddl_command_start, unlike sql_drop, costs PostgreSQL no
+-- identity of every dropped object.
+CREATE FUNCTION migrator.guard_ddl_start() RETURNS event_trigger
+    LANGUAGE c AS 'MODULE_PATHNAME', 'migrator_guard_ddl_start';
 
-CREATE EVENT TRIGGER migrator_guard ON sql_drop
-    EXECUTE FUNCTION migrator.guard_sql_drop();
+CREATE EVENT TRIGGER migrator_guard ON ddl_command_start
+    EXECUTE FUNCTION migrator.guard_ddl_start();
 ALTER EVENT TRIGGER migrator_guard ENABLE ALWAYS;
 
 REVOKE ALL ON FUNCTION migrator.allow(text, text) FROM PUBLIC;
-REVOKE ALL ON FUNCTION migrator.guard_sql_drop() FROM PUBLIC;
+REVOKE ALL ON FUNCTION migrator.guard_ddl_start() FROM PUBLIC;
+
+-- The database is protected across the server (src/protect.c): a security
+-- label of provider migrator in the shared catalog pg_shseclabel, which the
+-- guard reads in every database when DROP DATABASE or ALTER DATABASE ...
+-- RENAME is sent.  DROP EXTENSION migrator removes it.
+CREATE FUNCTION migrator.protect_database() RETURNS void
+    LANGUAGE c AS 'MODULE_PATHNAME', 'migrator_protect_database';
+REVOKE ALL ON FUNCTION migrator.protect_database() FROM PUBLIC;
+COMMENT ON FUNCTION migrator.protect_database() IS
+    'protect the current database from DROP DATABASE and RENAME sent from any database (superuser; CREATE EXTENSION calls it)';
+SELECT migrator.protect_database();

@@ -58,6 +58,12 @@ is($new->safe_psql('postgres', q{SELECT string_agg(version, ',') FROM migrator.a
 	'3', 'the upgraded cluster applies what is pending');
 is($new->safe_psql('postgres', q{SELECT count(*) FROM migrator.events WHERE outcome = 'blocked'}),
 	'0', 'nothing was blocked during the binary upgrade');
+is($new->safe_psql('postgres', q{SELECT count(*) FROM pg_shseclabel s JOIN pg_database d ON d.oid = s.objoid
+		WHERE s.classoid = 'pg_database'::regclass AND s.provider = 'migrator' AND d.datname = 'postgres'}),
+	'1', 'the database is still protected after pg_upgrade');
+my ($ret, $out, $err) = $new->psql('template1', 'ALTER DATABASE postgres RENAME TO other');
+like($err, qr/unplanned destructive statement ALTER DATABASE on "postgres"/,
+	'and its rename from another database is refused');
 
 $new->stop;
 done_testing();

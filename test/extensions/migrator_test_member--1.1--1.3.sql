@@ -1,0 +1,2 @@
+-- Touches a table that is not the extension's: refused.
+ALTER TABLE public.victim DROP COLUMN v;

@@ -1,0 +1,2 @@
+-- Drops its own function with CASCADE, which takes a user view along: refused.
+DROP FUNCTION member_f() CASCADE;
