@@ -18,7 +18,7 @@ SELECT migrator.protect_database();
 -- object access hook judges dropped objects; a sql_drop trigger made
 -- PostgreSQL compute the identity of every object any statement dropped).
 DROP EVENT TRIGGER migrator_guard;
-DROP FUNCTION migrator.guard_sql_drop();
+-- migrator.guard_sql_drop() stays (dumps of 0.1 and 0.2 may grant on it).
 CREATE FUNCTION migrator.guard_ddl_start() RETURNS event_trigger
     LANGUAGE c AS 'MODULE_PATHNAME', 'migrator_guard_ddl_start';
 CREATE EVENT TRIGGER migrator_guard ON ddl_command_start

@@ -21,8 +21,15 @@ CREATE EVENT TRIGGER migrator_guard ON ddl_command_start
     EXECUTE FUNCTION migrator.guard_ddl_start();
 ALTER EVENT TRIGGER migrator_guard ENABLE ALWAYS;
 
+-- The sql_drop trigger function of 0.1 and 0.2, kept: dumps of those
+-- versions may grant privileges on it, and must restore.  No event trigger
+-- calls it since 0.3.
+CREATE FUNCTION migrator.guard_sql_drop() RETURNS event_trigger
+    LANGUAGE c AS 'MODULE_PATHNAME', 'migrator_guard_sql_drop';
+
 REVOKE ALL ON FUNCTION migrator.allow(text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION migrator.guard_ddl_start() FROM PUBLIC;
+REVOKE ALL ON FUNCTION migrator.guard_sql_drop() FROM PUBLIC;
 
 -- The database is protected across the server (src/protect.c): a security
 -- label of provider migrator in the shared catalog pg_shseclabel, which the
