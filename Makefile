@@ -12,6 +12,7 @@ OBJS = \
 	src/version.o \
 	src/script.o \
 	src/rules.o \
+	src/newness.o \
 	src/analyze.o \
 	src/history.o \
 	src/register.o \
@@ -21,6 +22,7 @@ OBJS = \
 	src/plan.o \
 	src/fingerprint.o \
 	src/check.o \
+	src/policy.o \
 	src/guard.o \
 	src/protect.o \
 	src/worker.o \

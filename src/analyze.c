@@ -1,8 +1,16 @@
 /*-------------------------------------------------------------------------
  *
  * analyze.c
- *	  What a parsed statement does: the rules of the rule table (rules.c)
- *	  it fires, whether it needs autocommit, whether SPI can run it.
+ *	  The one statement analyser: what a parsed statement does.
+ *
+ * analyze_statement() works out, once per statement, everything lint(),
+ * plan(), register() and the guard ask (see analyze.h): the rules of the
+ * rule table (rules.c) it fires, the lock and rewrite hazards, whether its
+ * destructive findings destroy nothing, the table locks it takes, whether
+ * it needs autocommit.  This is the only file that judges a statement by
+ * its parse-node tag; "is this object new" is answered by an oracle
+ * (newness.c), by name or by catalog, and what a statement creates is
+ * noted for the by-name oracle as the statements go by.
  *
  * A statement that fires no rule is additive.  Rules of kind "staged" mark
  * statements that move data between shapes (backfills, dual-write
@@ -19,26 +27,51 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/relation.h"
+#include "access/table.h"
+#include "catalog/index.h"
+#include "catalog/indexing.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_attribute.h"
+#include "catalog/pg_constraint.h"
+#include "catalog/pg_depend.h"
+#include "catalog/pg_index.h"
+#include "catalog/pg_inherits.h"
+#include "catalog/pg_proc.h"
 #include "catalog/pg_trigger.h"
 #include "catalog/pg_type.h"
+#include "commands/defrem.h"
+#include "commands/extension.h"
+#include "commands/tablecmds.h"
 #include "commands/trigger.h"
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
 #include "parser/parse_coerce.h"
 #include "parser/parse_type.h"
+#include "rewrite/rewriteSupport.h"
+#include "storage/bufmgr.h"
+#include "storage/lmgr.h"
+#include "storage/lock.h"
 #include "tcop/cmdtag.h"
 #include "tcop/utility.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
+#include "utils/regproc.h"
+#include "utils/rel.h"
 #include "utils/syscache.h"
 
 #include "migrator.h"
 #include "analyze.h"
+#include "newness.h"
 #include "rules.h"
 #include "script.h"
+
+/* The name of the extension's sql_drop event trigger (src/sql/20_guard.sql). */
+#define GUARD_EVENT_TRIGGER "migrator_guard"
 
 static List *
 add_finding(List *findings, const char *rule_id, char *object, int location)
@@ -49,6 +82,20 @@ add_finding(List *findings, const char *rule_id, char *object, int location)
 	f->object = object;
 	f->location = location;
 	return lappend(findings, f);
+}
+
+/* A hazard finding, with the message lint shows. */
+static void
+add_hazard(StatementFacts *facts, const char *rule_id, char *object,
+		   int location, char *message)
+{
+	RuleFinding *f = palloc0(sizeof(RuleFinding));
+
+	f->rule = migrator_rule(rule_id);
+	f->object = object;
+	f->location = location;
+	f->message = message;
+	facts->hazards = lappend(facts->hazards, f);
 }
 
 /*
@@ -430,7 +477,7 @@ type_change_is_lossless(Oid oldtype, int32 oldmod, Oid newtype, int32 newmod)
  * (type_change_is_lossless())?  Anything we cannot prove safe is treated
  * as destructive.
  */
-bool
+static bool
 alter_column_type_is_safe(RangeVar *rel, AlterTableCmd *cmd)
 {
 	ColumnDef  *def = (ColumnDef *) cmd->def;
@@ -479,7 +526,7 @@ alter_column_type_is_safe(RangeVar *rel, AlterTableCmd *cmd)
  * domain to its base type) are done in place; a wider integer, USING, a
  * shorter length and anything else rewrite.
  */
-bool
+static bool
 alter_column_type_rewrites(RangeVar *rel, AlterTableCmd *cmd)
 {
 	ColumnDef  *def = (ColumnDef *) cmd->def;
@@ -523,6 +570,21 @@ options_have(List *options, const char *name)
 }
 
 static List *classify_node(Node *stmt, List *findings);
+
+/*
+ * CREATE TABLE AS, SELECT INTO or CREATE MATERIALIZED VIEW of a permanent
+ * relation whose raw query casts to a temporary type: the column goes when
+ * the session ends (rule depends_on_temporary).
+ */
+static List *
+classify_query_into(SelectStmt *query, IntoClause *into, List *findings)
+{
+	if (into == NULL || into->rel == NULL || !relation_is_permanent(into->rel) ||
+		!expression_uses_temporary((Node *) query->targetList))
+		return findings;
+	return add_finding(findings, "depends_on_temporary", relation_name(into->rel),
+					   into->rel->location);
+}
 
 /* Data-modifying statements hidden in WITH clauses. */
 static List *
@@ -792,8 +854,28 @@ classify_node(Node *stmt, List *findings)
 				break;
 			}
 		case T_SelectStmt:
-			findings = classify_with(((SelectStmt *) stmt)->withClause, findings);
-			break;
+			{
+				SelectStmt *sel = (SelectStmt *) stmt;
+
+				findings = classify_with(sel->withClause, findings);
+				if (sel->intoClause)
+					findings = classify_query_into(sel, sel->intoClause, findings);
+				break;
+			}
+		case T_CreateTableAsStmt:
+			{
+				CreateTableAsStmt *ctas = (CreateTableAsStmt *) stmt;
+
+				/*
+				 * The raw query shows casts to temporary types in its target
+				 * list; the guard's hook gets the query analysed and looks
+				 * at the created table once it exists instead.
+				 */
+				if (ctas->query && IsA(ctas->query, SelectStmt))
+					findings = classify_query_into((SelectStmt *) ctas->query,
+												   ctas->into, findings);
+				break;
+			}
 		case T_AlterTableStmt:
 			findings = classify_alter_table((AlterTableStmt *) stmt, findings);
 			break;
@@ -1074,46 +1156,2029 @@ classify_node(Node *stmt, List *findings)
 	return findings;
 }
 
-/*
- * The findings (List of RuleFinding) of one parsed statement.
- */
-List *
-classify_statement(Node *stmt)
+typedef enum TableSize
 {
-	return classify_node(stmt, NIL);
+	TABLE_LARGE,				/* or unknown */
+	TABLE_SMALL,
+	TABLE_EMPTY
+} TableSize;
+
+/*
+ * How big is relation "relid" (with its partitions and children when
+ * "inh")?  Blocks are the relation files' sizes now; rows are pg_class's
+ * estimate (reltuples, -1 before the first VACUUM or ANALYZE: then blocks
+ * decide).  "why" receives the words for the message.
+ */
+static TableSize
+relation_size_class(AnalyzeContext *ctx, Oid relid, bool inh, char **why)
+{
+	List	   *rels;
+	ListCell   *lc;
+	BlockNumber blocks = 0;
+	double		rows = 0;
+	bool		rows_known = true;
+	double		kb;
+
+	if (!ctx->sizes.enabled || !OidIsValid(relid))
+		return TABLE_LARGE;
+	rels = inh ? find_all_inheritors(relid, NoLock, NULL) : list_make1_oid(relid);
+	foreach(lc, rels)
+	{
+		Oid			rel = lfirst_oid(lc);
+		char		relkind = get_rel_relkind(rel);
+		Relation	r;
+
+		if (relkind != RELKIND_RELATION && relkind != RELKIND_MATVIEW &&
+			relkind != RELKIND_TOASTVALUE && relkind != RELKIND_INDEX)
+			continue;
+		if (!ConditionalLockRelationOid(rel, AccessShareLock))
+			return TABLE_LARGE;	/* lint never waits for a lock */
+		r = relation_open(rel, NoLock);
+		blocks += RelationGetNumberOfBlocks(r);
+		if (r->rd_rel->reltuples < 0)
+			rows_known = false;
+		else
+			rows += r->rd_rel->reltuples;
+		relation_close(r, NoLock);
+		UnlockRelationOid(rel, AccessShareLock);
+	}
+	kb = (double) blocks * (BLCKSZ / 1024);
+	if (blocks == 0)
+	{
+		*why = pstrdup("the table is empty here");
+		return TABLE_EMPTY;
+	}
+	if (kb <= ctx->sizes.small_kb && (!rows_known || rows <= ctx->sizes.small_rows))
+	{
+		*why = rows_known
+			? psprintf("small here: about %.0f rows, %.0f kB", rows, kb)
+			: psprintf("small here: %.0f kB", kb);
+		return TABLE_SMALL;
+	}
+	return TABLE_LARGE;
 }
 
 /*
- * Classify a whole script (List of ScriptStatement).  Returns the highest
- * kind found; *findings_out, when given, receives a List of List of
- * RuleFinding, one list per statement.
+ * The last finding added is a hazard on "rv" ("inh": with its partitions):
+ * lower it to "info" when the table is empty or small here.
  */
-MigrationKind
-classify_script(List *statements, List **findings_out)
+static void
+hazard_size_last(AnalyzeContext *ctx, StatementFacts *facts, RangeVar *rv, bool inh)
 {
-	MigrationKind kind = MIGRATION_ADDITIVE;
-	List	   *all = NIL;
+	RuleFinding *f = llast(facts->hazards);
+	char	   *why = NULL;
+
+	if (rv == NULL ||
+		relation_size_class(ctx, RangeVarGetRelid(rv, NoLock, true), inh, &why) == TABLE_LARGE)
+		return;
+	f->severity = "info";
+	f->message = psprintf("%s (%s)", f->message, why);
+}
+
+/*
+ * Does the raw expression call a volatile function?  A function the
+ * catalog does not know counts as volatile.
+ */
+static bool
+raw_volatile_walker(Node *node, void *context)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, FuncCall))
+	{
+		FuncCall   *fc = (FuncCall *) node;
+		FuncCandidateList cands;
+
+		cands = FuncnameGetCandidates(fc->funcname, -1, NIL, false, false,
+									  false, true);
+		if (cands == NULL)
+			return true;
+		for (; cands; cands = cands->next)
+			if (func_volatile(cands->oid) == PROVOLATILE_VOLATILE)
+				return true;
+	}
+	return raw_expression_tree_walker(node, raw_volatile_walker, context);
+}
+
+/* The column a raw "col IS NOT NULL" tests, or NULL. */
+static const char *
+raw_not_null_column(Node *expr)
+{
+	NullTest   *nt = (NullTest *) expr;
+	ColumnRef  *cr;
+
+	if (expr == NULL || !IsA(expr, NullTest) || nt->nulltesttype != IS_NOT_NULL)
+		return NULL;
+	cr = (ColumnRef *) nt->arg;
+	if (cr == NULL || !IsA(cr, ColumnRef) || list_length(cr->fields) != 1 ||
+		!IsA(linitial(cr->fields), String))
+		return NULL;
+	return strVal(linitial(cr->fields));
+}
+
+/* Is "expr" (a cooked check) "attnum IS NOT NULL", alone or in an AND? */
+static bool
+expr_implies_not_null(Node *expr, AttrNumber attnum)
+{
+	if (expr == NULL)
+		return false;
+	if (IsA(expr, NullTest))
+	{
+		NullTest   *nt = (NullTest *) expr;
+
+		return nt->nulltesttype == IS_NOT_NULL && !nt->argisrow &&
+			IsA(nt->arg, Var) && ((Var *) nt->arg)->varattno == attnum;
+	}
+	if (IsA(expr, BoolExpr) && ((BoolExpr *) expr)->boolop == AND_EXPR)
+	{
+		ListCell   *lc;
+
+		foreach(lc, ((BoolExpr *) expr)->args)
+			if (expr_implies_not_null(lfirst(lc), attnum))
+				return true;
+	}
+	if (IsA(expr, List))
+	{
+		ListCell   *lc;
+
+		foreach(lc, (List *) expr)
+			if (expr_implies_not_null(lfirst(lc), attnum))
+				return true;
+	}
+	return false;
+}
+
+/*
+ * Does the catalog hold a validated CHECK constraint that proves "column"
+ * of "rv" is not null?  Then SET NOT NULL needs no scan (PostgreSQL 12+).
+ */
+static bool
+catalog_has_not_null_check(RangeVar *rv, const char *column)
+{
+	Oid			relid = RangeVarGetRelid(rv, NoLock, true);
+	AttrNumber	attnum;
+	Relation	rel;
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	bool		found = false;
+
+	if (!OidIsValid(relid))
+		return false;
+	attnum = get_attnum(relid, column);
+	if (attnum == InvalidAttrNumber)
+		return false;
+
+	rel = table_open(ConstraintRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_constraint_conrelid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(relid));
+	scan = systable_beginscan(rel, ConstraintRelidTypidNameIndexId, true,
+							  NULL, 1, &key);
+	while (!found && HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tup);
+		bool		isnull;
+		Datum		bin;
+
+		if (con->contype != CONSTRAINT_CHECK || !con->convalidated)
+			continue;
+		bin = heap_getattr(tup, Anum_pg_constraint_conbin,
+						   RelationGetDescr(rel), &isnull);
+		if (!isnull)
+			found = expr_implies_not_null(stringToNode(TextDatumGetCString(bin)),
+										  attnum);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return found;
+}
+
+/* "rel.col" keys of the not-null proofs this migration added. */
+static char *
+column_key(RangeVar *rv, const char *column)
+{
+	return psprintf("%s.%s", rv->relname, column);
+}
+
+static bool
+string_in_list(List *list, const char *s)
+{
 	ListCell   *lc;
 
-	foreach(lc, statements)
+	foreach(lc, list)
+		if (strcmp((char *) lfirst(lc), s) == 0)
+			return true;
+	return false;
+}
+
+/* Do two RangeVars name the same relation (schema left out matches)? */
+static bool
+same_relation(RangeVar *a, RangeVar *b)
+{
+	return strcmp(a->relname, b->relname) == 0 &&
+		(a->schemaname == NULL || b->schemaname == NULL ||
+		 strcmp(a->schemaname, b->schemaname) == 0);
+}
+
+/*
+ * Do the first list_length(columns) entries of "keys" (List of String or
+ * IndexElem) name exactly "columns" (List of String), in any order?
+ */
+static bool
+keys_lead_with(List *keys, List *columns)
+{
+	int			n = list_length(columns);
+	int			i;
+
+	if (n == 0 || list_length(keys) < n)
+		return false;
+	for (i = 0; i < n; i++)
+	{
+		Node	   *k = list_nth(keys, i);
+		const char *name = IsA(k, String) ? strVal(k)
+		: IsA(k, IndexElem) ? ((IndexElem *) k)->name : NULL;
+		ListCell   *lc;
+		bool		found = false;
+
+		if (name == NULL)
+			return false;
+		foreach(lc, columns)
+			if (strcmp(strVal(lfirst(lc)), name) == 0)
+				found = true;
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+/* Does an index of the catalog on "relid" lead with "columns"? */
+static bool
+catalog_index_leads_with(Oid relid, List *columns)
+{
+	Relation	rel;
+	List	   *indexes;
+	ListCell   *lc;
+	bool		found = false;
+
+	if (!OidIsValid(relid))
+		return false;
+	rel = relation_open(relid, AccessShareLock);
+	indexes = RelationGetIndexList(rel);
+	relation_close(rel, AccessShareLock);
+	foreach(lc, indexes)
+	{
+		HeapTuple	tup = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(lfirst_oid(lc)));
+		Form_pg_index idx;
+		List	   *keys = NIL;
+		int			i;
+
+		if (!HeapTupleIsValid(tup))
+			continue;
+		idx = (Form_pg_index) GETSTRUCT(tup);
+		for (i = 0; i < idx->indnkeyatts; i++)
+		{
+			char	   *att = idx->indkey.values[i] == 0 ? NULL
+			: get_attname(relid, idx->indkey.values[i], true);
+
+			if (att == NULL)
+				break;
+			keys = lappend(keys, makeString(att));
+		}
+		if (heap_attisnull(tup, Anum_pg_index_indpred, NULL) && keys_lead_with(keys, columns))
+			found = true;
+		ReleaseSysCache(tup);
+		if (found)
+			break;
+	}
+	return found;
+}
+
+/* Does an IndexStmt on "rv", not partial, lead with "columns"? */
+static bool
+index_stmt_leads_with(IndexStmt *is, RangeVar *rv, List *columns)
+{
+	return same_relation(is->relation, rv) && is->whereClause == NULL &&
+		keys_lead_with(is->indexParams, columns);
+}
+
+/*
+ * A foreign key from "columns" of "rv": is there an index that leads with
+ * them, in the catalog, among the constraints of the CREATE TABLE it is in
+ * ("table_elts"), or created earlier or later in the same migration?
+ * Without one, every DELETE or key UPDATE on the referenced table scans
+ * the referencing table.
+ */
+static void
+hazard_foreign_key_index(AnalyzeContext *ctx, StatementFacts *facts, RangeVar *rv,
+						 List *columns, List *table_elts, bool existing)
+{
+	ListCell   *lc;
+
+	if (columns == NIL)
+		return;
+	if (existing && catalog_index_leads_with(RangeVarGetRelid(rv, NoLock, true), columns))
+		return;
+	foreach(lc, table_elts)
+	{
+		Node	   *elt = lfirst(lc);
+
+		if (IsA(elt, Constraint) &&
+			(((Constraint *) elt)->contype == CONSTR_PRIMARY ||
+			 ((Constraint *) elt)->contype == CONSTR_UNIQUE) &&
+			keys_lead_with(((Constraint *) elt)->keys, columns))
+			return;
+		if (IsA(elt, ColumnDef) && list_length(columns) == 1 &&
+			strcmp(((ColumnDef *) elt)->colname, strVal(linitial(columns))) == 0)
+		{
+			ListCell   *cc;
+
+			foreach(cc, ((ColumnDef *) elt)->constraints)
+				if (((Constraint *) lfirst(cc))->contype == CONSTR_PRIMARY ||
+					((Constraint *) lfirst(cc))->contype == CONSTR_UNIQUE)
+					return;
+		}
+	}
+	foreach(lc, ctx->indexes)
+		if (index_stmt_leads_with(lfirst(lc), rv, columns))
+			return;
+	foreach(lc, ctx->upcoming)
 	{
 		ScriptStatement *st = lfirst(lc);
-		List	   *findings = classify_statement(st->raw->stmt);
-		ListCell   *fc;
 
-		foreach(fc, findings)
-		{
-			RuleFinding *f = lfirst(fc);
-
-			if (f->rule->kind > kind)
-				kind = f->rule->kind;
-		}
-		all = lappend(all, findings);
+		if (st->index > ctx->current && IsA(st->raw->stmt, IndexStmt) &&
+			index_stmt_leads_with((IndexStmt *) st->raw->stmt, rv, columns))
+			return;
 	}
-	if (findings_out)
-		*findings_out = all;
-	return kind;
+	add_hazard(facts, "foreign_key_unindexed", relation_name(rv), rv->location,
+			 psprintf("foreign key of table \"%s\" has no index on its referencing columns: every DELETE or key UPDATE of the referenced table scans it",
+					  relation_name(rv)));
+	if (existing)
+		hazard_size_last(ctx, facts, rv, true);
 }
+
+/*
+ * A constraint added to an existing table (ALTER TABLE ... ADD, or inline
+ * in ADD COLUMN).
+ */
+static void
+hazard_constraint(AnalyzeContext *ctx, StatementFacts *facts, RangeVar *rv,
+				  Constraint *con, const char *inline_column)
+{
+	char	   *rel = relation_name(rv);
+	int			loc = rv->location;
+	bool		inline_in_column = inline_column != NULL;
+
+	switch (con->contype)
+	{
+		case CONSTR_FOREIGN:
+			hazard_foreign_key_index(ctx, facts, rv,
+								   inline_column ? list_make1(makeString(pstrdup(inline_column)))
+								   : con->fk_attrs, NIL, true);
+			if (!con->skip_validation)
+			{
+				add_hazard(facts, "add_foreign_key_validating", rel, loc,
+						 psprintf("ADD FOREIGN KEY on existing table \"%s\" validates every row while both tables are locked", rel));
+				hazard_size_last(ctx, facts, rv, true);
+			}
+			break;
+		case CONSTR_CHECK:
+			if (!con->skip_validation)
+			{
+				add_hazard(facts, "add_check_validating", rel, loc,
+						 psprintf("ADD CHECK on existing table \"%s\" validates every row under an ACCESS EXCLUSIVE lock", rel));
+				hazard_size_last(ctx, facts, rv, true);
+			}
+			if (!inline_in_column)
+			{
+				const char *col = raw_not_null_column(con->raw_expr);
+
+				if (col && !con->skip_validation)
+					ctx->not_null_proven = lappend(ctx->not_null_proven,
+													 column_key(rv, col));
+				else if (col && con->conname)
+					ctx->not_null_pending = lappend(ctx->not_null_pending,
+													  psprintf("%s=%s", con->conname,
+															   column_key(rv, col)));
+			}
+			break;
+		case CONSTR_PRIMARY:
+		case CONSTR_UNIQUE:
+		case CONSTR_EXCLUSION:
+			if (con->indexname == NULL)
+			{
+				add_hazard(facts, "add_unique_blocking", rel, loc,
+						 psprintf("ADD %s on existing table \"%s\" builds an index under an ACCESS EXCLUSIVE lock",
+								  con->contype == CONSTR_PRIMARY ? "PRIMARY KEY" :
+								  con->contype == CONSTR_UNIQUE ? "UNIQUE" : "EXCLUDE",
+								  rel));
+				hazard_size_last(ctx, facts, rv, true);
+			}
+			break;
+		default:
+			break;
+	}
+}
+
+/*
+ * Is a new column NOT NULL (or PRIMARY KEY) with nothing that fills it:
+ * no default, not an identity, not generated, not serial?
+ */
+static bool
+column_is_required(ColumnDef *def)
+{
+	bool		not_null = def->is_not_null;
+	ListCell   *lc;
+
+	foreach(lc, def->constraints)
+	{
+		Constraint *con = lfirst_node(Constraint, lc);
+
+		if (con->contype == CONSTR_NOTNULL || con->contype == CONSTR_PRIMARY)
+			not_null = true;
+		if (con->contype == CONSTR_DEFAULT || con->contype == CONSTR_IDENTITY ||
+			con->contype == CONSTR_GENERATED)
+			return false;
+	}
+	if (def->raw_default != NULL || def->identity || def->generated)
+		return false;
+	if (def->typeName && list_length(def->typeName->names) == 1)
+	{
+		const char *t = strVal(linitial(def->typeName->names));
+
+		if (strncmp(t, "serial", 6) == 0 || strncmp(t, "bigserial", 9) == 0 ||
+			strncmp(t, "smallserial", 11) == 0)
+			return false;
+	}
+	return not_null;
+}
+
+/* ADD COLUMN on an existing table. */
+static void
+hazard_add_column(AnalyzeContext *ctx, StatementFacts *facts, RangeVar *rv,
+				  ColumnDef *def)
+{
+	char	   *rel = relation_name(rv);
+	const char *why = NULL;
+	ListCell   *lc;
+
+	if (def->typeName && list_length(def->typeName->names) == 1)
+	{
+		const char *t = strVal(linitial(def->typeName->names));
+
+		if (strcmp(t, "serial") == 0 || strcmp(t, "bigserial") == 0 ||
+			strcmp(t, "smallserial") == 0 || strcmp(t, "serial2") == 0 ||
+			strcmp(t, "serial4") == 0 || strcmp(t, "serial8") == 0)
+			why = "a serial type";
+	}
+	foreach(lc, def->constraints)
+	{
+		Constraint *con = lfirst_node(Constraint, lc);
+
+		if (con->contype == CONSTR_DEFAULT &&
+			raw_volatile_walker(con->raw_expr, NULL))
+			why = "a volatile default";
+		else if (con->contype == CONSTR_GENERATED)
+			why = "a stored generated column";
+		else if (con->contype == CONSTR_IDENTITY)
+			why = "an identity";
+		else
+			hazard_constraint(ctx, facts, rv, con, def->colname);
+	}
+	if (why)
+	{
+		add_hazard(facts, "add_column_rewrite",
+				 psprintf("%s.%s", rel, def->colname), rv->location,
+				 psprintf("ADD COLUMN \"%s\" with %s rewrites table \"%s\"",
+						  def->colname, why, rel));
+		hazard_size_last(ctx, facts, rv, true);
+	}
+	else if (column_is_required(def))
+	{
+		char	   *size_why = NULL;
+
+		add_hazard(facts, "add_column_required",
+				 psprintf("%s.%s", rel, def->colname), rv->location,
+				 psprintf("ADD COLUMN \"%s\" NOT NULL without a default fails on table \"%s\" as soon as it has a row",
+						  def->colname, rel));
+		if (relation_size_class(ctx, RangeVarGetRelid(rv, NoLock, true), true, &size_why) == TABLE_EMPTY)
+		{
+			RuleFinding *f = llast(facts->hazards);
+
+			f->severity = "warning";
+			f->message = psprintf("%s (%s)", f->message, size_why);
+		}
+	}
+}
+
+static void
+hazard_alter_table(AnalyzeContext *ctx, StatementFacts *facts,
+				   AlterTableStmt *stmt)
+{
+	RangeVar   *rv = stmt->relation;
+	char	   *rel = relation_name(rv);
+	ListCell   *lc;
+
+	foreach(lc, stmt->cmds)
+	{
+		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+
+		/* NOT VALID checks validated here prove NOT NULL later on. */
+		if (cmd->subtype == AT_ValidateConstraint)
+		{
+			ListCell   *pc;
+			char	   *prefix = psprintf("%s=", cmd->name);
+
+			foreach(pc, ctx->not_null_pending)
+			{
+				char	   *p = lfirst(pc);
+
+				if (strncmp(p, prefix, strlen(prefix)) == 0)
+					ctx->not_null_proven = lappend(ctx->not_null_proven,
+													 pstrdup(p + strlen(prefix)));
+			}
+			continue;
+		}
+		if (oracle_relation_is_new(ctx->oracle, rv))
+			continue;
+		if (AlterTableGetLockLevel(list_make1(cmd)) == AccessExclusiveLock)
+			ctx->altered = lappend(ctx->altered, rv);
+
+		switch (cmd->subtype)
+		{
+			case AT_AddConstraint:
+				if (cmd->def && IsA(cmd->def, Constraint))
+					hazard_constraint(ctx, facts, rv,
+									(Constraint *) cmd->def, NULL);
+				break;
+			case AT_AddColumn:
+				hazard_add_column(ctx, facts, rv, (ColumnDef *) cmd->def);
+				break;
+			case AT_AlterColumnType:
+				if (alter_column_type_rewrites(rv, cmd))
+				{
+					add_hazard(facts, "alter_column_type_rewrite",
+							 psprintf("%s.%s", rel, cmd->name), rv->location,
+							 psprintf("ALTER COLUMN \"%s\" TYPE rewrites table \"%s\"",
+									  cmd->name, rel));
+					hazard_size_last(ctx, facts, rv, rv->inh);
+				}
+				break;
+			case AT_SetNotNull:
+				if (!string_in_list(ctx->not_null_proven, column_key(rv, cmd->name)) &&
+					!catalog_has_not_null_check(rv, cmd->name))
+				{
+					add_hazard(facts, "set_not_null_scan",
+							 psprintf("%s.%s", rel, cmd->name), rv->location,
+							 psprintf("SET NOT NULL on column \"%s\" scans table \"%s\" under an ACCESS EXCLUSIVE lock",
+									  cmd->name, rel));
+					hazard_size_last(ctx, facts, rv, rv->inh);
+				}
+				break;
+			case AT_SetLogged:
+			case AT_SetUnLogged:
+				add_hazard(facts, "set_logged", rel, rv->location,
+						 psprintf("SET %s rewrites table \"%s\"",
+								  cmd->subtype == AT_SetLogged ? "LOGGED" : "UNLOGGED",
+								  rel));
+				hazard_size_last(ctx, facts, rv, false);
+				break;
+			case AT_SetTableSpace:
+				add_hazard(facts, "set_tablespace", rel, rv->location,
+						 psprintf("SET TABLESPACE copies \"%s\" under an ACCESS EXCLUSIVE lock",
+								  rel));
+				hazard_size_last(ctx, facts, rv, false);
+				break;
+			default:
+				break;
+		}
+	}
+}
+
+/* Does a VACUUM, or REINDEX option list hold "name" set to true? */
+static bool
+option_is_on(List *options, const char *name)
+{
+	ListCell   *lc;
+
+	foreach(lc, options)
+	{
+		DefElem    *opt = lfirst_node(DefElem, lc);
+
+		if (strcmp(opt->defname, name) == 0)
+			return defGetBoolean(opt);
+	}
+	return false;
+}
+
+/* Is a raw SET value 0 (in any unit)? */
+static bool
+raw_value_is_zero(Node *arg)
+{
+	A_Const    *c = (A_Const *) arg;
+	int			value;
+
+	if (arg == NULL || !IsA(arg, A_Const) || c->isnull)
+		return false;
+	if (IsA(&c->val, Integer))
+		return intVal(&c->val) == 0;
+	if (IsA(&c->val, String))
+		return parse_int(strVal(&c->val), &value, GUC_UNIT_MS, NULL) && value == 0;
+	if (IsA(&c->val, Float))
+		return strtod(castNode(Float, &c->val)->fval, NULL) == 0;
+	return false;
+}
+
+/*
+ * How big are the tables whose columns are of domain "names" (pg_depend
+ * records a column's dependency on its type)?  The largest decides.
+ */
+static TableSize
+domain_size_class(AnalyzeContext *ctx, List *names, char **why)
+{
+	TypeName   *tn = makeTypeNameFromNameList(names);
+	Oid			typid = LookupTypeNameOid(NULL, tn, true);
+	Relation	dep;
+	ScanKeyData key[2];
+	SysScanDesc scan;
+	HeapTuple	tup;
+	TableSize	result = TABLE_EMPTY;
+	bool		any = false;
+
+	if (!ctx->sizes.enabled || !OidIsValid(typid))
+		return TABLE_LARGE;
+	dep = table_open(DependRelationId, AccessShareLock);
+	ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(TypeRelationId));
+	ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(typid));
+	scan = systable_beginscan(dep, DependReferenceIndexId, true, NULL, 2, key);
+	while (result != TABLE_LARGE && HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_depend d = (Form_pg_depend) GETSTRUCT(tup);
+		char	   *w = NULL;
+		TableSize	sz;
+
+		if (d->classid != RelationRelationId || d->objsubid == 0)
+			continue;
+		any = true;
+		sz = relation_size_class(ctx, d->objid, false, &w);
+		if (sz < result)
+		{
+			result = sz;
+			*why = w;
+		}
+	}
+	systable_endscan(scan);
+	table_close(dep, AccessShareLock);
+	if (!any)
+		*why = pstrdup("no column is of this domain here");
+	else if (result == TABLE_EMPTY)
+		*why = pstrdup("the tables with columns of this domain are empty here");
+	return result;
+}
+
+/*
+ * Is a raw WHERE clause always true: TRUE, 1 = 1, 'a' = 'a', NOT FALSE,
+ * x = x, or an OR with such a branch?
+ */
+static bool
+raw_is_always_true(Node *expr)
+{
+	if (expr == NULL)
+		return false;
+	if (IsA(expr, A_Const))
+	{
+		A_Const    *c = (A_Const *) expr;
+
+		return !c->isnull && IsA(&c->val, Boolean) && boolVal(&c->val);
+	}
+	if (IsA(expr, TypeCast))
+	{
+		TypeCast   *tc = (TypeCast *) expr;
+
+		/* 'true'::boolean, 't'::bool */
+		if (IsA(tc->arg, A_Const) && IsA(&((A_Const *) tc->arg)->val, String) &&
+			list_length(tc->typeName->names) >= 1 &&
+			(strcmp(strVal(llast(tc->typeName->names)), "bool") == 0 ||
+			 strcmp(strVal(llast(tc->typeName->names)), "boolean") == 0))
+		{
+			bool		b;
+
+			return parse_bool(strVal(&((A_Const *) tc->arg)->val), &b) && b;
+		}
+		return raw_is_always_true(tc->arg);
+	}
+	if (IsA(expr, BoolExpr))
+	{
+		BoolExpr   *be = (BoolExpr *) expr;
+		ListCell   *lc;
+
+		if (be->boolop == OR_EXPR)
+		{
+			foreach(lc, be->args)
+				if (raw_is_always_true(lfirst(lc)))
+					return true;
+			return false;
+		}
+		if (be->boolop == AND_EXPR)
+		{
+			foreach(lc, be->args)
+				if (!raw_is_always_true(lfirst(lc)))
+					return false;
+			return true;
+		}
+		if (be->boolop == NOT_EXPR)
+		{
+			Node	   *arg = linitial(be->args);
+
+			return IsA(arg, A_Const) && !((A_Const *) arg)->isnull &&
+				IsA(&((A_Const *) arg)->val, Boolean) && !boolVal(&((A_Const *) arg)->val);
+		}
+	}
+	if (IsA(expr, A_Expr))
+	{
+		A_Expr	   *ae = (A_Expr *) expr;
+
+		/* equal operands under =, >=, <=: 1 = 1, x = x (NULLs aside) */
+		if (ae->kind == AEXPR_OP && list_length(ae->name) == 1 &&
+			(strcmp(strVal(linitial(ae->name)), "=") == 0 ||
+			 strcmp(strVal(linitial(ae->name)), ">=") == 0 ||
+			 strcmp(strVal(linitial(ae->name)), "<=") == 0) &&
+			ae->lexpr && ae->rexpr &&
+			(IsA(ae->lexpr, A_Const) || IsA(ae->lexpr, ColumnRef)) &&
+			equal(ae->lexpr, ae->rexpr))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The hazard rules of one statement.
+ */
+static void
+statement_hazards(AnalyzeContext *ctx, StatementFacts *facts, Node *stmt)
+{
+
+	switch (nodeTag(stmt))
+	{
+		case T_IndexStmt:
+			{
+				IndexStmt  *is = (IndexStmt *) stmt;
+
+				Oid			relid;
+
+				if (is->concurrent || oracle_relation_is_new(ctx->oracle, is->relation))
+					break;
+				/* ON ONLY a partitioned table builds nothing: an invalid parent index */
+				relid = RangeVarGetRelid(is->relation, NoLock, true);
+				if (!is->relation->inh && OidIsValid(relid) &&
+					get_rel_relkind(relid) == RELKIND_PARTITIONED_TABLE)
+					break;
+				add_hazard(facts, "create_index_blocking",
+						 relation_name(is->relation), is->relation->location,
+						 psprintf("CREATE INDEX on existing table \"%s\" blocks writes while it builds",
+								  relation_name(is->relation)));
+				hazard_size_last(ctx, facts, is->relation, is->relation->inh);
+				break;
+			}
+		case T_DropStmt:
+			{
+				DropStmt   *ds = (DropStmt *) stmt;
+				ListCell   *lc;
+
+				if (ds->removeType != OBJECT_INDEX || ds->concurrent)
+					break;
+				foreach(lc, ds->objects)
+				{
+					RangeVar   *rv = makeRangeVarFromNameList((List *) lfirst(lc));
+
+					if (!oracle_relation_is_new(ctx->oracle, rv))
+						add_hazard(facts, "drop_index_blocking",
+								 relation_name(rv), -1,
+								 psprintf("DROP INDEX \"%s\" without CONCURRENTLY locks its table against reads and writes",
+										  relation_name(rv)));
+				}
+				break;
+			}
+		case T_AlterTableStmt:
+			hazard_alter_table(ctx, facts, (AlterTableStmt *) stmt);
+			break;
+		case T_UpdateStmt:
+		case T_DeleteStmt:
+			{
+				bool		update = IsA(stmt, UpdateStmt);
+				RangeVar   *rv = update ? ((UpdateStmt *) stmt)->relation
+				: ((DeleteStmt *) stmt)->relation;
+				Node	   *where = update ? ((UpdateStmt *) stmt)->whereClause
+				: ((DeleteStmt *) stmt)->whereClause;
+
+				ListCell   *lc;
+
+				if (oracle_relation_is_new(ctx->oracle, rv))
+					break;
+				if (where == NULL || raw_is_always_true(where))
+				{
+					add_hazard(facts, "whole_table_write",
+							 relation_name(rv), rv->location,
+							 where == NULL
+							 ? psprintf("%s without WHERE writes every row of table \"%s\" in one transaction",
+										update ? "UPDATE" : "DELETE", relation_name(rv))
+							 : psprintf("%s with a WHERE that is always true writes every row of table \"%s\" in one transaction",
+										update ? "UPDATE" : "DELETE", relation_name(rv)));
+					hazard_size_last(ctx, facts, rv, rv->inh);
+				}
+				if (update)
+					foreach(lc, ctx->altered)
+						if (same_relation(lfirst(lc), rv))
+						{
+							add_hazard(facts, "backfill_holds_lock",
+									 relation_name(rv), rv->location,
+									 psprintf("UPDATE of table \"%s\" runs while an earlier ALTER TABLE of this migration holds its ACCESS EXCLUSIVE lock",
+											  relation_name(rv)));
+							hazard_size_last(ctx, facts, rv, rv->inh);
+							break;
+						}
+				break;
+			}
+		case T_VacuumStmt:
+			{
+				VacuumStmt *vs = (VacuumStmt *) stmt;
+				ListCell   *lc;
+
+				if (!vs->is_vacuumcmd || !option_is_on(vs->options, "full"))
+					break;
+				if (vs->rels == NIL)
+					add_hazard(facts, "vacuum_full", NULL, -1,
+							 pstrdup("VACUUM FULL rewrites every table of the database"));
+				foreach(lc, vs->rels)
+				{
+					RangeVar   *rv = lfirst_node(VacuumRelation, lc)->relation;
+
+					if (!oracle_relation_is_new(ctx->oracle, rv))
+					{
+						add_hazard(facts, "vacuum_full", relation_name(rv),
+								 rv->location,
+								 psprintf("VACUUM FULL rewrites table \"%s\" under an ACCESS EXCLUSIVE lock",
+										  relation_name(rv)));
+						hazard_size_last(ctx, facts, rv, true);
+					}
+				}
+				break;
+			}
+		case T_ClusterStmt:
+			{
+				RangeVar   *rv = ((ClusterStmt *) stmt)->relation;
+
+				if (rv == NULL)
+					add_hazard(facts, "cluster", NULL, -1,
+							 pstrdup("CLUSTER rewrites every clustered table of the database"));
+				else if (!oracle_relation_is_new(ctx->oracle, rv))
+				{
+					add_hazard(facts, "cluster", relation_name(rv), rv->location,
+							 psprintf("CLUSTER rewrites table \"%s\" under an ACCESS EXCLUSIVE lock",
+									  relation_name(rv)));
+					hazard_size_last(ctx, facts, rv, true);
+				}
+				break;
+			}
+		case T_ReindexStmt:
+			{
+				ReindexStmt *rs = (ReindexStmt *) stmt;
+				char	   *what = rs->relation ? relation_name(rs->relation)
+				: pstrdup(rs->name ? rs->name : "");
+
+				if (option_is_on(rs->params, "concurrently") ||
+					(rs->relation && oracle_relation_is_new(ctx->oracle, rs->relation)))
+					break;
+				add_hazard(facts, "reindex_blocking", what,
+						 rs->relation ? rs->relation->location : -1,
+						 psprintf("REINDEX of \"%s\" without CONCURRENTLY blocks writes while it rebuilds",
+								  what));
+				if (rs->relation)
+					hazard_size_last(ctx, facts, rs->relation, true);
+				break;
+			}
+		case T_LockStmt:
+			{
+				LockStmt   *ls = (LockStmt *) stmt;
+				ListCell   *lc;
+
+				if (ls->mode < ShareLock)
+					break;
+				foreach(lc, ls->relations)
+				{
+					RangeVar   *rv = lfirst_node(RangeVar, lc);
+
+					if (oracle_relation_is_new(ctx->oracle, rv))
+						continue;
+					add_hazard(facts, "lock_table", relation_name(rv), rv->location,
+							 psprintf("LOCK TABLE \"%s\" in %s mode blocks %s until the migration commits",
+									  relation_name(rv), GetLockmodeName(DEFAULT_LOCKMETHOD, ls->mode),
+									  ls->mode == AccessExclusiveLock ? "reads and writes" : "writes"));
+				}
+				break;
+			}
+		case T_RefreshMatViewStmt:
+			{
+				RefreshMatViewStmt *rm = (RefreshMatViewStmt *) stmt;
+
+				if (rm->concurrent || rm->skipData || oracle_relation_is_new(ctx->oracle, rm->relation))
+					break;
+				add_hazard(facts, "refresh_blocking", relation_name(rm->relation),
+						 rm->relation->location,
+						 psprintf("REFRESH MATERIALIZED VIEW \"%s\" without CONCURRENTLY blocks its readers while it runs",
+								  relation_name(rm->relation)));
+				hazard_size_last(ctx, facts, rm->relation, false);
+				break;
+			}
+		case T_AlterDomainStmt:
+			{
+				AlterDomainStmt *ad = (AlterDomainStmt *) stmt;
+				char	   *why = NULL;
+				TableSize	size;
+
+				if (!(ad->subtype == 'C' && ad->def && IsA(ad->def, Constraint) &&
+					  !((Constraint *) ad->def)->skip_validation) && ad->subtype != 'O')
+					break;
+				add_hazard(facts, "domain_constraint_scan",
+						 NameListToString(ad->typeName), -1,
+						 psprintf("%s on domain \"%s\" scans every column of the domain in every table",
+								  ad->subtype == 'O' ? "SET NOT NULL" : "ADD CONSTRAINT",
+								  NameListToString(ad->typeName)));
+				size = domain_size_class(ctx, ad->typeName, &why);
+				if (size != TABLE_LARGE)
+				{
+					RuleFinding *f = llast(facts->hazards);
+
+					f->severity = "info";
+					f->message = psprintf("%s (%s)", f->message, why);
+				}
+				break;
+			}
+		case T_CreateStmt:
+			{
+				CreateStmt *cs = (CreateStmt *) stmt;
+				ListCell   *lc;
+
+				/* foreign keys of a new table: no index yet, it grows */
+				foreach(lc, cs->tableElts)
+				{
+					Node	   *elt = lfirst(lc);
+
+					if (IsA(elt, Constraint) && ((Constraint *) elt)->contype == CONSTR_FOREIGN)
+						hazard_foreign_key_index(ctx, facts, cs->relation,
+											   ((Constraint *) elt)->fk_attrs, cs->tableElts, false);
+					else if (IsA(elt, ColumnDef))
+					{
+						ListCell   *cc;
+
+						foreach(cc, ((ColumnDef *) elt)->constraints)
+							if (((Constraint *) lfirst(cc))->contype == CONSTR_FOREIGN)
+								hazard_foreign_key_index(ctx, facts, cs->relation,
+													   list_make1(makeString(((ColumnDef *) elt)->colname)),
+													   cs->tableElts, false);
+					}
+				}
+				break;
+			}
+		case T_VariableSetStmt:
+			{
+				VariableSetStmt *vs = (VariableSetStmt *) stmt;
+
+				if (vs->kind == VAR_SET_VALUE && vs->name &&
+					(strcmp(vs->name, "lock_timeout") == 0 ||
+					 strcmp(vs->name, "statement_timeout") == 0) &&
+					list_length(vs->args) == 1 && raw_value_is_zero(linitial(vs->args)))
+					add_hazard(facts, "timeout_disabled",
+							 pstrdup(vs->name), -1,
+							 psprintf("%s is set to 0: waits for locks are not bounded",
+									  vs->name));
+				break;
+			}
+		default:
+			break;
+	}
+
+	if (statement_needs_autocommit(stmt))
+		add_hazard(facts, "non_transactional", NULL, -1,
+				 psprintf("%s cannot run in a transaction block", facts->tag));
+}
+
+/* A table lock the statement takes. */
+static void
+lock_name(StatementFacts *facts, char *name, LOCKMODE mode, bool is_new)
+{
+	StatementLock *lock = palloc(sizeof(StatementLock));
+
+	lock->relation = name;
+	lock->mode = mode;
+	lock->is_new = is_new;
+	facts->locks = lappend(facts->locks, lock);
+}
+
+static void
+lock_rv(AnalyzeContext *ctx, StatementFacts *facts, RangeVar *rv, LOCKMODE mode)
+{
+	if (rv == NULL)
+		return;
+	lock_name(facts, relation_name(rv), mode,
+			  oracle_relation_is_new(ctx->oracle, rv));
+}
+
+/* Referenced tables of foreign keys are locked SHARE ROW EXCLUSIVE. */
+static void
+lock_fk(AnalyzeContext *ctx, StatementFacts *facts, Node *node)
+{
+	Constraint *con = (Constraint *) node;
+
+	if (node && IsA(node, Constraint) && con->contype == CONSTR_FOREIGN)
+		lock_rv(ctx, facts, con->pktable, ShareRowExclusiveLock);
+	else if (node && IsA(node, ColumnDef))
+	{
+		ListCell   *lc;
+
+		foreach(lc, ((ColumnDef *) node)->constraints)
+			lock_fk(ctx, facts, lfirst(lc));
+	}
+}
+
+/* DROP INDEX locks the index's table too, when the catalog knows it. */
+static void
+lock_index_table(StatementFacts *facts, RangeVar *index, LOCKMODE mode)
+{
+	Oid			indexoid = RangeVarGetRelid(index, NoLock, true);
+	Oid			tableoid;
+
+	if (!OidIsValid(indexoid) || get_rel_relkind(indexoid) != RELKIND_INDEX)
+		return;
+	tableoid = IndexGetRelation(indexoid, true);
+	if (OidIsValid(tableoid))
+		lock_name(facts, psprintf("%s.%s", get_namespace_name(get_rel_namespace(tableoid)),
+							   get_rel_name(tableoid)), mode, false);
+}
+
+/*
+ * The table locks "stmt" takes, derived from the statement type (and, for
+ * ALTER TABLE, from its subcommands with the server's own
+ * AlterTableGetLockLevel()).  Catalog-only statements (CREATE FUNCTION,
+ * CREATE VIEW, ...) take no table lock and show none.
+ */
+static void
+statement_locks(AnalyzeContext *ctx, StatementFacts *facts, Node *stmt)
+{
+	ListCell   *lc;
+
+	switch (nodeTag(stmt))
+	{
+		case T_AlterTableStmt:
+			{
+				AlterTableStmt *as = (AlterTableStmt *) stmt;
+
+				lock_rv(ctx, facts, as->relation, AlterTableGetLockLevel(as->cmds));
+				foreach(lc, as->cmds)
+					lock_fk(ctx, facts, lfirst_node(AlterTableCmd, lc)->def);
+				break;
+			}
+		case T_CreateStmt:
+			lock_rv(ctx, facts, ((CreateStmt *) stmt)->relation, AccessExclusiveLock);
+			foreach(lc, ((CreateStmt *) stmt)->tableElts)
+				lock_fk(ctx, facts, lfirst(lc));
+			foreach(lc, ((CreateStmt *) stmt)->constraints)
+				lock_fk(ctx, facts, lfirst(lc));
+			break;
+		case T_IndexStmt:
+			lock_rv(ctx, facts, ((IndexStmt *) stmt)->relation,
+					((IndexStmt *) stmt)->concurrent ? ShareUpdateExclusiveLock : ShareLock);
+			break;
+		case T_DropStmt:
+			{
+				DropStmt   *ds = (DropStmt *) stmt;
+				LOCKMODE	mode = ds->concurrent ? ShareUpdateExclusiveLock
+				: AccessExclusiveLock;
+
+				foreach(lc, ds->objects)
+				{
+					switch (ds->removeType)
+					{
+						case OBJECT_INDEX:
+							{
+								RangeVar   *rv = makeRangeVarFromNameList(lfirst(lc));
+
+								lock_index_table(facts, rv, mode);
+								lock_rv(ctx, facts, rv, mode);
+								break;
+							}
+						case OBJECT_TABLE:
+						case OBJECT_VIEW:
+						case OBJECT_MATVIEW:
+						case OBJECT_SEQUENCE:
+						case OBJECT_FOREIGN_TABLE:
+							lock_rv(ctx, facts, makeRangeVarFromNameList(lfirst(lc)), mode);
+							break;
+						case OBJECT_TRIGGER:
+						case OBJECT_RULE:
+						case OBJECT_POLICY:
+							lock_rv(ctx, facts, makeRangeVarFromNameList(list_truncate(list_copy(lfirst(lc)),
+																			   list_length(lfirst(lc)) - 1)),
+									AccessExclusiveLock);
+							break;
+						default:
+							break;
+					}
+				}
+				break;
+			}
+		case T_CreateTrigStmt:
+			lock_rv(ctx, facts, ((CreateTrigStmt *) stmt)->relation, ShareRowExclusiveLock);
+			break;
+		case T_InsertStmt:
+			lock_rv(ctx, facts, ((InsertStmt *) stmt)->relation, RowExclusiveLock);
+			break;
+		case T_UpdateStmt:
+			lock_rv(ctx, facts, ((UpdateStmt *) stmt)->relation, RowExclusiveLock);
+			break;
+		case T_DeleteStmt:
+			lock_rv(ctx, facts, ((DeleteStmt *) stmt)->relation, RowExclusiveLock);
+			break;
+		case T_MergeStmt:
+			lock_rv(ctx, facts, ((MergeStmt *) stmt)->relation, RowExclusiveLock);
+			break;
+		case T_TruncateStmt:
+			foreach(lc, ((TruncateStmt *) stmt)->relations)
+				lock_rv(ctx, facts, lfirst_node(RangeVar, lc), AccessExclusiveLock);
+			break;
+		case T_RenameStmt:
+			{
+				RenameStmt *rs = (RenameStmt *) stmt;
+
+				if (rs->relation)
+					lock_rv(ctx, facts, rs->relation,
+							rs->renameType == OBJECT_INDEX ? ShareUpdateExclusiveLock
+							: AccessExclusiveLock);
+				break;
+			}
+		case T_AlterObjectSchemaStmt:
+			lock_rv(ctx, facts, ((AlterObjectSchemaStmt *) stmt)->relation, AccessExclusiveLock);
+			break;
+		case T_VacuumStmt:
+			{
+				VacuumStmt *vs = (VacuumStmt *) stmt;
+				LOCKMODE	mode = ShareUpdateExclusiveLock;
+
+				foreach(lc, vs->options)
+					if (strcmp(lfirst_node(DefElem, lc)->defname, "full") == 0)
+						mode = AccessExclusiveLock;
+				foreach(lc, vs->rels)
+					lock_rv(ctx, facts, lfirst_node(VacuumRelation, lc)->relation, mode);
+				break;
+			}
+		case T_ClusterStmt:
+			lock_rv(ctx, facts, ((ClusterStmt *) stmt)->relation, AccessExclusiveLock);
+			break;
+		case T_ReindexStmt:
+			{
+				ReindexStmt *rs = (ReindexStmt *) stmt;
+				bool		concurrently = false;
+
+				foreach(lc, rs->params)
+					if (strcmp(lfirst_node(DefElem, lc)->defname, "concurrently") == 0)
+						concurrently = true;
+				if (rs->relation)
+					lock_rv(ctx, facts, rs->relation,
+							concurrently ? ShareUpdateExclusiveLock
+							: rs->kind == REINDEX_OBJECT_INDEX ? AccessExclusiveLock
+							: ShareLock);
+				break;
+			}
+		case T_LockStmt:
+			foreach(lc, ((LockStmt *) stmt)->relations)
+				lock_rv(ctx, facts, lfirst_node(RangeVar, lc), ((LockStmt *) stmt)->mode);
+			break;
+		case T_CreatePolicyStmt:
+			lock_rv(ctx, facts, ((CreatePolicyStmt *) stmt)->table, AccessExclusiveLock);
+			break;
+		case T_AlterPolicyStmt:
+			lock_rv(ctx, facts, ((AlterPolicyStmt *) stmt)->table, AccessExclusiveLock);
+			break;
+		case T_RuleStmt:
+			lock_rv(ctx, facts, ((RuleStmt *) stmt)->relation, AccessExclusiveLock);
+			break;
+		case T_RefreshMatViewStmt:
+			lock_rv(ctx, facts, ((RefreshMatViewStmt *) stmt)->relation,
+					((RefreshMatViewStmt *) stmt)->concurrent ? ExclusiveLock
+					: AccessExclusiveLock);
+			break;
+		default:
+			break;
+	}
+}
+
+static bool
+relation_is_own(Oid own_namespace, RangeVar *rv)
+{
+	Oid			relid;
+
+	if (rv == NULL)
+		return false;
+	relid = RangeVarGetRelid(rv, NoLock, true);
+	return OidIsValid(relid) && get_rel_namespace(relid) == own_namespace;
+}
+
+/*
+ * The name of migrator's own object that "stmt" alters, or NULL.
+ * "own_namespace" is the extension's schema.
+ */
+static char *
+own_object_altered(Oid own_namespace, Node *stmt)
+{
+	switch (nodeTag(stmt))
+	{
+		case T_AlterTableStmt:
+			if (relation_is_own(own_namespace, ((AlterTableStmt *) stmt)->relation))
+				return psprintf("migrator.%s", ((AlterTableStmt *) stmt)->relation->relname);
+			return NULL;
+		case T_AlterSeqStmt:
+			if (relation_is_own(own_namespace, ((AlterSeqStmt *) stmt)->sequence))
+				return psprintf("migrator.%s", ((AlterSeqStmt *) stmt)->sequence->relname);
+			return NULL;
+		case T_CreateTrigStmt:
+			if (relation_is_own(own_namespace, ((CreateTrigStmt *) stmt)->relation))
+				return psprintf("migrator.%s", ((CreateTrigStmt *) stmt)->relation->relname);
+			return NULL;
+		case T_RuleStmt:
+			if (relation_is_own(own_namespace, ((RuleStmt *) stmt)->relation))
+				return psprintf("migrator.%s", ((RuleStmt *) stmt)->relation->relname);
+			return NULL;
+		case T_AlterEventTrigStmt:
+			if (strcmp(((AlterEventTrigStmt *) stmt)->trigname, GUARD_EVENT_TRIGGER) == 0)
+				return pstrdup(GUARD_EVENT_TRIGGER);
+			return NULL;
+		case T_AlterOwnerStmt:
+			{
+				AlterOwnerStmt *as = (AlterOwnerStmt *) stmt;
+
+				if (as->objectType == OBJECT_EVENT_TRIGGER &&
+					strcmp(strVal(as->object), GUARD_EVENT_TRIGGER) == 0)
+					return pstrdup(GUARD_EVENT_TRIGGER);
+				return NULL;
+			}
+		case T_CreateFunctionStmt:
+			{
+				CreateFunctionStmt *cf = (CreateFunctionStmt *) stmt;
+				char	   *name;
+
+				if (cf->replace &&
+					QualifiedNameGetCreationNamespace(cf->funcname, &name) == own_namespace)
+					return psprintf("migrator.%s", name);
+				return NULL;
+			}
+		default:
+			return NULL;
+	}
+}
+
+/*
+ * Can own_object_altered() return something for this node?  A cheap test
+ * on the node tag, so that ordinary statements skip the catalog.
+ */
+static bool
+may_alter_own_object(Node *stmt)
+{
+	switch (nodeTag(stmt))
+	{
+		case T_AlterTableStmt:
+		case T_AlterSeqStmt:
+		case T_CreateTrigStmt:
+		case T_RuleStmt:
+		case T_AlterEventTrigStmt:
+		case T_AlterOwnerStmt:
+			return true;
+		case T_CreateFunctionStmt:
+			return ((CreateFunctionStmt *) stmt)->replace;
+		default:
+			return false;
+	}
+}
+
+/* ---------------------------------------------------------------------
+ * Exemption: the destructive statement destroys nothing
+ * ---------------------------------------------------------------------
+ */
+
+/*
+ * ALTER TABLE that only disables triggers or rules created in this
+ * transaction: a trigger that never fired in a committed state loses
+ * nothing when disabled.  pg_dump restores a disabled trigger as CREATE
+ * TRIGGER followed by ALTER TABLE ... DISABLE TRIGGER in one query string.
+ */
+static bool
+alter_table_disables_new_only(Oracle *o, AlterTableStmt *stmt)
+{
+	ListCell   *lc;
+
+	if (stmt->relation == NULL || stmt->cmds == NIL)
+		return false;
+	foreach(lc, stmt->cmds)
+	{
+		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+
+		switch (cmd->subtype)
+		{
+			case AT_DisableTrig:
+			case AT_EnableReplicaTrig:
+				if (!oracle_trigger_exempt(o, stmt->relation, cmd->name))
+					return false;
+				break;
+			case AT_DisableRule:
+			case AT_EnableReplicaRule:
+				if (!oracle_rule_exempt(o, stmt->relation, cmd->name))
+					return false;
+				break;
+			default:
+				return false;
+		}
+	}
+	return true;
+}
+
+/*
+ * ALTER TABLE whose every subcommand is an identity's SET or RESTART, each
+ * RESTART beyond the values drawn: it destroys nothing (the oracle looks at
+ * the sequence; by name it cannot know).
+ */
+static bool
+alter_table_restarts_beyond_only(Oracle *o, AlterTableStmt *stmt)
+{
+	ListCell   *lc;
+
+	if (stmt->relation == NULL || stmt->cmds == NIL)
+		return false;
+	foreach(lc, stmt->cmds)
+	{
+		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+		List	   *restart = NIL;
+		ListCell   *oc;
+
+		if (cmd->subtype != AT_SetIdentity)
+			return false;
+		foreach(oc, castNode(List, cmd->def))
+			if (strcmp(lfirst_node(DefElem, oc)->defname, "restart") == 0)
+				restart = lappend(restart, lfirst(oc));
+		if (restart == NIL)
+			continue;
+		if (!oracle_sequence_restart_exempt(o, stmt->relation, cmd->name, restart))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * True when every object a destructive statement targets is temporary or
+ * new in this transaction (or an invalid index), and so is everything the
+ * statement reaches through it (newness.c).  Statements on other kinds of
+ * objects, on shared objects and DROP OWNED are never exempt.
+ */
+static bool
+statement_exempt(Oracle *o, Node *stmt, StatementFacts *facts)
+{
+	ListCell   *lc;
+
+	switch (nodeTag(stmt))
+	{
+		case T_DropStmt:
+			{
+				DropStmt   *ds = (DropStmt *) stmt;
+
+				foreach(lc, ds->objects)
+				{
+					Node	   *obj = lfirst(lc);
+
+					switch (ds->removeType)
+					{
+						case OBJECT_INDEX:
+							if (!oracle_index_exempt(o, makeRangeVarFromNameList((List *) obj),
+													 &facts->invalid_indexes))
+								return false;
+							break;
+						case OBJECT_TABLE:
+						case OBJECT_VIEW:
+						case OBJECT_MATVIEW:
+						case OBJECT_SEQUENCE:
+						case OBJECT_FOREIGN_TABLE:
+							if (!oracle_relation_exempt(o, makeRangeVarFromNameList((List *) obj), true))
+								return false;
+							break;
+						case OBJECT_TYPE:
+						case OBJECT_DOMAIN:
+							if (!oracle_type_exempt(o, (TypeName *) obj))
+								return false;
+							break;
+						case OBJECT_FUNCTION:
+						case OBJECT_PROCEDURE:
+						case OBJECT_ROUTINE:
+						case OBJECT_AGGREGATE:
+							if (!oracle_function_exempt(o, ds->removeType, (ObjectWithArgs *) obj))
+								return false;
+							break;
+						case OBJECT_SCHEMA:
+							if (!oracle_schema_exempt(o, strVal(obj)))
+								return false;
+							break;
+						default:
+
+							/*
+							 * Other kinds (operators, casts, operator
+							 * classes, ...) only inside extension scripts,
+							 * which drop their own.
+							 */
+							if (!oracle_other_object_exempt(o, ds->removeType, obj))
+								return false;
+							break;
+					}
+				}
+				return true;
+			}
+		case T_TruncateStmt:
+			return oracle_truncate_exempt(o, (TruncateStmt *) stmt);
+		case T_AlterTableStmt:
+			{
+				AlterTableStmt *at = (AlterTableStmt *) stmt;
+
+				return (at->relation != NULL &&
+						oracle_relation_exempt(o, at->relation, at->relation->inh)) ||
+					alter_table_disables_new_only(o, at) ||
+					alter_table_restarts_beyond_only(o, at);
+			}
+		case T_AlterSeqStmt:
+			{
+				AlterSeqStmt *as = (AlterSeqStmt *) stmt;
+
+				return oracle_relation_exempt(o, as->sequence, false) ||
+					oracle_sequence_restart_exempt(o, as->sequence, NULL, as->options);
+			}
+		case T_RefreshMatViewStmt:
+			return oracle_relation_exempt(o, ((RefreshMatViewStmt *) stmt)->relation,
+										  ((RefreshMatViewStmt *) stmt)->relation->inh);
+		case T_RuleStmt:
+			return oracle_relation_exempt(o, ((RuleStmt *) stmt)->relation,
+										  ((RuleStmt *) stmt)->relation->inh);
+		case T_CreateTrigStmt:
+			{
+				/* replace_trigger: the replaced trigger, or its table, is new */
+				CreateTrigStmt *ct = (CreateTrigStmt *) stmt;
+
+				return oracle_relation_exempt(o, ct->relation, ct->relation->inh) ||
+					oracle_replaced_trigger_exempt(o, ct->relation, ct->trigname);
+			}
+		case T_AlterPublicationStmt:
+			return oracle_publication_exempt(o, ((AlterPublicationStmt *) stmt)->pubname);
+		case T_RenameStmt:
+			return ((RenameStmt *) stmt)->relation != NULL &&
+				oracle_relation_exempt(o, ((RenameStmt *) stmt)->relation,
+									   ((RenameStmt *) stmt)->relation->inh);
+		case T_AlterObjectSchemaStmt:
+			return ((AlterObjectSchemaStmt *) stmt)->relation != NULL &&
+				oracle_relation_exempt(o, ((AlterObjectSchemaStmt *) stmt)->relation,
+									   ((AlterObjectSchemaStmt *) stmt)->relation->inh);
+		default:
+			return false;
+	}
+}
+
+/* ---------------------------------------------------------------------
+ * What a statement creates, for the by-name oracle
+ * ---------------------------------------------------------------------
+ */
+
+/* Does relation "rv" exist already? */
+static bool
+relation_exists(RangeVar *rv)
+{
+	return rv != NULL && OidIsValid(RangeVarGetRelid(rv, NoLock, true));
+}
+
+/* "rv" with schema "schema" when it names none (CREATE SCHEMA elements). */
+static RangeVar *
+in_schema(RangeVar *rv, const char *schema)
+{
+	RangeVar   *copy;
+
+	if (rv == NULL || schema == NULL || rv->schemaname != NULL)
+		return rv;
+	copy = copyObject(rv);
+	copy->schemaname = pstrdup(schema);
+	return copy;
+}
+
+/* "names" with schema "schema" when they name none. */
+static List *
+names_in_schema(List *names, const char *schema)
+{
+	if (schema == NULL || list_length(names) != 1)
+		return names;
+	return list_make2(makeString(pstrdup(schema)), linitial(names));
+}
+
+/* The foreign keys among the constraints "node" (a ColumnDef or Constraint) holds. */
+static void
+note_foreign_keys(Oracle *o, RangeVar *rel, Node *node, const char *schema)
+{
+	if (node == NULL)
+		return;
+	if (IsA(node, Constraint) && ((Constraint *) node)->contype == CONSTR_FOREIGN)
+		oracle_note_link(o, LINK_REFERENCED_BY,
+						 in_schema(((Constraint *) node)->pktable, schema), rel);
+	else if (IsA(node, ColumnDef))
+	{
+		ListCell   *lc;
+
+		foreach(lc, ((ColumnDef *) node)->constraints)
+			note_foreign_keys(o, rel, lfirst(lc), schema);
+	}
+}
+
+/* An OWNED BY table.column option of CREATE or ALTER SEQUENCE. */
+static void
+note_owned_by(Oracle *o, RangeVar *seq, List *options)
+{
+	ListCell   *lc;
+
+	foreach(lc, options)
+	{
+		DefElem    *opt = lfirst_node(DefElem, lc);
+		List	   *owner;
+
+		if (strcmp(opt->defname, "owned_by") != 0 || !IsA(opt->arg, List))
+			continue;
+		owner = (List *) opt->arg;
+		if (list_length(owner) < 2)
+			continue;			/* OWNED BY NONE */
+		oracle_note_link(o, LINK_OWNED,
+						 makeRangeVarFromNameList(list_truncate(list_copy(owner),
+																list_length(owner) - 1)),
+						 seq);
+	}
+}
+
+/*
+ * SET DEFAULT on a column of an existing table that has a default: the old
+ * default is replaced by one that may depend on new objects, and a CASCADE
+ * that drops those takes the column's default along (which the guard
+ * reports as "for schema.table.column").
+ */
+static void
+note_default_replaced(Oracle *o, RangeVar *rel, AlterTableCmd *cmd)
+{
+	Oid			relid;
+	HeapTuple	tuple;
+	bool		hasdef = false;
+
+	if (cmd->def == NULL || cmd->name == NULL)
+		return;
+	relid = RangeVarGetRelid(rel, NoLock, true);
+	if (!OidIsValid(relid))
+		return;
+	tuple = SearchSysCacheAttName(relid, cmd->name);
+	if (HeapTupleIsValid(tuple))
+	{
+		hasdef = ((Form_pg_attribute) GETSTRUCT(tuple))->atthasdef;
+		ReleaseSysCache(tuple);
+	}
+	if (hasdef)
+		oracle_note_redefined(o, psprintf("for %s.%s",
+										  quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+																	 get_rel_name(relid)),
+										  quote_identifier(cmd->name)));
+}
+
+/*
+ * Tell the by-name oracle what "stmt" created and linked, for the
+ * statements after it; "schema" is the schema of a CREATE SCHEMA whose
+ * element "stmt" is.
+ */
+static void
+note_statement(Oracle *o, Node *stmt, const char *schema)
+{
+	ListCell   *lc;
+
+	switch (nodeTag(stmt))
+	{
+		case T_CreateStmt:
+		case T_CreateForeignTableStmt:
+			{
+				CreateStmt *cs = (CreateStmt *) stmt;
+				RangeVar   *rel = in_schema(cs->relation, schema);
+
+				/* CREATE TABLE IF NOT EXISTS of a table that exists is no-op */
+				if (cs->if_not_exists && relation_exists(rel))
+					break;
+				oracle_note_relation(o, rel);
+				foreach(lc, cs->inhRelations)
+					oracle_note_link(o, LINK_CHILD, in_schema(lfirst(lc), schema), rel);
+				if (cs->ofTypename)
+					oracle_note_link(o, LINK_TYPED,
+									 makeRangeVarFromNameList(names_in_schema(cs->ofTypename->names, schema)),
+									 rel);
+				foreach(lc, cs->tableElts)
+					note_foreign_keys(o, rel, lfirst(lc), schema);
+				foreach(lc, cs->constraints)
+					note_foreign_keys(o, rel, lfirst(lc), schema);
+				break;
+			}
+		case T_CreateTableAsStmt:
+			if (!((CreateTableAsStmt *) stmt)->if_not_exists ||
+				!relation_exists(((CreateTableAsStmt *) stmt)->into->rel))
+				oracle_note_relation(o, ((CreateTableAsStmt *) stmt)->into->rel);
+			break;
+		case T_SelectStmt:
+			if (((SelectStmt *) stmt)->intoClause)
+				oracle_note_relation(o, ((SelectStmt *) stmt)->intoClause->rel);
+			break;
+		case T_ViewStmt:
+			{
+				RangeVar   *view = in_schema(((ViewStmt *) stmt)->view, schema);
+
+				if (((ViewStmt *) stmt)->replace && relation_exists(view))
+				{
+					Oid			relid = RangeVarGetRelid(view, NoLock, false);
+
+					oracle_note_redefined(o, quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+																	   get_rel_name(relid)));
+				}
+				else
+					oracle_note_relation(o, view);
+				break;
+			}
+		case T_CreateSeqStmt:
+			{
+				CreateSeqStmt *cs = (CreateSeqStmt *) stmt;
+				RangeVar   *seq = in_schema(cs->sequence, schema);
+
+				if (cs->if_not_exists && relation_exists(seq))
+					break;
+				oracle_note_relation(o, seq);
+				note_owned_by(o, seq, cs->options);
+				break;
+			}
+		case T_AlterSeqStmt:
+			note_owned_by(o, ((AlterSeqStmt *) stmt)->sequence,
+						  ((AlterSeqStmt *) stmt)->options);
+			break;
+		case T_IndexStmt:
+			{
+				IndexStmt  *is = (IndexStmt *) stmt;
+
+				if (is->idxname)
+					oracle_note_relation(o, makeRangeVar(in_schema(is->relation, schema)->schemaname,
+														 is->idxname, -1));
+				break;
+			}
+		case T_CompositeTypeStmt:
+			{
+				RangeVar   *typevar = in_schema(((CompositeTypeStmt *) stmt)->typevar, schema);
+
+				oracle_note_relation(o, typevar);
+				oracle_note_created(o, NEW_TYPE,
+									typevar->schemaname
+									? list_make2(makeString(typevar->schemaname),
+												 makeString(typevar->relname))
+									: list_make1(makeString(typevar->relname)),
+									NULL, false);
+				break;
+			}
+		case T_CreateEnumStmt:
+			oracle_note_created(o, NEW_TYPE,
+								names_in_schema(((CreateEnumStmt *) stmt)->typeName, schema),
+								NULL, false);
+			break;
+		case T_CreateRangeStmt:
+			oracle_note_created(o, NEW_TYPE,
+								names_in_schema(((CreateRangeStmt *) stmt)->typeName, schema),
+								NULL, false);
+			break;
+		case T_CreateDomainStmt:
+			oracle_note_created(o, NEW_TYPE,
+								names_in_schema(((CreateDomainStmt *) stmt)->domainname, schema),
+								NULL, false);
+			break;
+		case T_DefineStmt:
+			if (((DefineStmt *) stmt)->kind == OBJECT_TYPE)
+				oracle_note_created(o, NEW_TYPE,
+									names_in_schema(((DefineStmt *) stmt)->defnames, schema),
+									NULL, false);
+			else if (((DefineStmt *) stmt)->kind == OBJECT_AGGREGATE)
+				oracle_note_created(o, NEW_FUNCTION,
+									names_in_schema(((DefineStmt *) stmt)->defnames, schema),
+									NULL, false);
+			break;
+		case T_CreateFunctionStmt:
+			{
+				CreateFunctionStmt *cf = (CreateFunctionStmt *) stmt;
+				List	   *names = names_in_schema(cf->funcname, schema);
+
+				FuncCandidateList old = cf->replace
+				? FuncnameGetCandidates(names, -1, NIL, false, false, false, true)
+				: NULL;
+
+				for (; old; old = old->next)
+					oracle_note_redefined(o, format_procedure_qualified(old->oid));
+				if (!cf->replace ||
+					FuncnameGetCandidates(names, -1, NIL, false, false, false, true) == NULL)
+					oracle_note_created(o, NEW_FUNCTION, names, NULL, false);
+				break;
+			}
+		case T_CreateSchemaStmt:
+			{
+				CreateSchemaStmt *cs = (CreateSchemaStmt *) stmt;
+
+				if (cs->schemaname == NULL ||
+					(cs->if_not_exists && OidIsValid(get_namespace_oid(cs->schemaname, true))))
+					break;
+				oracle_note_created(o, NEW_SCHEMA, list_make1(makeString(cs->schemaname)),
+									NULL, false);
+				foreach(lc, cs->schemaElts)
+					note_statement(o, lfirst(lc), cs->schemaname);
+				break;
+			}
+		case T_CreateTrigStmt:
+			{
+				CreateTrigStmt *ct = (CreateTrigStmt *) stmt;
+
+				/* CREATE OR REPLACE of an old trigger leaves it old */
+				if (!ct->replace || !relation_exists(ct->relation) ||
+					!OidIsValid(get_trigger_oid(RangeVarGetRelid(ct->relation, NoLock, false),
+												ct->trigname, true)))
+					oracle_note_created(o, NEW_TRIGGER, list_make1(makeString(ct->trigname)),
+										in_schema(ct->relation, schema), false);
+				break;
+			}
+		case T_RuleStmt:
+			{
+				RuleStmt   *rs = (RuleStmt *) stmt;
+
+				if (!rs->replace || !relation_exists(rs->relation) ||
+					!OidIsValid(get_rewrite_oid(RangeVarGetRelid(rs->relation, NoLock, false),
+												rs->rulename, true)))
+					oracle_note_created(o, NEW_RULE, list_make1(makeString(rs->rulename)),
+										in_schema(rs->relation, schema), false);
+				break;
+			}
+		case T_AlterTableStmt:
+			{
+				AlterTableStmt *at = (AlterTableStmt *) stmt;
+
+				foreach(lc, at->cmds)
+				{
+					AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+
+					switch (cmd->subtype)
+					{
+						case AT_AttachPartition:
+							oracle_note_link(o, LINK_CHILD, at->relation,
+											 ((PartitionCmd *) cmd->def)->name);
+							break;
+						case AT_AddInherit:
+							oracle_note_link(o, LINK_CHILD, (RangeVar *) cmd->def,
+											 at->relation);
+							break;
+						case AT_AddOf:
+							oracle_note_link(o, LINK_TYPED,
+											 makeRangeVarFromNameList(((TypeName *) cmd->def)->names),
+											 at->relation);
+							break;
+						case AT_AddConstraint:
+						case AT_AddColumn:
+							note_foreign_keys(o, at->relation, cmd->def, NULL);
+							break;
+						case AT_ColumnDefault:
+							note_default_replaced(o, at->relation, cmd);
+							break;
+						default:
+							break;
+					}
+				}
+				break;
+			}
+		case T_CreatePublicationStmt:
+			oracle_note_created(o, NEW_PUBLICATION,
+								list_make1(makeString(((CreatePublicationStmt *) stmt)->pubname)),
+								NULL, false);
+			break;
+		case T_TransactionStmt:
+			switch (((TransactionStmt *) stmt)->kind)
+			{
+				case TRANS_STMT_COMMIT:
+				case TRANS_STMT_ROLLBACK:
+				case TRANS_STMT_PREPARE:
+				case TRANS_STMT_COMMIT_PREPARED:
+				case TRANS_STMT_ROLLBACK_PREPARED:
+					oracle_next_transaction(o);
+					break;
+				default:
+					break;
+			}
+			break;
+		default:
+			break;
+	}
+}
+
+/* ---------------------------------------------------------------------
+ * The facts of a statement
+ * ---------------------------------------------------------------------
+ */
+
+/*
+ * A context for a script or a run of statements, with "oracle" answering
+ * what is new.
+ */
+AnalyzeContext *
+analyze_context(Oracle *oracle)
+{
+	AnalyzeContext *ctx = palloc0(sizeof(AnalyzeContext));
+
+	ctx->oracle = oracle;
+	return ctx;
+}
+
+/*
+ * A new script (or the next migration of a plan) begins.  Not-null proofs
+ * are per script; by name, what earlier scripts created is no longer new
+ * for destruction (each migration commits on its own under deploy()), and
+ * in a non-transactional script each statement is a transaction of its
+ * own.
+ */
+void
+analyze_begin_script(AnalyzeContext *ctx, bool transactional)
+{
+	ctx->autocommit = !transactional;
+	ctx->not_null_proven = NIL;
+	ctx->not_null_pending = NIL;
+	oracle_next_transaction(ctx->oracle);
+}
+
+/* Does "findings" (List of RuleFinding) hold rule "rule_id"? */
+static bool
+findings_have_rule(List *findings, const char *rule_id)
+{
+	ListCell   *lc;
+
+	foreach(lc, findings)
+		if (strcmp(((RuleFinding *) lfirst(lc))->rule->id, rule_id) == 0)
+			return true;
+	return false;
+}
+
+/* Do sequence options hold OWNED BY a column? */
+static bool
+sequence_options_own(List *options)
+{
+	ListCell   *lc;
+
+	foreach(lc, options)
+		if (strcmp(lfirst_node(DefElem, lc)->defname, "owned_by") == 0)
+			return true;
+	return false;
+}
+
+/* Is "stmt" a utility statement (not one the planner runs)? */
+static bool
+statement_is_utility(Node *stmt)
+{
+	return !(IsA(stmt, SelectStmt) || IsA(stmt, InsertStmt) ||
+			 IsA(stmt, UpdateStmt) || IsA(stmt, DeleteStmt) ||
+			 IsA(stmt, MergeStmt));
+}
+
+/* What CREATE TABLE AS, SELECT INTO or CREATE MATERIALIZED VIEW creates. */
+static IntoClause *
+statement_into(Node *stmt)
+{
+	if (IsA(stmt, CreateTableAsStmt))
+		return ((CreateTableAsStmt *) stmt)->into;
+	if (IsA(stmt, SelectStmt))
+		return ((SelectStmt *) stmt)->intoClause;
+	return NULL;
+}
+
+/*
+ * The facts of raw (or, in the guard's hook, transformed utility)
+ * statement "stmt".  Findings, own-object alteration, autocommit and SPI
+ * support are always worked out, without catalog access for statements
+ * that fire no rule; "what" asks for the exemption, hazards and locks too.
+ * With the by-name oracle, what the statement creates is noted afterwards
+ * for the statements that follow.
+ */
+StatementFacts *
+analyze_statement(AnalyzeContext *ctx, Node *stmt, int what)
+{
+	StatementFacts *facts = palloc0(sizeof(StatementFacts));
+	Oracle	   *o = ctx->oracle;
+	ListCell   *lc;
+
+	facts->stmt = stmt;
+	facts->tag = statement_tag(stmt);
+	facts->findings = classify_node(stmt, NIL);
+	/* migrator's own install and update scripts change its objects */
+	if (may_alter_own_object(stmt) && OidIsValid(oracle_own_namespace(o)) &&
+		!(creating_extension &&
+		  CurrentExtensionObject == get_extension_oid("migrator", true)))
+	{
+		char	   *own = own_object_altered(oracle_own_namespace(o), stmt);
+
+		if (own)
+		{
+			RuleFinding *f = palloc0(sizeof(RuleFinding));
+
+			/* reported first */
+			f->rule = migrator_rule("alter_migrator");
+			f->object = own;
+			f->location = -1;
+			facts->findings = lcons(f, facts->findings);
+			facts->own_object = true;
+		}
+	}
+	foreach(lc, facts->findings)
+	{
+		RuleFinding *f = lfirst(lc);
+
+		if (f->rule->kind == MIGRATION_DESTRUCTIVE)
+			facts->destructive = true;
+		facts->rewrites |= f->rule->rewrites;
+	}
+	facts->cascades = statement_cascades(stmt);
+	facts->needs_autocommit = statement_needs_autocommit(stmt);
+	facts->unsupported = statement_unsupported_reason(stmt);
+	facts->is_utility = statement_is_utility(stmt);
+	facts->into = statement_into(stmt);
+	facts->sets_owned_by = statement_sets_owned_by(stmt);
+	if (IsA(stmt, AlterTableStmt))
+	{
+		facts->defaults_relation = ((AlterTableStmt *) stmt)->relation;
+		foreach(lc, ((AlterTableStmt *) stmt)->cmds)
+		{
+			AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+
+			if (cmd->subtype == AT_ColumnDefault && cmd->def != NULL && cmd->name != NULL)
+				facts->defaults_set = lappend(facts->defaults_set, cmd->name);
+		}
+	}
+
+	if (what & ANALYZE_EXEMPTION)
+		(void) analyze_exempt(ctx, facts);
+	if (what & ANALYZE_HAZARDS)
+	{
+		statement_hazards(ctx, facts, stmt);
+		if (IsA(stmt, IndexStmt))
+			ctx->indexes = lappend(ctx->indexes, stmt);
+		foreach(lc, facts->hazards)
+			facts->rewrites |= ((RuleFinding *) lfirst(lc))->rule->rewrites;
+	}
+	if (!oracle_is_by_catalog(o))
+	{
+		note_statement(o, stmt, NULL);
+		if (ctx->autocommit)
+			oracle_next_transaction(o);
+	}
+
+	/* After noting: the table a CREATE TABLE locks is new. */
+	if (what & ANALYZE_LOCKS)
+		statement_locks(ctx, facts, stmt);
+	return facts;
+}
+
+/*
+ * Do the destructive findings of "facts" destroy nothing (see
+ * statement_exempt())?  Worked out once, when first asked: the catalog
+ * oracle may take a lock for TRUNCATE, so the guard asks only once it
+ * knows the statement is destructive and the extension installed.
+ * Statements on migrator's own objects are never exempt, nor are those
+ * that make a permanent object depend on a temporary one (a new object
+ * that vanishes with the session is not destroyed by nothing).  An exempt
+ * statement that drops with CASCADE may still take old objects along: by
+ * catalog the sql_drop event trigger judges each, by name the old objects
+ * the script redefined in the transaction are its possible victims
+ * (facts->cascade_victims).
+ */
+bool
+analyze_exempt(AnalyzeContext *ctx, StatementFacts *facts)
+{
+	if (!facts->exempt_known)
+	{
+		facts->exempt_known = true;
+		facts->exempt = facts->destructive && !facts->own_object &&
+			!findings_have_rule(facts->findings, "depends_on_temporary") &&
+			statement_exempt(ctx->oracle, facts->stmt, facts);
+		if (facts->exempt && facts->cascades)
+			facts->cascade_victims = oracle_cascade_victims(ctx->oracle);
+	}
+	return facts->exempt;
+}
+
+/* ---------------------------------------------------------------------
+ * Single questions
+ * ---------------------------------------------------------------------
+ */
 
 /*
  * Statements PostgreSQL refuses inside a transaction block: a migration that
@@ -1199,4 +3264,83 @@ const char *
 statement_tag(Node *stmt)
 {
 	return GetCommandTagName(CreateCommandTag(stmt));
+}
+
+/*
+ * Does "stmt" drop with CASCADE (DROP ... CASCADE, or an ALTER TABLE, ALTER
+ * TYPE or ALTER DOMAIN subcommand with CASCADE)?  Not known (NULL): yes.
+ */
+bool
+statement_cascades(Node *stmt)
+{
+	ListCell   *lc;
+
+	if (stmt == NULL)
+		return true;
+	switch (nodeTag(stmt))
+	{
+		case T_DropStmt:
+			return ((DropStmt *) stmt)->behavior == DROP_CASCADE;
+		case T_AlterTableStmt:
+			foreach(lc, ((AlterTableStmt *) stmt)->cmds)
+				if (((AlterTableCmd *) lfirst(lc))->behavior == DROP_CASCADE)
+					return true;
+			return false;
+		case T_AlterDomainStmt:
+			return ((AlterDomainStmt *) stmt)->behavior == DROP_CASCADE;
+		default:
+			return false;
+	}
+}
+
+/* Is "stmt" a DROP ... CASCADE? */
+bool
+statement_drops_with_cascade(Node *stmt)
+{
+	return stmt != NULL && IsA(stmt, DropStmt) &&
+		((DropStmt *) stmt)->behavior == DROP_CASCADE;
+}
+
+/* Does "stmt" make a sequence owned by a column (... OWNED BY t.c)? */
+bool
+statement_sets_owned_by(Node *stmt)
+{
+	return (IsA(stmt, AlterSeqStmt) && sequence_options_own(((AlterSeqStmt *) stmt)->options)) ||
+		(IsA(stmt, CreateSeqStmt) && sequence_options_own(((CreateSeqStmt *) stmt)->options));
+}
+
+/*
+ * Does "stmt" drop or rename a database (DROP DATABASE, ALTER DATABASE ...
+ * RENAME)?  Then *dbname is the database and *rule the rule it fires.
+ */
+bool
+statement_database_target(Node *stmt, const char **dbname, const char **rule)
+{
+	if (IsA(stmt, DropdbStmt))
+	{
+		*dbname = ((DropdbStmt *) stmt)->dbname;
+		*rule = "drop_database";
+		return true;
+	}
+	if (IsA(stmt, RenameStmt) && ((RenameStmt *) stmt)->renameType == OBJECT_DATABASE)
+	{
+		*dbname = ((RenameStmt *) stmt)->subname;
+		*rule = "rename";
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Is "stmt" CREATE INDEX CONCURRENTLY?  Then *table is its table and
+ * *index its name (NULL when it names none).
+ */
+bool
+statement_index_concurrently(Node *stmt, RangeVar **table, const char **index)
+{
+	if (!IsA(stmt, IndexStmt) || !((IndexStmt *) stmt)->concurrent)
+		return false;
+	*table = ((IndexStmt *) stmt)->relation;
+	*index = ((IndexStmt *) stmt)->idxname;
+	return true;
 }

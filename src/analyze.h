@@ -1,8 +1,17 @@
 /*-------------------------------------------------------------------------
  *
  * analyze.h
- *	  What a parsed statement does: the rules it fires, whether it needs
- *	  autocommit, whether SPI can run it.
+ *	  The one statement analyser: what a raw statement does, asked once.
+ *
+ * analyze_statement() returns a statement's facts: the rules of the rule
+ * table it fires (destructive and staged, then the hazards), whether its
+ * destructive findings destroy nothing (every target, with all it reaches,
+ * new or temporary: exempt), the table locks it takes, whether it
+ * rewrites a table, needs autocommit or cannot run through SPI.  "New" is
+ * answered by an oracle (newness.h): by name for lint(), plan() and
+ * register(), by catalog for the guard.  Lint, plan, register and the
+ * guard only read these facts; no other module judges a statement by its
+ * parse-node tag.
  *
  *-------------------------------------------------------------------------
  */
@@ -10,25 +19,105 @@
 #define MIGRATOR_ANALYZE_H
 
 #include "nodes/parsenodes.h"
+#include "storage/lockdefs.h"
 
 #include "migrator.h"
-
-/* Findings (List of RuleFinding, rules.h) of one raw statement. */
-extern List *classify_statement(Node *stmt);
+#include "newness.h"
 
 /*
- * The highest kind of a script (List of ScriptStatement, script.h);
- * *findings_out, when given, receives one List of RuleFinding per statement.
+ * How hazards are graded by the sizes of the tables where the analyser
+ * runs (lint's settings, migrator.lint_table_sizes and friends): a hazard
+ * on an empty or small table is "info".
  */
-extern MigrationKind classify_script(List *statements, List **findings_out);
+typedef struct AnalyzeSizes
+{
+	bool		enabled;
+	int			small_rows;
+	int			small_kb;
+} AnalyzeSizes;
 
+/*
+ * What the analyser carries from one statement to the next: the oracle,
+ * the not-null proofs that let SET NOT NULL skip its scan, and what the
+ * hazards of later statements depend on.
+ */
+typedef struct AnalyzeContext
+{
+	Oracle	   *oracle;
+	bool		autocommit;		/* each statement is a transaction of its own */
+	AnalyzeSizes sizes;
+	List	   *not_null_proven;	/* "rel.col" with a validated IS NOT NULL check */
+	List	   *not_null_pending;	/* "constraint=rel.col", NOT VALID */
+	List	   *altered;		/* RangeVars of tables ALTER TABLE locked */
+	List	   *indexes;		/* IndexStmts of indexes created */
+	List	   *upcoming;		/* ScriptStatements of the script, when known:
+								 * an index created after a foreign key
+								 * counts for it */
+	int			current;		/* index of the statement being analysed */
+} AnalyzeContext;
+
+/* What to work out besides the findings. */
+#define ANALYZE_EXEMPTION	0x01	/* see analyze_exempt() */
+#define ANALYZE_HAZARDS		0x02	/* lock and rewrite risks (lint) */
+#define ANALYZE_LOCKS		0x04	/* table locks (plan) */
+
+/* A table lock a statement takes. */
+typedef struct StatementLock
+{
+	char	   *relation;		/* as written: "schema.name" or "name" */
+	LOCKMODE	mode;
+	bool		is_new;			/* created by an earlier statement */
+} StatementLock;
+
+/* The facts of one statement. */
+typedef struct StatementFacts
+{
+	Node	   *stmt;
+	const char *tag;			/* command tag, e.g. "DROP TABLE" */
+	List	   *findings;		/* RuleFinding (rules.h): destructive and
+								 * staged rules, alter_migrator last */
+	List	   *hazards;		/* RuleFinding with a message (ANALYZE_HAZARDS) */
+	bool		destructive;	/* a finding is destructive */
+	bool		own_object;		/* it alters migrator's own objects: never
+								 * exempt */
+	bool		exempt;			/* its destructive findings destroy nothing */
+	bool		exempt_known;	/* exempt was worked out */
+	bool		cascades;		/* it drops with CASCADE */
+	List	   *cascade_victims;	/* by name, exempt with CASCADE: old
+									 * objects it may take along (identities) */
+	List	   *locks;			/* StatementLock (ANALYZE_LOCKS) */
+	bool		rewrites;		/* a finding's rule rewrites or scans a table */
+	bool		needs_autocommit;	/* refused inside a transaction block */
+	const char *unsupported;	/* why SPI cannot run it, or NULL */
+	bool		is_utility;		/* not SELECT, INSERT, UPDATE, DELETE, MERGE */
+	IntoClause *into;			/* CREATE TABLE AS, SELECT INTO, materialized
+								 * view: what it creates */
+	bool		sets_owned_by;	/* CREATE or ALTER SEQUENCE ... OWNED BY */
+	RangeVar   *defaults_relation;	/* ALTER TABLE: its table */
+	List	   *defaults_set;	/* ALTER TABLE: columns given a default
+								 * (names), whose value the guard looks at */
+	List	   *invalid_indexes;	/* by catalog: invalid indexes it drops */
+} StatementFacts;
+
+extern AnalyzeContext *analyze_context(Oracle *oracle);
+extern void analyze_begin_script(AnalyzeContext *ctx, bool transactional);
+extern StatementFacts *analyze_statement(AnalyzeContext *ctx, Node *stmt,
+										 int what);
+extern bool analyze_exempt(AnalyzeContext *ctx, StatementFacts *facts);
+
+/* Single questions, for callers that hold no context. */
 extern bool statement_needs_autocommit(Node *stmt);
 extern const char *statement_unsupported_reason(Node *stmt);
 extern const char *statement_tag(Node *stmt);
+extern bool statement_cascades(Node *stmt);
+extern bool statement_drops_with_cascade(Node *stmt);
+extern bool statement_sets_owned_by(Node *stmt);
+extern bool statement_database_target(Node *stmt, const char **dbname,
+									  const char **rule);
+extern bool statement_index_concurrently(Node *stmt, RangeVar **table,
+										 const char **index);
 
 extern char *relation_name(RangeVar *rv);
 extern bool relation_has_temporary_column(Oid relid);
-extern bool alter_column_type_is_safe(RangeVar *rel, AlterTableCmd *cmd);
-extern bool alter_column_type_rewrites(RangeVar *rel, AlterTableCmd *cmd);
 
 #endif							/* MIGRATOR_ANALYZE_H */

@@ -52,6 +52,7 @@
 #include "utils/timestamp.h"
 
 #include "migrator.h"
+#include "analyze.h"
 #include "apply.h"
 #include "deploy.h"
 #include "fingerprint.h"
@@ -417,13 +418,13 @@ concurrent_index_tables(List *statements)
 	foreach(lc, statements)
 	{
 		ScriptStatement *st = lfirst(lc);
+		RangeVar   *table;
+		const char *index;
 		Oid			relid;
 
-		if (!IsA(st->raw->stmt, IndexStmt) ||
-			!((IndexStmt *) st->raw->stmt)->concurrent)
+		if (!statement_index_concurrently(st->raw->stmt, &table, &index))
 			continue;
-		relid = RangeVarGetRelid(((IndexStmt *) st->raw->stmt)->relation,
-								 NoLock, true);
+		relid = RangeVarGetRelid(table, NoLock, true);
 		if (OidIsValid(relid))
 			tables = list_append_unique_oid(tables, relid);
 	}
@@ -541,16 +542,18 @@ deploy_nontransactional(Migration *m)
 	foreach(lc, statements)
 	{
 		ScriptStatement *st = lfirst(lc);
-		IndexStmt  *stmt = (IndexStmt *) st->raw->stmt;
+		RangeVar   *table;
+		const char *index;
 		ListCell   *lc2;
 
-		if (!IsA(stmt, IndexStmt) || !stmt->concurrent || stmt->idxname == NULL)
+		if (!statement_index_concurrently(st->raw->stmt, &table, &index) ||
+			index == NULL)
 			continue;
 		foreach(lc2, before)
 		{
 			InvalidIndex *ii = lfirst(lc2);
 
-			if (strcmp(ii->name, stmt->idxname) == 0)
+			if (strcmp(ii->name, index) == 0)
 				leftovers = lappend(leftovers, ii);
 		}
 	}

@@ -11,6 +11,7 @@
 
 #include "nodes/parsenodes.h"
 
+#include "analyze.h"
 #include "rules.h"
 #include "script.h"
 
@@ -30,22 +31,17 @@ typedef struct LintFinding
 /* What lint knows while it walks scripts: zero it before the first. */
 typedef struct LintState
 {
-	List	   *created;		/* RangeVars of tables and indexes created */
-	List	   *not_null_proven;	/* "rel.col" with a validated IS NOT NULL check */
-	List	   *not_null_pending;	/* "constraint=rel.col", NOT VALID */
+	AnalyzeContext *ctx;		/* by-name oracle, proofs, look-ahead */
 	List	   *findings;		/* LintFinding of the current script */
-	List	   *altered;		/* RangeVars of tables ALTER TABLE locked */
-	List	   *indexes;		/* IndexStmts of indexes created */
-	List	   *upcoming;		/* ScriptStatements of the script, when known:
-								 * an index created after a foreign key
-								 * counts for it */
-	int			current;		/* index of the statement being linted */
 } LintState;
 
-extern void lint_begin_script(LintState *state);
-extern void lint_statement(LintState *state, ScriptStatement *st);
-extern List *lint_script(List *statements, LintState *state);
-extern bool lint_is_new(LintState *state, RangeVar *rv);
+extern void lint_begin_script(LintState *state, bool transactional,
+							  List *statements);
+extern StatementFacts *lint_statement(LintState *state, ScriptStatement *st,
+									  int what);
+extern List *lint_script(List *statements, LintState *state,
+						 bool transactional);
+extern MigrationKind lint_findings_kind(List *findings);
 extern char *lint_findings_json(List *findings);
 extern const char *lint_finding_severity(LintFinding *f);
 

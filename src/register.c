@@ -5,9 +5,10 @@
  *
  * Registration is where a migration is judged: every script is parsed by
  * the server's parser (invalid SQL is refused with the parser's error and
- * position), the up script is classified with the rule table, a declared
- * kind lower than the detected one is refused, and a destructive migration
- * must come with a plan and a down script.
+ * position), the up script is linted once (analyze.c, by name), which
+ * gives its kind and the findings stored with it, a declared kind lower
+ * than the detected one is refused, and a destructive migration must come
+ * with a plan and a down script.
  *
  *-------------------------------------------------------------------------
  */
@@ -73,35 +74,28 @@ check_script_statements(List *statements, const char *version,
 }
 
 /*
- * "statement 2 (DROP TABLE app.t, rule drop_table)" for every finding of at
- * least "kind", separated by "; ".
+ * "statement 2 (DROP TABLE app.t, rule drop_table)" for every finding (List
+ * of LintFinding) of at least "kind", separated by "; ".
  */
 static char *
-describe_findings(List *statements, List *findings, MigrationKind kind)
+describe_findings(List *findings, MigrationKind kind)
 {
 	StringInfoData buf;
-	ListCell   *sc;
-	ListCell   *fc;
+	ListCell   *lc;
 
 	initStringInfo(&buf);
-	forboth(sc, statements, fc, findings)
+	foreach(lc, findings)
 	{
-		ScriptStatement *st = lfirst(sc);
-		ListCell   *lc;
+		LintFinding *f = lfirst(lc);
 
-		foreach(lc, (List *) lfirst(fc))
-		{
-			RuleFinding *f = lfirst(lc);
-
-			if (f->rule->kind < kind)
-				continue;
-			if (buf.len > 0)
-				appendStringInfoString(&buf, "; ");
-			appendStringInfo(&buf, "statement %d (%s%s%s, rule %s)",
-							 st->index, statement_tag(st->raw->stmt),
-							 f->object ? " " : "", f->object ? f->object : "",
-							 f->rule->id);
-		}
+		if (f->rule->kind < kind)
+			continue;
+		if (buf.len > 0)
+			appendStringInfoString(&buf, "; ");
+		appendStringInfo(&buf, "statement %d (%s%s%s, rule %s)",
+						 f->statement, f->tag,
+						 f->object ? " " : "", f->object ? f->object : "",
+						 f->rule->id);
 	}
 	return buf.data;
 }
@@ -238,7 +232,13 @@ migrator_register(PG_FUNCTION_ARGS)
 		check_script_statements(script_parse(verify, "verify script"),
 								version, "verify", true);
 
-	detected = classify_script(up_stmts, &findings);
+	/* One pass of the analyser gives the kind and the stored findings. */
+	{
+		LintState	lint = {0};
+
+		findings = lint_script(up_stmts, &lint, transactional);
+	}
+	detected = lint_findings_kind(findings);
 	kind = detected;
 	if (declared)
 	{
@@ -248,14 +248,14 @@ migrator_register(PG_FUNCTION_ARGS)
 		{
 			history_event_autonomous(version, "block", migration_kind_name(detected),
 									 "blocked", "kind_understated",
-									 describe_findings(up_stmts, findings, detected),
+									 describe_findings(findings, detected),
 									 psprintf("migration is %s, not %s",
 											  migration_kind_name(detected), declared));
 			ereport(ERROR,
 					(errcode(ERRCODE_MIGRATOR_KIND_UNDERSTATED),
 					 errmsg("migration \"%s\" is %s, not %s",
 							version, migration_kind_name(detected), declared),
-					 errdetail("Found: %s.", describe_findings(up_stmts, findings, detected)),
+					 errdetail("Found: %s.", describe_findings(findings, detected)),
 					 errhint("Declare kind => '%s', or leave kind out to use the detected kind.",
 							 migration_kind_name(detected))));
 		}
@@ -270,7 +270,7 @@ migrator_register(PG_FUNCTION_ARGS)
 		history_event_autonomous(version, "block", "destructive", "blocked",
 								 "plan_required",
 								 detected == MIGRATION_DESTRUCTIVE
-								 ? describe_findings(up_stmts, findings, MIGRATION_DESTRUCTIVE)
+								 ? describe_findings(findings, MIGRATION_DESTRUCTIVE)
 								 : NULL,
 								 psprintf("destructive migration needs %s", missing));
 		ereport(ERROR,
@@ -278,17 +278,13 @@ migrator_register(PG_FUNCTION_ARGS)
 				 errmsg("destructive migration \"%s\" needs %s", version, missing),
 				 detected == MIGRATION_DESTRUCTIVE
 				 ? errdetail("Destructive statements: %s.",
-							 describe_findings(up_stmts, findings, MIGRATION_DESTRUCTIVE))
+							 describe_findings(findings, MIGRATION_DESTRUCTIVE))
 				 : errdetail("The migration was declared destructive."),
 				 errhint("Pass plan => a description of the staged change (the expand and backfill steps it follows, how the backfill was verified, how to roll back) and down => the script that undoes it (a comment saying why nothing can undo it, when that is the truth).")));
 	}
 
 	checksum = script_checksum(up);
-	{
-		LintState	lint = {0};
-
-		json = lint_findings_json(lint_script(up_stmts, &lint));
-	}
+	json = lint_findings_json(findings);
 
 	values[0] = CStringGetTextDatum(version);
 	values[1] = CStringGetTextDatum(up);

@@ -31,7 +31,10 @@ typedef struct RuleFinding
 {
 	const MigratorRule *rule;
 	char	   *object;			/* object it applies to, or NULL */
-	int			location;		/* byte offset in the statement, or -1 */
+	int			location;		/* byte offset in the parsed text, or -1 */
+	char	   *message;		/* one line for lint, or NULL: from the rule */
+	const char *severity;		/* graded by a table's size, or NULL: the
+								 * rule's */
 } RuleFinding;
 
 extern const MigratorRule *migrator_rule(const char *id);

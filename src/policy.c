@@ -1,0 +1,1131 @@
+/*-------------------------------------------------------------------------
+ *
+ * policy.c
+ *	  What the guard lets run, and how it refuses the rest.
+ *
+ * guard.c only dispatches: its hook and its sql_drop event trigger hand
+ * each statement here.  A statement whose facts (analyze.c, with the
+ * catalog oracle) include a rule of kind "destructive" runs only when
+ *
+ *	- it is exempt: every target is a temporary object or was created
+ *	  earlier in the current transaction, and so is everything the
+ *	  statement reaches through it (partitions and children, typed tables,
+ *	  owned sequences, tables a TRUNCATE cascades to), or the statement
+ *	  destroys nothing (TRUNCATE of a never-written table, disabling a
+ *	  trigger created in the transaction); or
+ *	- a migration's script is running (session.c) and the migration
+ *	  declares every destructive finding (same rule id and object): for an
+ *	  up script the findings register() stored in migrations.findings, for
+ *	  a down script the findings of lint on the registered down script; or
+ *	- migrator.allow() named the same rule and object earlier in the
+ *	  current transaction (an audited allowance, kept in session.c).
+ *
+ * Otherwise it is refused (migrator.guard = enforce) or let through with a
+ * WARNING (warn).  Migrator's own objects (rule alter_migrator) are never
+ * exempt and never covered by a migration's findings, only by allow().
+ *
+ * Every refusal leaves a server-log line starting with "migrator guard:"
+ * and a migrator.events row written by a background worker (worker.c); both
+ * survive the rollback of the refused transaction.
+ *
+ * State, by lifetime: the migrator.guard setting and what is known about
+ * the extension live for the session; the declared findings of the running
+ * migration for the transaction (TopTransactionContext); the verdict of a
+ * statement in guard.c, for that statement.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/relation.h"
+#include "access/table.h"
+#include "access/xact.h"
+#include "catalog/dependency.h"
+#include "catalog/namespace.h"
+#include "catalog/objectaddress.h"
+#include "catalog/pg_attrdef.h"
+#include "catalog/pg_attribute.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_type.h"
+#include "commands/dbcommands.h"
+#include "commands/event_trigger.h"
+#include "commands/extension.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "optimizer/optimizer.h"
+#include "tcop/tcopprot.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/guc.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+#include "utils/syscache.h"
+
+#include "migrator.h"
+#include "analyze.h"
+#include "history.h"
+#include "lint.h"
+#include "newness.h"
+#include "policy.h"
+#include "protect.h"
+#include "rules.h"
+#include "script.h"
+#include "session.h"
+
+PG_FUNCTION_INFO_V1(migrator_allow);
+
+static bool type_goes_with_another(Oid typid);
+static bool attrdef_column(Oid oid, Oid *relid, int16 *attnum);
+
+/* Prefix of every server-log line the guard writes. */
+#define GUARD_LOG_PREFIX "migrator guard:"
+
+typedef enum GuardMode
+{
+	GUARD_OFF,
+	GUARD_WARN,
+	GUARD_ENFORCE
+} GuardMode;
+
+static const struct config_enum_entry guard_mode_options[] = {
+	{"off", GUARD_OFF, false},
+	{"warn", GUARD_WARN, false},
+	{"enforce", GUARD_ENFORCE, false},
+	{NULL, 0, false}
+};
+
+static int	guard_mode = GUARD_ENFORCE;
+
+
+/* A (rule, object) pair that the running migration declares. */
+typedef struct GuardPermit
+{
+	const char *rule;			/* rule id (static) */
+	char	   *object;			/* object as the parser names it, or NULL */
+} GuardPermit;
+
+/* Declared findings of the running migration script, cached per transaction. */
+static char *declared_version = NULL;
+static char *declared_direction = NULL;
+static List *declared_permits = NIL;
+
+/* Is the extension installed here?  Reset by syscache invalidation. */
+static bool extension_cache_valid = false;
+static Oid	extension_oid = InvalidOid;
+static Oid	extension_namespace = InvalidOid;
+
+/*
+ * Syscache callback: CREATE / DROP EXTENSION migrator create and drop the
+ * schema and the event trigger, so a change to either catalog resets what
+ * we know about the extension.
+ */
+static void
+policy_invalidate_extension(Datum arg, int cacheid, uint32 hashvalue)
+{
+	extension_cache_valid = false;
+}
+
+/*
+ * True when the extension is installed in the current database; looked up
+ * once and then cached until the next invalidation.
+ */
+static bool
+policy_extension_installed(void)
+{
+	if (!extension_cache_valid)
+	{
+		extension_oid = get_extension_oid("migrator", true);
+		extension_namespace = OidIsValid(extension_oid)
+			? get_namespace_oid("migrator", true) : InvalidOid;
+		extension_cache_valid = true;
+	}
+	return OidIsValid(extension_oid);
+}
+
+/* migrator's schema, or InvalidOid when the extension is not installed. */
+static Oid
+policy_own_namespace(void)
+{
+	return policy_extension_installed() ? extension_namespace : InvalidOid;
+}
+
+/*
+ * Whether the guard judges statements in this session at all.  Statements
+ * of extension scripts are judged too (their own objects are exempt, see
+ * newness.c).
+ */
+static bool
+policy_enabled(void)
+{
+	return guard_mode != GUARD_OFF && !IsBinaryUpgrade && IsUnderPostmaster;
+}
+
+/*
+ * End of transaction: the declared-findings cache lives in
+ * TopTransactionContext and goes away with it.
+ */
+static void
+policy_xact_callback(XactEvent event, void *arg)
+{
+	switch (event)
+	{
+		case XACT_EVENT_COMMIT:
+		case XACT_EVENT_ABORT:
+		case XACT_EVENT_PARALLEL_COMMIT:
+		case XACT_EVENT_PARALLEL_ABORT:
+		case XACT_EVENT_PREPARE:
+			declared_version = NULL;
+			declared_direction = NULL;
+			declared_permits = NIL;
+			break;
+		default:
+			break;
+	}
+}
+
+/*
+ * The declared-findings cache may have been filled in a subtransaction
+ * that rolls back.
+ */
+static void
+policy_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+					   SubTransactionId parentSubid, void *arg)
+{
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+	{
+		declared_version = NULL;
+		declared_direction = NULL;
+		declared_permits = NIL;
+	}
+}
+
+static bool
+same_object(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+static bool
+permits_cover(List *permits, RuleFinding *f)
+{
+	ListCell   *lc;
+
+	foreach(lc, permits)
+	{
+		GuardPermit *p = lfirst(lc);
+
+		if (strcmp(p->rule, f->rule->id) == 0 && same_object(p->object, f->object))
+			return true;
+	}
+	return false;
+}
+
+static GuardPermit *
+make_permit(const char *rule_id, const char *object)
+{
+	GuardPermit *p = palloc0(sizeof(GuardPermit));
+
+	p->rule = migrator_rule(rule_id)->id;
+	p->object = object ? pstrdup(object) : NULL;
+	return p;
+}
+
+/*
+ * The destructive (rule, object) pairs the running migration declares for
+ * its "direction": for "up" the findings register() stored; for "down" the
+ * lint findings of the registered down script (register() parsed it but
+ * stores no findings for it).  Cached for the transaction.
+ */
+static List *
+migration_permits(const char *version, const char *direction)
+{
+	MemoryContext oldcxt;
+	List	   *permits = NIL;
+	List	   *rules = NIL;
+	List	   *objects = NIL;
+	ListCell   *rc;
+	ListCell   *oc;
+	Oid			type = TEXTOID;
+	Datum		value = CStringGetTextDatum(version);
+	uint64		i;
+
+	if (declared_version && strcmp(declared_version, version) == 0 &&
+		strcmp(declared_direction, direction) == 0)
+		return declared_permits;
+
+	/*
+	 * Collect the declared (rule, object) pairs with SPI first: SPI switches
+	 * memory contexts as it runs, so the cache is built only afterwards, in
+	 * TopTransactionContext, where it lives until the transaction ends.
+	 */
+	SPI_connect();
+	if (strcmp(direction, "up") == 0)
+	{
+		history_exec("SELECT f->>'rule', f->>'object' "
+					 "FROM migrator.migrations m, jsonb_array_elements(m.findings) f "
+					 "WHERE m.version = $1 AND f->>'kind' = 'destructive'",
+					 1, &type, &value, NULL);
+		for (i = 0; i < SPI_processed; i++)
+		{
+			rules = lappend(rules, SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1));
+			objects = lappend(objects, SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2));
+		}
+	}
+	else
+	{
+		char	   *down = NULL;
+
+		history_exec("SELECT down FROM migrator.migrations WHERE version = $1",
+					 1, &type, &value, NULL);
+		if (SPI_processed == 1)
+			down = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+		if (down)
+		{
+			LintState	lint = {0};
+			ListCell   *fc;
+
+			foreach(fc, lint_script(script_parse(down, "down script"), &lint, true))
+			{
+				LintFinding *f = lfirst(fc);
+
+				if (f->rule->kind != MIGRATION_DESTRUCTIVE)
+					continue;
+				rules = lappend(rules, (char *) f->rule->id);
+				objects = lappend(objects, f->object);
+			}
+		}
+	}
+
+	oldcxt = MemoryContextSwitchTo(TopTransactionContext);
+	forboth(rc, rules, oc, objects)
+		permits = lappend(permits, make_permit(lfirst(rc), lfirst(oc)));
+	declared_version = pstrdup(version);
+	declared_direction = pstrdup(direction);
+	declared_permits = permits;
+	MemoryContextSwitchTo(oldcxt);
+	SPI_finish();
+	return permits;
+}
+
+/*
+ * The text of the statement the hook is looking at, without leading blanks.
+ */
+static char *
+statement_text(const char *query, int location, int len)
+{
+	const char *start;
+
+	if (query == NULL)
+		return pstrdup("");
+	if (location < 0 || location > (int) strlen(query))
+		location = 0;
+	start = query + location;
+	if (len <= 0)
+		len = strlen(start);
+	while (len > 0 && isspace((unsigned char) *start))
+	{
+		start++;
+		len--;
+	}
+	return pnstrdup(start, len);
+}
+
+/*
+ * Record a refusal as a migrator.events row (action "block", outcome
+ * "blocked") that survives the refusing transaction's rollback
+ * (history_event_autonomous()).
+ */
+static void
+policy_record_block(const RuleFinding *f, const char *tag, const char *statement,
+				   const char *session_role)
+{
+	const char *version = NULL;
+	const char *kind = NULL;
+	const char *direction = NULL;
+
+	(void) session_migration(&version, &kind, &direction);
+	history_event_autonomous(version, "block", kind, "blocked", f->rule->id,
+							 statement,
+							 psprintf("%s%s%s refused; session user %s",
+									  tag, f->object ? " on " : "",
+									  f->object ? f->object : "",
+									  session_role));
+}
+
+/*
+ * Report an unplanned destructive statement: a server-log line and (when
+ * enforcing) an events row, both of which survive the rollback, then ERROR
+ * (enforce) or WARNING (warn).
+ */
+static void
+policy_report(const char *tag, const RuleFinding *f, const char *statement)
+{
+	const char *role = GetUserNameFromId(GetUserId(), false);
+	const char *session_role = GetUserNameFromId(GetSessionUserId(), false);
+	const char *dbname = get_database_name(MyDatabaseId);
+	const char *object = f->object ? f->object : "";
+	bool		enforce = (guard_mode == GUARD_ENFORCE);
+	const char *version = NULL;
+	const char *kind = NULL;
+	const char *direction = NULL;
+	bool		in_migration;
+
+	ereport(LOG_SERVER_ONLY,
+			(errmsg("%s %s rule=%s tag=\"%s\" object=\"%s\" role=\"%s\" session_role=\"%s\" database=\"%s\" statement: %s",
+					GUARD_LOG_PREFIX, enforce ? "blocked" : "warned",
+					f->rule->id, tag, object, role, session_role,
+					dbname ? dbname : "", statement),
+			 errhidestmt(true)));
+
+	if (enforce)
+		policy_record_block(f, tag, statement, session_role);
+
+	/*
+	 * Inside a running migration the statement was not among those its
+	 * script declared: it comes from a DO block, a function or EXECUTE,
+	 * which registration cannot see.
+	 */
+	in_migration = session_migration(&version, &kind, &direction);
+	ereport(enforce ? ERROR : WARNING,
+			(errcode(ERRCODE_MIGRATOR_GUARD_BLOCKED),
+			 f->object
+			 ? errmsg("unplanned destructive statement %s on \"%s\"", tag, f->object)
+			 : errmsg("unplanned destructive statement %s", tag),
+			 in_migration
+			 ? errdetail("Rule %s (%s) is destructive, and the %s script of migration \"%s\" does not declare it: statements inside DO blocks, functions and EXECUTE are not seen at registration.",
+						 f->rule->id, f->rule->description, direction, version)
+			 : errdetail("Rule %s (%s) is destructive, and no registered migration or allowance of this transaction covers it.",
+						 f->rule->id, f->rule->description),
+			 in_migration
+			 ? errhint("Write the statement at the top level of the script, or call migrator.allow(statement, reason => ...) in the script before it.")
+			 : errhint("Register it as a migration with a plan and a down script and run migrator.apply(), or call migrator.allow(statement, reason => ...) earlier in this transaction.")));
+}
+
+/*
+ * Report DROP DATABASE or ALTER DATABASE ... RENAME of a protected
+ * database: the server-log line, an events row in the protected database
+ * (when enforcing), then ERROR or WARNING.
+ */
+static void
+report_database(const char *tag, const RuleFinding *f, const char *statement,
+					  Oid dboid)
+{
+	const char *role = GetUserNameFromId(GetUserId(), false);
+	const char *session_role = GetUserNameFromId(GetSessionUserId(), false);
+	const char *dbname = get_database_name(MyDatabaseId);
+	bool		enforce = (guard_mode == GUARD_ENFORCE);
+
+	ereport(LOG_SERVER_ONLY,
+			(errmsg("%s %s rule=%s tag=\"%s\" object=\"%s\" role=\"%s\" session_role=\"%s\" database=\"%s\" statement: %s",
+					GUARD_LOG_PREFIX, enforce ? "blocked" : "warned",
+					f->rule->id, tag, f->object, role, session_role,
+					dbname ? dbname : "", statement),
+			 errhidestmt(true)));
+	if (enforce)
+		history_event_autonomous_in(dboid, "block", "blocked", f->rule->id, statement,
+									psprintf("%s on %s refused; session user %s",
+											 tag, f->object, session_role));
+	ereport(enforce ? ERROR : WARNING,
+			(errcode(ERRCODE_MIGRATOR_GUARD_BLOCKED),
+			 errmsg("unplanned destructive statement %s on \"%s\"", tag, f->object),
+			 errdetail("Database \"%s\" is protected by migrator, from every database of the server.",
+					   f->object),
+			 errhint("To drop or rename it on purpose, a superuser first removes the protection in that database (recorded in its migrator.events): SECURITY LABEL FOR migrator ON DATABASE %s IS NULL;",
+					 quote_identifier(f->object))));
+}
+
+/*
+ * DROP DATABASE or ALTER DATABASE ... RENAME: when the target database is
+ * protected (protect.c), judged here, in whichever database the statement
+ * was sent from and whether or not migrator is installed in it; "verdict"
+ * receives the verdict.  Returns false when the target is not protected:
+ * the statement is then judged like any other.
+ */
+static bool
+judge_protected_database(Node *stmt, GuardSource *source, GuardVerdict *verdict)
+{
+	const char *dbname;
+	const char *rule;
+	RuleFinding f = {0};
+	Oid			dboid;
+	const char *version;
+	const char *kind;
+	const char *direction;
+	List	   *permits = NIL;
+
+	if (!statement_database_target(stmt, &dbname, &rule))
+		return false;
+	f.rule = migrator_rule(rule);
+	f.message = NULL;
+	f.severity = NULL;
+	dboid = get_database_oid(dbname, true);
+	if (!OidIsValid(dboid) || !database_is_protected(dboid))
+		return false;
+	f.object = pstrdup(dbname);
+	f.location = -1;
+
+	*verdict = VERDICT_ALLOWED;
+	if (policy_extension_installed())
+	{
+		if (session_migration(&version, &kind, &direction))
+			permits = migration_permits(version, direction);
+		if (permits_cover(permits, &f) || session_allowed(f.rule->id, f.object))
+			return true;
+	}
+	report_database(statement_tag(stmt), &f,
+					statement_text(source->query, source->location, source->len),
+					dboid);
+	return true;
+}
+
+/*
+ * Do the running migration's declared findings or this transaction's
+ * allowances cover finding "f"?  Migrator's own objects are covered only
+ * by an allowance.
+ */
+static bool
+finding_covered(List *permits, RuleFinding *f)
+{
+	if (strcmp(f->rule->id, "alter_migrator") != 0 && permits_cover(permits, f))
+		return true;
+	return session_allowed(f->rule->id, f->object);
+}
+
+/* The declared findings of the running migration, NIL when none runs. */
+static List *
+running_migration_permits(void)
+{
+	const char *version;
+	const char *kind;
+	const char *direction;
+
+	if (!session_migration(&version, &kind, &direction))
+		return NIL;
+	return migration_permits(version, direction);
+}
+
+/*
+ * Judge one utility statement ("subcommand": generated by a statement
+ * judged already); returns the verdict and, when it was analysed, its
+ * facts; raises the refusal.
+ */
+GuardVerdict
+policy_judge_statement(Node *stmt, bool subcommand, GuardSource *source,
+					   StatementFacts **facts_out)
+{
+	AnalyzeContext *ctx;
+	StatementFacts *facts;
+	List	   *permits;
+	ListCell   *lc;
+	GuardVerdict verdict;
+
+	*facts_out = NULL;
+
+	/* OWNED BY changes what the catalog oracle must look at, in any mode. */
+	if (statement_sets_owned_by(stmt))
+		catalog_note_owned_by();
+	if (!policy_enabled())
+		return VERDICT_INERT;
+
+	/* Statements a judged statement generates were judged with it. */
+	if (subcommand)
+		return VERDICT_NOT_DESTRUCTIVE;
+
+	/* A protected database, from any database (a tag test for others). */
+	if (judge_protected_database(stmt, source, &verdict))
+		return verdict;
+	/* Known not to be installed here: nothing to judge. */
+	if (extension_cache_valid && !OidIsValid(extension_oid))
+		return VERDICT_INERT;
+
+	/*
+	 * Most utility statements fire no rule and cannot alter anything of
+	 * ours, and that is decided on the parse tree alone, without catalog
+	 * access (a ROLLBACK in an aborted transaction must not have any).
+	 */
+	ctx = analyze_context(oracle_by_catalog(policy_own_namespace));
+	facts = analyze_statement(ctx, stmt, 0);
+	*facts_out = facts;
+	if (!facts->destructive)
+		return VERDICT_NOT_DESTRUCTIVE;
+	if (!policy_extension_installed())
+		return VERDICT_INERT;
+	if (analyze_exempt(ctx, facts))
+		return VERDICT_EXEMPT;
+
+	permits = running_migration_permits();
+	foreach(lc, facts->findings)
+	{
+		RuleFinding *f = lfirst(lc);
+
+		if (f->rule->kind != MIGRATION_DESTRUCTIVE || finding_covered(permits, f))
+			continue;
+		policy_report(facts->tag, f,
+					  statement_text(source->query, source->location, source->len));
+		/* warn mode: report each finding, let the statement run */
+	}
+	return VERDICT_ALLOWED;
+}
+
+/*
+ * After CREATE TABLE AS, SELECT INTO or CREATE MATERIALIZED VIEW: the
+ * parse tree does not show the types of the columns a query produces, so
+ * the created relation is looked at.  A permanent one with a column of a
+ * temporary type would lose it when the session ends (rule
+ * depends_on_temporary); refusing now rolls the creation back.
+ */
+void
+policy_judge_created(StatementFacts *facts, GuardSource *source)
+{
+	IntoClause *into = facts->into;
+	Oid			temp_nsp;
+	Oid			temp_toast_nsp;
+	Oid			relid;
+	RuleFinding f = {0};
+
+	GetTempNamespaceState(&temp_nsp, &temp_toast_nsp);
+	if (!OidIsValid(temp_nsp) || into == NULL || into->rel == NULL)
+		return;
+	relid = RangeVarGetRelid(into->rel, NoLock, true);
+	if (!OidIsValid(relid) || get_rel_persistence(relid) == RELPERSISTENCE_TEMP ||
+		!relation_has_temporary_column(relid))
+		return;
+	f.rule = migrator_rule("depends_on_temporary");
+	f.object = relation_name(into->rel);
+	f.location = -1;
+	f.message = NULL;
+	if (finding_covered(running_migration_permits(), &f))
+		return;
+	policy_report(facts->tag, &f,
+				  statement_text(source->query, source->location, source->len));
+}
+
+/*
+ * Did column "attnum" of "relid" have a default before this transaction
+ * (a pg_attrdef row inserted by an earlier, committed transaction, even if
+ * this one replaced or removed it since)?
+ */
+static bool
+column_had_committed_default(Oid relid, int16 attnum)
+{
+	ScanKeyData key[2];
+	Relation	rel = table_open(AttrDefaultRelationId, AccessShareLock);
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	bool		found = false;
+
+	ScanKeyInit(&key[0], Anum_pg_attrdef_adrelid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(relid));
+	ScanKeyInit(&key[1], Anum_pg_attrdef_adnum, BTEqualStrategyNumber,
+				F_INT2EQ, Int16GetDatum(attnum));
+	scan = systable_beginscan(rel, AttrDefaultIndexId, true, SnapshotAny, 2, key);
+	while (!found && HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		TransactionId xmin = HeapTupleHeaderGetXmin(tuple->t_data);
+
+		found = !TransactionIdIsCurrentTransactionId(xmin) && TransactionIdDidCommit(xmin);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return found;
+}
+
+/*
+ * The current default of column "attnum" of "relid" evaluates to NULL:
+ * there is none, or its expression folds to a NULL constant
+ * (NULL::int + 0, CASE WHEN false THEN 1 END).
+ */
+static bool
+column_default_is_null(Oid relid, AttrNumber attnum)
+{
+	Relation	rel = relation_open(relid, NoLock);
+	TupleConstr *constr = RelationGetDescr(rel)->constr;
+	Node	   *expr = NULL;
+	int			i;
+
+	for (i = 0; constr && i < constr->num_defval; i++)
+		if (constr->defval[i].adnum == attnum)
+			expr = stringToNode(constr->defval[i].adbin);
+	relation_close(rel, NoLock);
+	if (expr == NULL)
+		return true;
+	expr = eval_const_expressions(NULL, expr);
+	return IsA(expr, Const) && ((Const *) expr)->constisnull;
+}
+
+/*
+ * After ALTER TABLE ... SET DEFAULT on an old table: a default that
+ * evaluates to NULL removes the column's default as DROP DEFAULT does
+ * (rule drop_default), which the parse tree shows only for a NULL
+ * constant.  Inherited columns are left alone, as for SET DEFAULT NULL
+ * (pg_dump writes it for a child that dropped an inherited default).
+ */
+/* Is there a finding of "rule" on "rel"."column" among "findings"? */
+static bool
+finding_for_column(List *findings, const char *rule, const char *rel,
+				   const char *column)
+{
+	char	   *object = psprintf("%s.%s", rel, column);
+	ListCell   *lc;
+
+	foreach(lc, findings)
+	{
+		RuleFinding *f = lfirst(lc);
+
+		if (strcmp(f->rule->id, rule) == 0 && f->object && strcmp(f->object, object) == 0)
+			return true;
+	}
+	return false;
+}
+
+void
+policy_judge_defaults(StatementFacts *facts, GuardSource *source)
+{
+	Oid			relid = RangeVarGetRelid(facts->defaults_relation, NoLock, true);
+	ListCell   *lc;
+
+	if (!OidIsValid(relid) || catalog_relid_is_exempt(relid))
+		return;
+	foreach(lc, facts->defaults_set)
+	{
+		const char *column = lfirst(lc);
+		HeapTuple	tuple;
+		AttrNumber	attnum;
+		bool		inherited;
+		RuleFinding f = {0};
+
+		/* SET DEFAULT NULL itself was judged by the hook (drop_default) */
+		if (finding_for_column(facts->findings, "drop_default",
+							   relation_name(facts->defaults_relation), column))
+			continue;
+		tuple = SearchSysCacheAttName(relid, column);
+		if (!HeapTupleIsValid(tuple))
+			continue;
+		attnum = ((Form_pg_attribute) GETSTRUCT(tuple))->attnum;
+		inherited = ((Form_pg_attribute) GETSTRUCT(tuple))->attinhcount > 0 &&
+			!get_rel_relispartition(relid);
+		ReleaseSysCache(tuple);
+		if (inherited || catalog_column_is_new(relid, attnum) ||
+			!column_default_is_null(relid, attnum) ||
+			!column_had_committed_default(relid, attnum))
+			continue;
+		f.rule = migrator_rule("drop_default");
+		f.object = psprintf("%s.%s", relation_name(facts->defaults_relation), column);
+		f.location = -1;
+		f.message = NULL;
+		f.severity = NULL;
+		if (finding_covered(running_migration_permits(), &f))
+			continue;
+		policy_report("ALTER TABLE", &f,
+					  statement_text(source->query, source->location, source->len));
+	}
+}
+
+/*
+ * The rule that a dropped object of type "object_type" (as
+ * pg_event_trigger_dropped_objects() names it) fires.
+ */
+static const char *
+dropped_object_rule(const char *object_type)
+{
+	static const struct
+	{
+		const char *type;
+		const char *rule;
+	}			map[] = {
+		{"table", "drop_table"},
+		{"foreign table", "drop_table"},
+		{"view", "drop_view"},
+		{"materialized view", "drop_view"},
+		{"schema", "drop_schema"},
+		{"type", "drop_type"},
+		{"domain", "drop_type"},
+		{"function", "drop_function"},
+		{"procedure", "drop_function"},
+		{"aggregate", "drop_function"},
+		{"sequence", "drop_sequence"},
+		{"index", "drop_index"},
+		{"trigger", "drop_trigger"},
+		{"event trigger", "drop_trigger"},
+		{"extension", "drop_extension"},
+		{"table column", "drop_column"},
+		{"table constraint", "drop_constraint"},
+		{"domain constraint", "drop_constraint"},
+		{"default value", "drop_default"},
+	};
+	int			i;
+
+	for (i = 0; i < lengthof(map); i++)
+		if (strcmp(map[i].type, object_type) == 0)
+			return map[i].rule;
+	return "drop_other";
+}
+
+/*
+ * After an exempt statement, the kinds of dropped objects that are judged:
+ * those that hold data or that other objects and queries use by name.  The
+ * parts of a table (indexes, constraints, defaults, triggers, rules,
+ * policies, publication memberships) are not: one that depends on a new
+ * object was created or redefined with it, and a part of an old table that
+ * is dropped with its column or table is judged through them.
+ */
+static bool
+dropped_object_holds_data(const char *object_type)
+{
+	static const char *const kinds[] = {
+		"table", "foreign table", "view", "materialized view", "sequence",
+		"table column", "schema", "type", "domain", "function", "procedure",
+		"aggregate",
+	};
+	int			i;
+
+	for (i = 0; i < lengthof(kinds); i++)
+		if (strcmp(kinds[i], object_type) == 0)
+			return true;
+	return false;
+}
+
+
+/*
+ * One object a statement is about to drop (guard.c's object access hook,
+ * OAT_DROP,
+ * called for every object a DROP removes, its CASCADE victims included,
+ * before it is removed): what the sql_drop event trigger judged in 0.2,
+ * without PostgreSQL computing every dropped object's identity for an
+ * event trigger.  A statement the hook allowed may drop what it drops;
+ * after an exempt statement (its targets are new or temporary) without
+ * CASCADE only what belongs to the targets goes, which the hook judged;
+ * with CASCADE every object that holds data or that readers name must be
+ * new, temporary or a member of the extension whose script runs.
+ */
+void
+policy_judge_dropped_object(GuardVerdict verdict, const char *statement_tag_name,
+							bool cascades, List *invalid_indexes,
+							Oid classid, Oid objid, int32 subid)
+{
+	ObjectAddress addr;
+	RuleFinding f = {0};
+	char	   *type;
+	const char *tag;
+
+	if (verdict == VERDICT_INERT || verdict == VERDICT_ALLOWED ||
+		verdict == VERDICT_NOT_DESTRUCTIVE || !policy_enabled())
+		return;
+	if (verdict == VERDICT_EXEMPT && !cascades)
+		return;
+	if (!policy_extension_installed())
+		return;
+
+	addr.classId = classid;
+	addr.objectId = objid;
+	addr.objectSubId = subid;
+	if (classid == AttrDefaultRelationId)
+	{
+		Oid			adrelid;
+		int16		adnum;
+
+		/* judged by its column: SET DEFAULT may have replaced it in this transaction */
+		if (!attrdef_column(objid, &adrelid, &adnum) ||
+			get_attname(adrelid, adnum, true) == NULL ||
+			catalog_relid_is_exempt(adrelid) ||
+			catalog_column_is_new(adrelid, adnum) ||
+			!column_had_committed_default(adrelid, adnum))
+			return;
+		type = "default value";
+	}
+	else
+	{
+		if (classid == RelationRelationId &&
+			(get_rel_persistence(objid) == RELPERSISTENCE_TEMP ||
+			 (subid == 0 && list_member_oid(invalid_indexes, objid))))
+			return;
+		/* a relation's row type and array types go with what they belong to */
+		if (classid == TypeRelationId && type_goes_with_another(objid))
+			return;
+		type = getObjectTypeDescription(&addr, true);
+		if (type == NULL ||
+			(verdict == VERDICT_EXEMPT && !dropped_object_holds_data(type)))
+			return;
+		if (classid == RelationRelationId && subid != 0
+			? catalog_column_is_new(objid, subid) ||
+			catalog_object_is_extension_member(classid, objid)
+			: catalog_object_is_exempt(classid, objid))
+			return;
+	}
+	f.rule = migrator_rule(cascades ? "drop_cascade" : dropped_object_rule(type));
+	f.object = getObjectIdentity(&addr, true);
+	f.location = -1;
+	f.message = NULL;
+	f.severity = NULL;
+	if (f.object == NULL || session_allowed(f.rule->id, f.object))
+		return;
+	tag = statement_tag_name ? statement_tag_name : "DROP";
+	policy_report(cascades ? psprintf("%s ... CASCADE", tag) : tag,
+				 &f, debug_query_string ? debug_query_string : "");
+}
+
+/*
+ * Is type "typid" the row type of a table, view or sequence, or an array
+ * type made for another type?  Such a type is dropped with the object it
+ * belongs to, which is judged itself.
+ */
+static bool
+type_goes_with_another(Oid typid)
+{
+	HeapTuple	tuple = SearchSysCache1(TYPEOID, ObjectIdGetDatum(typid));
+	Form_pg_type typ;
+	bool		result = false;
+
+	if (!HeapTupleIsValid(tuple))
+		return false;
+	typ = (Form_pg_type) GETSTRUCT(tuple);
+	if (OidIsValid(typ->typrelid))
+		result = get_rel_relkind(typ->typrelid) != RELKIND_COMPOSITE_TYPE;
+	else if (OidIsValid(typ->typelem) && IsTrueArrayType(typ))
+		result = get_array_type(typ->typelem) == typid;
+	ReleaseSysCache(tuple);
+	return result;
+}
+
+/*
+ * The column of pg_attrdef row "oid", also when this transaction has just
+ * deleted the row (sql_drop runs after the drop).
+ */
+static bool
+attrdef_column(Oid oid, Oid *relid, int16 *attnum)
+{
+	ScanKeyData key;
+	Relation	rel = table_open(AttrDefaultRelationId, AccessShareLock);
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	bool		found = false;
+
+	ScanKeyInit(&key, Anum_pg_attrdef_oid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(oid));
+	scan = systable_beginscan(rel, AttrDefaultOidIndexId, true, SnapshotAny, 1, &key);
+	if (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		*relid = ((Form_pg_attrdef) GETSTRUCT(tuple))->adrelid;
+		*attnum = ((Form_pg_attrdef) GETSTRUCT(tuple))->adnum;
+		found = true;
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return found;
+}
+
+
+/*
+ * sql_drop event trigger of 0.1 and 0.2 installs (guard.c's entry): judge
+ * the objects a statement dropped when the hook did not see it.  A statement the hook allowed
+ * (migration, allowance) may drop what it drops, CASCADE victims included.
+ * After an exempt statement (its targets are new or temporary), every
+ * object it dropped must itself be new or temporary: a new table may own an
+ * old sequence, a new parent may have an old partition, a view on a new
+ * table may be old.  After a statement judged not destructive, only
+ * objects reached through CASCADE of a DROP are judged.  When the hook did
+ * not see the statement (library loaded too late), every object is judged.
+ */
+void
+policy_judge_sql_drop(GuardVerdict verdict, List *invalid_indexes,
+					  EventTriggerData *trigdata)
+{
+	uint64		i;
+
+	/*
+	 * Installs of 0.1 and 0.2 have this trigger.  When the hook judged the
+	 * statement, the object access hook judged its drops one by one.
+	 */
+	if (!policy_enabled() || verdict != VERDICT_UNSEEN)
+		return;
+
+	if (!policy_extension_installed())
+		return;
+
+	SPI_connect();
+	if (SPI_execute("SELECT classid, objid, original, normal, is_temporary, "
+					"object_type, object_identity, objsubid "
+					"FROM pg_catalog.pg_event_trigger_dropped_objects()",
+					true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read pg_event_trigger_dropped_objects()");
+
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		Oid			classid = DatumGetObjectId(SPI_getbinval(tup, desc, 1, &isnull));
+		Oid			objid = DatumGetObjectId(SPI_getbinval(tup, desc, 2, &isnull));
+		bool		original = DatumGetBool(SPI_getbinval(tup, desc, 3, &isnull));
+		bool		normal = DatumGetBool(SPI_getbinval(tup, desc, 4, &isnull));
+		bool		temporary = DatumGetBool(SPI_getbinval(tup, desc, 5, &isnull));
+		char	   *type = SPI_getvalue(tup, desc, 6);
+		char	   *identity = SPI_getvalue(tup, desc, 7);
+		int32		subid = DatumGetInt32(SPI_getbinval(tup, desc, 8, &isnull));
+		bool		cascaded = normal && !original;
+		RuleFinding f = {0};
+		const char *tag;
+
+		if (temporary)
+			continue;
+
+		/*
+		 * A default: judged by its column, not by its own catalog row (SET
+		 * DEFAULT replaced it with a new one in this transaction before the
+		 * CASCADE took it): an old column that had a default loses it.
+		 */
+		if (classid == AttrDefaultRelationId)
+		{
+			Oid			adrelid;
+			int16		adnum;
+
+			if (!attrdef_column(objid, &adrelid, &adnum) ||
+				!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(adrelid)) ||
+				get_attname(adrelid, adnum, true) == NULL ||
+				catalog_relid_is_exempt(adrelid) ||
+				catalog_column_is_new(adrelid, adnum) ||
+				!column_had_committed_default(adrelid, adnum))
+				continue;
+		}
+		else
+		{
+			if (classid == RelationRelationId && subid == 0 &&
+				list_member_oid(invalid_indexes, objid))
+				continue;
+			if (classid == RelationRelationId && subid != 0
+				? catalog_column_is_new(objid, subid)
+				: catalog_object_is_new(classid, objid))
+				continue;
+			if (catalog_object_is_extension_member(classid, objid))
+				continue;
+		}
+
+		f.rule = migrator_rule(cascaded ? "drop_cascade" : dropped_object_rule(type));
+		f.object = identity;
+		f.location = -1;
+		f.message = NULL;
+		f.severity = NULL;
+		if (session_allowed(f.rule->id, f.object))
+			continue;
+		tag = GetCommandTagName(trigdata->tag);
+		policy_report(cascaded ? psprintf("%s ... CASCADE", tag) : tag,
+					 &f, debug_query_string ? debug_query_string : "");
+	}
+	SPI_finish();
+}
+
+/*
+ * migrator.allow(statement text, reason text): allow the destructive
+ * statements in "statement" for the rest of the current transaction, and
+ * record who allowed what and why as an events row (action "allow").  A
+ * later statement is covered when each of its destructive findings has the
+ * same rule id and the same object as a finding of an allowed statement.
+ */
+Datum
+migrator_allow(PG_FUNCTION_ARGS)
+{
+	char	   *sql;
+	char	   *reason;
+	List	   *stmts;
+	ListCell   *lc;
+	const char *version = NULL;
+	const char *kind;
+	const char *direction;
+	AnalyzeContext *ctx;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("statement must not be null"),
+				 errhint("Pass the destructive statement to allow, e.g. 'DROP TABLE app.legacy'.")));
+	sql = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	reason = PG_ARGISNULL(1) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(1));
+	if (reason == NULL || strspn(reason, " \t\r\n") == strlen(reason))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("an allowance needs a reason"),
+				 errhint("Pass reason => why this destructive statement must run outside a registered migration.")));
+	PreventCommandIfReadOnly("migrator.allow()");
+
+	stmts = script_parse(sql, "allowed statement");
+	if (stmts == NIL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("no statement to allow"),
+				 errhint("Pass the destructive statement to allow, e.g. 'DROP TABLE app.legacy'.")));
+	(void) session_migration(&version, &kind, &direction);
+	ctx = analyze_context(oracle_by_name());
+
+	SPI_connect();
+	foreach(lc, stmts)
+	{
+		ScriptStatement *st = lfirst(lc);
+		StatementFacts *facts = analyze_statement(ctx, st->raw->stmt, 0);
+		List	   *findings = NIL;
+		ListCell   *fc;
+		StringInfoData rules;
+
+		if (!facts->is_utility)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("migrator.allow() takes utility statements, not %s", facts->tag),
+					 errdetail("The guard judges DDL; data changes are governed by privileges.")));
+		foreach(fc, facts->findings)
+			if (((RuleFinding *) lfirst(fc))->rule->kind == MIGRATION_DESTRUCTIVE)
+				findings = lappend(findings, lfirst(fc));
+		if (findings == NIL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("statement %d is not destructive: %s", st->index, st->sql),
+					 errhint("The guard lets it run without an allowance.")));
+
+		initStringInfo(&rules);
+		foreach(fc, findings)
+			session_allow(((RuleFinding *) lfirst(fc))->rule->id,
+						  ((RuleFinding *) lfirst(fc))->object);
+		foreach(fc, findings)
+		{
+			RuleFinding *f = lfirst(fc);
+
+			if (rules.len > 0)
+				appendStringInfoString(&rules, ",");
+			appendStringInfoString(&rules, f->rule->id);
+		}
+		history_event(version, "allow", NULL, "success", rules.data, st->sql, reason);
+	}
+	SPI_finish();
+	PG_RETURN_VOID();
+}
+
+/*
+ * Define migrator.guard and register the callbacks of the transaction
+ * cache and of the extension cache.  Called from GuardInit(), before
+ * _PG_init reserves the "migrator" prefix.
+ */
+void
+PolicyInit(void)
+{
+	DefineCustomEnumVariable("migrator.guard",
+							 "Whether unplanned destructive DDL is refused, reported or ignored.",
+							 "enforce refuses it with an error, warn lets it run with a warning, off disables the guard. "
+							 "Only superusers can change it, so that the roles it guards cannot switch it off.",
+							 &guard_mode,
+							 GUARD_ENFORCE,
+							 guard_mode_options,
+							 PGC_SUSET,
+							 0,
+							 NULL, NULL, NULL);
+
+	CacheRegisterSyscacheCallback(EVENTTRIGGEROID, policy_invalidate_extension, (Datum) 0);
+	CacheRegisterSyscacheCallback(NAMESPACEOID, policy_invalidate_extension, (Datum) 0);
+	RegisterXactCallback(policy_xact_callback, NULL);
+	RegisterSubXactCallback(policy_subxact_callback, NULL);
+}

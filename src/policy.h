@@ -1,0 +1,63 @@
+/*-------------------------------------------------------------------------
+ *
+ * policy.h
+ *	  What the guard lets run: the exemption of the statement's facts,
+ *	  the findings the running migration declares, the allowances of the
+ *	  transaction; and the refusal with its report and event.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef MIGRATOR_POLICY_H
+#define MIGRATOR_POLICY_H
+
+#include "commands/event_trigger.h"
+#include "nodes/parsenodes.h"
+
+#include "analyze.h"
+
+/* What the guard decided about a utility statement. */
+typedef enum GuardVerdict
+{
+	VERDICT_UNSEEN,				/* the hook did not judge this statement */
+	VERDICT_INERT,				/* guard off or inert here */
+	VERDICT_NOT_DESTRUCTIVE,	/* no destructive finding */
+	VERDICT_EXEMPT,				/* every target temporary or new */
+	VERDICT_ALLOWED				/* declared by a migration or allowed */
+} GuardVerdict;
+
+/* Where the statement being judged is, for reports. */
+typedef struct GuardSource
+{
+	const char *query;			/* the whole query string */
+	int			location;		/* the statement's offset in it */
+	int			len;			/* its length, 0: to the end */
+} GuardSource;
+
+/* Define migrator.guard, register callbacks; called from GuardInit(). */
+extern void PolicyInit(void);
+
+/* Judge a utility statement: refuse (ERROR), warn, or return a verdict. */
+extern GuardVerdict policy_judge_statement(Node *stmt, bool subcommand,
+										   GuardSource *source,
+										   StatementFacts **facts_out);
+
+/* After CREATE TABLE AS and friends: judge the created relation. */
+extern void policy_judge_created(StatementFacts *facts, GuardSource *source);
+
+/* After ALTER TABLE ... SET DEFAULT: judge defaults that evaluate to NULL. */
+extern void policy_judge_defaults(StatementFacts *facts, GuardSource *source);
+
+/*
+ * An object the statement is about to drop (the object access hook): judge
+ * it with what the hook decided about the statement.
+ */
+extern void policy_judge_dropped_object(GuardVerdict verdict,
+										const char *statement_tag_name,
+										bool cascades, List *invalid_indexes,
+										Oid classid, Oid objid, int32 subid);
+
+/* The sql_drop event trigger of 0.1 and 0.2 installs. */
+extern void policy_judge_sql_drop(GuardVerdict verdict, List *invalid_indexes,
+								  EventTriggerData *trigdata);
+
+#endif							/* MIGRATOR_POLICY_H */
