@@ -70,7 +70,7 @@
 #include "rules.h"
 #include "script.h"
 
-/* The name of the extension's sql_drop event trigger (src/sql/20_guard.sql). */
+/* The name of the extension's event trigger (src/sql/20_guard.sql). */
 #define GUARD_EVENT_TRIGGER "migrator_guard"
 
 static List *
@@ -3156,7 +3156,7 @@ analyze_statement(AnalyzeContext *ctx, Node *stmt, int what)
  * that make a permanent object depend on a temporary one (a new object
  * that vanishes with the session is not destroyed by nothing).  An exempt
  * statement that drops with CASCADE may still take old objects along: by
- * catalog the sql_drop event trigger judges each, by name the old objects
+ * catalog the guard's object access hook judges each, by name the old objects
  * the script redefined in the transaction are its possible victims
  * (facts->cascade_victims).
  */

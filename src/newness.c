@@ -810,7 +810,7 @@ sequence_restart_destroys_nothing(Oid seqid, List *options)
 
 /*
  * Was the object (classid, objid) created in the current transaction?
- * For the objects the sql_drop event trigger reports.
+ * For the objects a statement drops (the guard's policy).
  */
 bool
 catalog_object_is_new(Oid classid, Oid objid)
@@ -958,7 +958,7 @@ oracle_note_redefined(Oracle *o, const char *identity)
 /*
  * By name: the old objects redefined in this transaction (identities), as
  * the objects an exempt statement's CASCADE may take along.  By catalog:
- * NIL, the sql_drop event trigger sees what it takes.
+ * NIL: the guard's object access hook sees what it takes.
  */
 List *
 oracle_cascade_victims(Oracle *o)
@@ -1177,7 +1177,8 @@ oracle_truncate_exempt(Oracle *o, TruncateStmt *ts)
 
 /*
  * DROP INDEX "rv": the index (and its partitions' indexes) is exempt, or
- * it is invalid (then appended to *invalid, for the sql_drop trigger).
+ * it is invalid (then appended to *invalid, for the judgement of what the
+ * statement drops).
  */
 bool
 oracle_index_exempt(Oracle *o, RangeVar *rv, List **invalid)
