@@ -27,7 +27,8 @@ OBJS = \
 	src/protect.o \
 	src/worker.o \
 	src/deploy.o \
-	src/backfill.o
+	src/backfill.o \
+	src/housekeeping.o
 
 # The install script of the current version is assembled from src/sql/*.sql
 # (one file per module).  Install scripts of released versions

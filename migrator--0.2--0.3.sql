@@ -25,3 +25,43 @@ CREATE EVENT TRIGGER migrator_guard ON ddl_command_start
     EXECUTE FUNCTION migrator.guard_ddl_start();
 ALTER EVENT TRIGGER migrator_guard ENABLE ALWAYS;
 REVOKE ALL ON FUNCTION migrator.guard_ddl_start() FROM PUBLIC;
+
+-- events: the actions and outcomes of the guard's rollout (observe mode,
+-- guard-off traces, standing exemptions) and of housekeeping; the object
+-- column of guard events.
+ALTER TABLE migrator.events
+    DROP CONSTRAINT events_action_check,
+    ADD CONSTRAINT events_action_check
+        CHECK (action IN ('register', 'apply', 'rollback', 'verify', 'block', 'allow',
+                          'observe', 'guard_off', 'exempt', 'unexempt',
+                          'unregister', 'prune')),
+    DROP CONSTRAINT events_outcome_check,
+    ADD CONSTRAINT events_outcome_check
+        CHECK (outcome IN ('success', 'partial', 'blocked', 'failed',
+                           'observed', 'warned')),
+    ADD COLUMN object text;
+
+COMMENT ON TABLE migrator.events IS
+    'append-only log of register, apply, rollback, verify, guard decisions and housekeeping; pruned only by migrator.prune_events()';
+COMMENT ON COLUMN migrator.events.object IS
+    'object of a guard event (block, observe, allow by exemption), as the guard names it; NULL before 0.3';
+
+-- housekeeping (src/sql/60_operations.sql)
+CREATE FUNCTION migrator.unregister(version text, reason text DEFAULT NULL)
+RETURNS migrator.migrations
+    LANGUAGE c VOLATILE
+    AS 'MODULE_PATHNAME', 'migrator_unregister';
+
+COMMENT ON FUNCTION migrator.unregister(text, text) IS
+    'remove a pending migration registered by mistake (never an applied one); recorded as an unregister event with the reason';
+
+CREATE FUNCTION migrator.prune_events(older_than interval, keep_refusals boolean DEFAULT true)
+RETURNS bigint
+    LANGUAGE c VOLATILE
+    AS 'MODULE_PATHNAME', 'migrator_prune_events';
+
+COMMENT ON FUNCTION migrator.prune_events(interval, boolean) IS
+    'delete events older than older_than, keeping the guard''s refusals and guard-off traces unless keep_refusals is false; recorded as a prune event';
+
+REVOKE ALL ON FUNCTION migrator.unregister(text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION migrator.prune_events(interval, boolean) FROM PUBLIC;

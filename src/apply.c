@@ -24,6 +24,7 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
+#include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "tcop/utility.h"
 #include "utils/builtins.h"
@@ -620,6 +621,9 @@ run_verify_script(Migration *m)
 	return failure;
 }
 
+/* How many failures the summary event of verify() names one by one. */
+#define VERIFY_FAILURES_NAMED 10
+
 /*
  * migrator.verify(version text): check applied migrations.
  */
@@ -631,6 +635,10 @@ migrator_verify(PG_FUNCTION_ARGS)
 	bool		can_write = !RecoveryInProgress() && !XactReadOnly;
 	List	   *todo;
 	ListCell   *lc;
+	int			checked = 0;
+	int			failed = 0;
+	char	   *one_failure = NULL;
+	StringInfoData failures;
 
 	session_check_not_in_migration("migrator.verify()");
 	InitMaterializedSRF(fcinfo, 0);
@@ -641,6 +649,7 @@ migrator_verify(PG_FUNCTION_ARGS)
 	else
 		todo = load_migrations(MIGRATION_SELECT "WHERE state = 'applied'" VERSION_ORDER,
 							   0, NULL, NULL, NULL);
+	initStringInfo(&failures);
 
 	foreach(lc, todo)
 	{
@@ -672,10 +681,37 @@ migrator_verify(PG_FUNCTION_ARGS)
 		}
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 
-		if (can_write)
-			history_event(m->version, "verify", m->kind,
-						  failure ? "failed" : "success", NULL, NULL,
-						  failure ? failure : NULL);
+		checked++;
+		if (failure)
+		{
+			/* The summary names the first failures, then counts the rest. */
+			one_failure = failure;
+			if (failed < VERIFY_FAILURES_NAMED)
+				appendStringInfo(&failures, "%s%s: %s", failed > 0 ? "; " : "",
+								 m->version, failure);
+			failed++;
+		}
+	}
+
+	/*
+	 * One events row per call, not one per migration: a nightly verify()
+	 * of a long history would otherwise grow events by its length each
+	 * night.  A call for one version names it.
+	 */
+	if (can_write)
+	{
+		Migration  *one = version ? linitial(todo) : NULL;
+
+		if (failed > VERIFY_FAILURES_NAMED)
+			appendStringInfo(&failures, "; and %d more", failed - VERIFY_FAILURES_NAMED);
+		history_event(one ? one->version : NULL, "verify", one ? one->kind : NULL,
+					  failed > 0 ? "failed" : "success", NULL, NULL,
+					  one ? one_failure
+					  : failed > 0
+					  ? psprintf("verified %d %s: %d failed: %s", checked,
+								 checked == 1 ? "migration" : "migrations", failed, failures.data)
+					  : psprintf("verified %d %s: all passed", checked,
+								 checked == 1 ? "migration" : "migrations"));
 	}
 
 	SPI_finish();

@@ -39,11 +39,14 @@ CREATE TABLE migrator.events (
     at             timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
     version        text,
     action         text NOT NULL
-                   CHECK (action IN ('register', 'apply', 'rollback', 'verify', 'block', 'allow')),
+                   CHECK (action IN ('register', 'apply', 'rollback', 'verify', 'block', 'allow',
+                                     'observe', 'guard_off', 'exempt', 'unexempt',
+                                     'unregister', 'prune')),
     migration_type text
                    CHECK (migration_type IN ('additive', 'staged', 'destructive')),
     outcome        text NOT NULL
-                   CHECK (outcome IN ('success', 'partial', 'blocked', 'failed')),
+                   CHECK (outcome IN ('success', 'partial', 'blocked', 'failed',
+                                      'observed', 'warned')),
     role           text NOT NULL DEFAULT SESSION_USER,
     database       text NOT NULL DEFAULT pg_catalog.current_database(),
     rule           text,
@@ -51,17 +54,22 @@ CREATE TABLE migrator.events (
     detail         text,
     -- Added in 0.2 (NULL in rows written before): where the call came from.
     application_name text,
-    client_addr    inet
+    client_addr    inet,
+    -- Added in 0.3 (NULL before, and for events about no object): the
+    -- object a guard event is about, as the guard names it.
+    object         text
 );
 
 ALTER SEQUENCE migrator.events_id_seq OWNED BY migrator.events.id;
 
 COMMENT ON TABLE migrator.events IS
-    'append-only log of register, apply, rollback, verify and guard decisions';
+    'append-only log of register, apply, rollback, verify, guard decisions and housekeeping; pruned only by migrator.prune_events()';
 COMMENT ON COLUMN migrator.events.application_name IS
     'application_name of the session that made the call (NULL before 0.2)';
 COMMENT ON COLUMN migrator.events.client_addr IS
     'client address of that session; NULL for a Unix-socket connection and before 0.2';
+COMMENT ON COLUMN migrator.events.object IS
+    'object of a guard event (block, observe, allow by exemption), as the guard names it; NULL before 0.3';
 
 CREATE INDEX ON migrator.events (version);
 

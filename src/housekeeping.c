@@ -1,0 +1,200 @@
+/*-------------------------------------------------------------------------
+ *
+ * housekeeping.c
+ *	  Keeping migrator's catalog in shape over years: migrator.unregister()
+ *	  and migrator.prune_events().
+ *
+ * History is append-only for everyone (the protect_history trigger); the
+ * two exceptions live here, each audited by an events row of its own:
+ * removing a pending migration that was registered by mistake (never an
+ * applied one: that is part of the schema's history, and the way back is
+ * rollback()), and deleting events older than a retention period.  The
+ * guard's refusals and guard-off traces are kept by a prune unless a
+ * superuser asks otherwise: they are the evidence of the guard, whose off
+ * switch is a superuser's too.  See docs/operations.md.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "migrator.h"
+#include "history.h"
+#include "session.h"
+#include "version.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/timestamp.h"
+
+PG_FUNCTION_INFO_V1(migrator_unregister);
+PG_FUNCTION_INFO_V1(migrator_prune_events);
+
+/*
+ * The reason argument "argno" of an audited call: required, not blank.
+ */
+static char *
+reason_argument(FunctionCallInfo fcinfo, int argno, const char *what)
+{
+	char	   *reason = PG_ARGISNULL(argno) ? NULL
+		: text_to_cstring(PG_GETARG_TEXT_PP(argno));
+
+	if (reason == NULL || strspn(reason, " \t\r\n") == strlen(reason))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s needs a reason", what),
+				 errhint("Pass reason => why, for the events row that records it.")));
+	return reason;
+}
+
+/*
+ * migrator.unregister(version text, reason text) RETURNS migrator.migrations
+ *
+ * Remove a pending migration, e.g. one registered from the wrong branch.
+ * Refused for an applied migration (roll it back first) and for one that
+ * another migration names in depends_on (its contract step could never
+ * apply).  Returns the removed row; the events row keeps its checksum and
+ * the reason.
+ */
+Datum
+migrator_unregister(PG_FUNCTION_ARGS)
+{
+	char	   *version = PG_ARGISNULL(0) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(0));
+	char	   *reason;
+	MemoryContext callercxt = CurrentMemoryContext;
+	TupleDesc	resdesc;
+	Oid			type = TEXTOID;
+	Datum		value;
+	HeapTuple	old;
+	TupleDesc	olddesc;
+	char	   *state;
+	char	   *kind;
+	char	   *checksum;
+	Datum		result;
+
+	check_version_argument(version, "version");
+	reason = reason_argument(fcinfo, 1, "unregistering a migration");
+	if (get_call_result_type(fcinfo, NULL, &resdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type of migrator.unregister() must be a row type");
+	session_begin_state_change("migrator.unregister()");
+
+	SPI_connect();
+	history_lock("unregistering a migration");
+	value = CStringGetTextDatum(version);
+	history_exec("SELECT * FROM migrator.migrations WHERE version = $1 FOR UPDATE",
+				 1, &type, &value, NULL);
+	if (SPI_processed == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_MIGRATOR_UNKNOWN_VERSION),
+				 errmsg("migration \"%s\" is not registered", version),
+				 errhint("See migrator.status() for the registered migrations.")));
+	old = SPI_copytuple(SPI_tuptable->vals[0]);
+	olddesc = SPI_tuptable->tupdesc;
+	state = SPI_getvalue(old, olddesc, SPI_fnumber(olddesc, "state"));
+	kind = SPI_getvalue(old, olddesc, SPI_fnumber(olddesc, "kind"));
+	checksum = SPI_getvalue(old, olddesc, SPI_fnumber(olddesc, "checksum"));
+
+	if (strcmp(state, "applied") == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("cannot unregister applied migration \"%s\"", version),
+				 errdetail("Only pending migrations can be unregistered: an applied one is part of the schema's history."),
+				 errhint("Roll it back first with migrator.rollback(), then unregister it.")));
+
+	history_exec("SELECT pg_catalog.string_agg(version, ', ' ORDER BY migrator.version_key(version), version) "
+				 "FROM migrator.migrations WHERE $1 = ANY (depends_on)",
+				 1, &type, &value, NULL);
+	{
+		char	   *dependents = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+
+		if (dependents)
+			ereport(ERROR,
+					(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
+					 errmsg("cannot unregister migration \"%s\": other migrations depend on it", version),
+					 errdetail("Migrations that name it in depends_on: %s.", dependents),
+					 errhint("Unregister those first, or register them again without it in depends_on.")));
+	}
+
+	history_exec("DELETE FROM migrator.migrations WHERE version = $1",
+				 1, &type, &value, NULL);
+	history_event(version, "unregister", kind, "success", NULL, NULL,
+				  psprintf("removed %s migration (checksum %s): %s", state, checksum, reason));
+
+	resdesc = BlessTupleDesc(resdesc);
+	{
+		MemoryContext oldcxt = MemoryContextSwitchTo(callercxt);
+
+		result = heap_copy_tuple_as_datum(old, resdesc);
+		MemoryContextSwitchTo(oldcxt);
+	}
+	SPI_finish();
+	PG_RETURN_DATUM(result);
+}
+
+/*
+ * migrator.prune_events(older_than interval, keep_refusals boolean)
+ * RETURNS bigint
+ *
+ * Delete events recorded before now() - older_than and return how many
+ * went.  The guard's refusals (action "block") and guard-off traces are
+ * kept unless keep_refusals is false, which only a superuser may ask.  The
+ * prune itself is recorded.  Needs the privileges of the extension's
+ * owner: EXECUTE alone (a deploy role's grant) does not let a role erase
+ * history.
+ */
+Datum
+migrator_prune_events(PG_FUNCTION_ARGS)
+{
+	Interval   *older_than;
+	bool		keep_refusals;
+	Oid			types[2] = {INTERVALOID, BOOLOID};
+	Datum		values[2];
+	uint64		pruned;
+	char	   *age;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("older_than must not be null"),
+				 errhint("Pass the age of the oldest events to keep, e.g. interval '90 days'.")));
+	older_than = PG_GETARG_INTERVAL_P(0);
+	keep_refusals = PG_ARGISNULL(1) || PG_GETARG_BOOL(1);
+	age = DatumGetCString(DirectFunctionCall1(interval_out, IntervalPGetDatum(older_than)));
+	if (older_than->time < 0 || older_than->day < 0 || older_than->month < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("older_than must not be negative: %s", age)));
+	session_begin_state_change("migrator.prune_events()");
+	if (!has_privs_of_role(GetUserId(), migrator_extension_owner()))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to prune migrator's events"),
+				 errdetail("Only roles with the privileges of the extension's owner, \"%s\", may delete history.",
+						   GetUserNameFromId(migrator_extension_owner(), false))));
+	if (!keep_refusals && !superuser())
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to prune the guard's refusals"),
+				 errdetail("Only superusers may delete refusals and guard-off traces, as only they may switch the guard off."),
+				 errhint("Call migrator.prune_events() with keep_refusals => true.")));
+
+	SPI_connect();
+	values[0] = IntervalPGetDatum(older_than);
+	values[1] = BoolGetDatum(keep_refusals);
+	history_exec("DELETE FROM migrator.events WHERE at < pg_catalog.now() - $1 "
+				 "AND NOT ($2 AND action IN ('block', 'guard_off'))",
+				 2, types, values, NULL);
+	pruned = SPI_processed;
+	history_event(NULL, "prune", NULL, "success", NULL, NULL,
+				  psprintf("deleted " UINT64_FORMAT " %s older than %s%s",
+						   pruned, pruned == 1 ? "event" : "events", age,
+						   keep_refusals ? "; refusals and guard-off traces kept" : ""));
+	SPI_finish();
+	PG_RETURN_INT64((int64) pruned);
+}
