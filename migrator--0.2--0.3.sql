@@ -65,3 +65,17 @@ COMMENT ON FUNCTION migrator.prune_events(interval, boolean) IS
 
 REVOKE ALL ON FUNCTION migrator.unregister(text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION migrator.prune_events(interval, boolean) FROM PUBLIC;
+
+-- rollback of non-transactional down scripts (src/sql/40_deploy.sql)
+CREATE PROCEDURE migrator.undeploy(
+    steps integer DEFAULT NULL,
+    target text DEFAULT NULL,
+    lock_timeout interval DEFAULT NULL,
+    lock_retries integer DEFAULT NULL)
+    LANGUAGE c
+    AS 'MODULE_PATHNAME', 'migrator_undeploy';
+
+COMMENT ON PROCEDURE migrator.undeploy(integer, text, interval, integer) IS
+    'roll back the last steps migrations (1 by default), or those applied after target, each in a transaction of its own, retrying on lock timeout; runs down scripts that cannot run in a transaction block in a background worker';
+
+REVOKE ALL ON PROCEDURE migrator.undeploy(integer, text, interval, integer) FROM PUBLIC;

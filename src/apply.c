@@ -36,6 +36,7 @@
 
 #include "migrator.h"
 #include "apply.h"
+#include "analyze.h"
 #include "fingerprint.h"
 #include "history.h"
 #include "script.h"
@@ -423,18 +424,44 @@ migrator_apply(PG_FUNCTION_ARGS)
 }
 
 /*
- * Run the down scripts of "todo" (most recent first) and record them as
- * pending again.  Every migration must have a down script; this is checked
- * before anything runs.
+ * The first statement of "m"'s down script that cannot run inside a
+ * transaction block (DROP INDEX CONCURRENTLY, ...), or NULL.  How a
+ * migration is rolled back follows from its down script, not from the
+ * transactional setting of its up script: rollback() runs down scripts
+ * in the caller's transaction, CALL migrator.undeploy() runs this one in a
+ * background worker.
  */
-static void
-rollback_list(ReturnSetInfo *rsinfo, List *todo)
+ScriptStatement *
+migration_down_needs_autocommit(Migration *m)
+{
+	ListCell   *lc;
+
+	if (m->down == NULL)
+		return NULL;
+	foreach(lc, script_parse(m->down, "down script"))
+	{
+		ScriptStatement *st = lfirst(lc);
+
+		if (statement_needs_autocommit(st->raw->stmt))
+			return st;
+	}
+	return NULL;
+}
+
+/*
+ * Before anything of a rollback runs: every migration of "todo" has a down
+ * script, and, when "in_transaction" (rollback(), rollback_to()), none of
+ * them needs to run outside a transaction block.
+ */
+void
+migrations_check_rollback(List *todo, bool in_transaction)
 {
 	ListCell   *lc;
 
 	foreach(lc, todo)
 	{
 		Migration  *m = lfirst(lc);
+		ScriptStatement *st;
 
 		if (m->down == NULL)
 			ereport(ERROR,
@@ -442,25 +469,111 @@ rollback_list(ReturnSetInfo *rsinfo, List *todo)
 					 errmsg("migration \"%s\" has no down script", m->version),
 					 errdetail("Nothing was rolled back."),
 					 errhint("Register a down script with the migration, or roll back fewer migrations.")));
+		if (in_transaction && (st = migration_down_needs_autocommit(m)) != NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_MIGRATOR_NOT_TRANSACTIONAL),
+					 errmsg("down script of migration \"%s\" cannot run inside a transaction block",
+							m->version),
+					 errdetail("Statement %d (%s) cannot run inside a transaction block. Nothing was rolled back.",
+							   st->index, statement_tag(st->raw->stmt)),
+					 errhint("Roll it back with CALL migrator.undeploy(), which runs such statements in a background worker, outside a transaction block.")));
+	}
+}
+
+/*
+ * Record "m" as pending again after its down script ran in "duration".
+ */
+void
+migration_record_rolled_back(Migration *m, Interval *duration)
+{
+	Oid			type = TEXTOID;
+	Datum		value = CStringGetTextDatum(m->version);
+
+	history_exec("UPDATE migrator.migrations SET state = 'pending', "
+				 "applied_at = NULL, applied_by = NULL, duration = NULL, "
+				 "apply_seq = NULL WHERE version = $1",
+				 1, &type, &value, NULL);
+	history_event(m->version, "rollback", m->kind, "success", NULL, NULL,
+				  psprintf("rolled back in %s", interval_text(duration)));
+}
+
+/*
+ * Roll back applied migration "m" in the current transaction: run its down
+ * script, record it as pending.  The one way rollback(), rollback_to() and
+ * undeploy() undo a migration whose down script runs in a transaction.
+ * Returns how long it took.
+ */
+Interval *
+migration_rollback(Migration *m)
+{
+	TimestampTz start = GetCurrentTimestamp();
+	Interval   *duration;
+
+	run_script(m, "down", m->down);
+	duration = elapsed_interval(start);
+	migration_record_rolled_back(m, duration);
+	return duration;
+}
+
+/*
+ * The applied migrations that rolling back "steps" migrations (when
+ * "target" is NULL) or every migration applied after "target" undoes, most
+ * recent first, locked FOR UPDATE.  The caller holds migrator's lock and is
+ * connected to SPI.
+ */
+List *
+migrations_to_roll_back(int steps, const char *target)
+{
+	Oid			type;
+	Datum		value;
+	List	   *todo;
+
+	if (target)
+	{
+		Migration  *t = load_migration(target, true);
+
+		if (strcmp(t->state, "applied") != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_MIGRATOR_UNKNOWN_VERSION),
+					 errmsg("migration \"%s\" is not applied", target),
+					 errhint("rollback_to() and undeploy(target => ...) keep their target applied and undo what was applied after it.")));
+		type = TEXTOID;
+		value = CStringGetTextDatum(target);
+		return load_migrations(MIGRATION_SELECT "WHERE state = 'applied' AND apply_seq > "
+							   "(SELECT apply_seq FROM migrator.migrations WHERE version = $1) "
+							   "ORDER BY apply_seq DESC FOR UPDATE",
+							   1, &type, &value, NULL);
 	}
 
+	type = INT4OID;
+	value = Int32GetDatum(steps);
+	todo = load_migrations(MIGRATION_SELECT "WHERE state = 'applied' "
+						   "ORDER BY apply_seq DESC LIMIT $1 FOR UPDATE",
+						   1, &type, &value, NULL);
+	if (list_length(todo) < steps)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot roll back %d migrations: only %d are applied",
+						steps, list_length(todo))));
+	return todo;
+}
+
+/*
+ * Run the down scripts of "todo" (most recent first) and record them as
+ * pending again.  Every migration must have a down script that can run in
+ * a transaction; this is checked before anything runs.
+ */
+static void
+rollback_list(ReturnSetInfo *rsinfo, List *todo)
+{
+	ListCell   *lc;
+
+	migrations_check_rollback(todo, true);
 	foreach(lc, todo)
 	{
 		Migration  *m = lfirst(lc);
-		TimestampTz start = GetCurrentTimestamp();
-		Interval   *duration;
-		Oid			type = TEXTOID;
-		Datum		value = CStringGetTextDatum(m->version);
 
-		run_script(m, "down", m->down);
-		duration = elapsed_interval(start);
-		history_exec("UPDATE migrator.migrations SET state = 'pending', "
-					 "applied_at = NULL, applied_by = NULL, duration = NULL, "
-					 "apply_seq = NULL WHERE version = $1",
-					 1, &type, &value, NULL);
-		history_event(m->version, "rollback", m->kind, "success", NULL, NULL,
-					  psprintf("rolled back in %s", interval_text(duration)));
-		put_result_row(rsinfo, m, duration);
+		put_result_row(rsinfo, m, migration_rollback(m));
 	}
 	if (todo != NIL)
 		fingerprint_record_at_commit("rollback");
@@ -474,9 +587,6 @@ migrator_rollback(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	int32		steps;
-	List	   *todo;
-	Oid			type = INT4OID;
-	Datum		value;
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
@@ -494,16 +604,7 @@ migrator_rollback(PG_FUNCTION_ARGS)
 	SPI_connect();
 	history_lock("rolling back migrations");
 
-	value = Int32GetDatum(steps);
-	todo = load_migrations(MIGRATION_SELECT "WHERE state = 'applied' "
-						   "ORDER BY apply_seq DESC LIMIT $1 FOR UPDATE",
-						   1, &type, &value, NULL);
-	if (list_length(todo) < steps)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("cannot roll back %d migrations: only %d are applied",
-						steps, list_length(todo))));
-	rollback_list(rsinfo, todo);
+	rollback_list(rsinfo, migrations_to_roll_back(steps, NULL));
 
 	SPI_finish();
 	return (Datum) 0;
@@ -518,10 +619,6 @@ migrator_rollback_to(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	char	   *target;
-	Migration  *t;
-	List	   *todo;
-	Oid			type = TEXTOID;
-	Datum		value;
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
@@ -535,19 +632,7 @@ migrator_rollback_to(PG_FUNCTION_ARGS)
 	SPI_connect();
 	history_lock("rolling back migrations");
 
-	t = load_migration(target, true);
-	if (strcmp(t->state, "applied") != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_MIGRATOR_UNKNOWN_VERSION),
-				 errmsg("migration \"%s\" is not applied", target),
-				 errhint("rollback_to() keeps its target applied and undoes what was applied after it.")));
-
-	value = CStringGetTextDatum(target);
-	todo = load_migrations(MIGRATION_SELECT "WHERE state = 'applied' AND apply_seq > "
-						   "(SELECT apply_seq FROM migrator.migrations WHERE version = $1) "
-						   "ORDER BY apply_seq DESC FOR UPDATE",
-						   1, &type, &value, NULL);
-	rollback_list(rsinfo, todo);
+	rollback_list(rsinfo, migrations_to_roll_back(0, target));
 
 	SPI_finish();
 	return (Datum) 0;

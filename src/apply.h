@@ -12,6 +12,8 @@
 #include "datatype/timestamp.h"
 #include "nodes/pg_list.h"
 
+#include "script.h"
+
 /* One migration loaded from the catalog. */
 typedef struct Migration
 {
@@ -33,6 +35,11 @@ extern List *pending_migrations(const char *target, bool allow_out_of_order,
 extern void migration_check_checksum(Migration *m);
 extern Interval *migration_apply(Migration *m);
 extern void migration_record_applied(Migration *m, Interval *duration);
+extern ScriptStatement *migration_down_needs_autocommit(Migration *m);
+extern void migrations_check_rollback(List *todo, bool in_transaction);
+extern List *migrations_to_roll_back(int steps, const char *target);
+extern Interval *migration_rollback(Migration *m);
+extern void migration_record_rolled_back(Migration *m, Interval *duration);
 
 /* Run a script as apply() does, without recording it (check()). */
 extern void migration_run_script(const char *version, const char *kind,

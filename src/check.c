@@ -214,6 +214,12 @@ check_migrations(ReturnSetInfo *rsinfo, List *todo)
 					"It was registered with transactional => false, and check() runs scripts in a transaction block.");
 			continue;
 		}
+		if (migration_down_needs_autocommit(m))
+		{
+			put_row(rsinfo, m, "skipped",
+					"Its down script cannot run inside a transaction block, and check() runs scripts in one.");
+			continue;
+		}
 		before = fingerprint_take();
 		failure = try_script(m, "up", m->up);
 		if (failure)

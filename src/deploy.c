@@ -62,6 +62,7 @@
 #include "worker.h"
 
 PG_FUNCTION_INFO_V1(migrator_deploy);
+PG_FUNCTION_INFO_V1(migrator_undeploy);
 
 /* GUCs */
 static int	deploy_lock_timeout = 300;	/* ms */
@@ -293,13 +294,14 @@ backoff_ms(int lock_timeout_ms, int attempt)
 }
 
 /*
- * One attempt at transactional migration "m", in a subtransaction with
- * lock_timeout set.  Returns NULL on success (the outer transaction then
- * holds the migration's changes and history row), else the error, after
- * rolling the attempt back.
+ * One attempt at transactional migration "m" in direction "up" (apply it)
+ * or "down" (roll it back), in a subtransaction with lock_timeout set.
+ * Returns NULL on success (the outer transaction then holds the
+ * migration's changes and history row), else the error, after rolling the
+ * attempt back.
  */
 static ErrorData *
-try_apply(Migration *m, int lock_timeout_ms)
+try_step(Migration *m, bool up, int lock_timeout_ms)
 {
 	MemoryContext oldcxt = CurrentMemoryContext;
 	ResourceOwner oldowner = CurrentResourceOwner;
@@ -316,10 +318,13 @@ try_apply(Migration *m, int lock_timeout_ms)
 								 PGC_USERSET, PGC_S_SESSION,
 								 GUC_ACTION_SAVE, true, 0, false);
 		lock_watch_start(lock_timeout_ms);
-		(void) migration_apply(m);
+		if (up)
+			(void) migration_apply(m);
+		else
+			(void) migration_rollback(m);
 		lock_watch_stop();
 		/* drift() compares with the schema as each commit leaves it */
-		fingerprint_record("deploy");
+		fingerprint_record(up ? "deploy" : "undeploy");
 		AtEOXact_GUC(true, save_nestlevel);
 
 		ReleaseCurrentSubTransaction();
@@ -337,13 +342,16 @@ try_apply(Migration *m, int lock_timeout_ms)
 }
 
 /*
- * Apply transactional migration "m", retrying on lock timeout.  Returns
- * the number of retries.  When they run out, records a 'partial' event,
- * commits it, and raises an error that names the blocking sessions.
+ * Apply ("up") or roll back transactional migration "m", retrying on lock
+ * timeout.  Returns the number of retries.  When they run out, records a
+ * 'partial' event, commits it, and raises an error that names the blocking
+ * sessions.
  */
 static int
-deploy_transactional(Migration *m, int lock_timeout_ms, int lock_retries)
+step_transactional(Migration *m, bool up, int lock_timeout_ms, int lock_retries)
 {
+	const char *action = up ? "apply" : "rollback";
+	const char *procedure = up ? "deploy" : "undeploy";
 	int			attempt;
 
 	for (attempt = 1;; attempt++)
@@ -352,14 +360,15 @@ deploy_transactional(Migration *m, int lock_timeout_ms, int lock_retries)
 		char	   *blockers;
 		int			pause;
 
-		report_step("migration %s (%s), attempt %d", m->version, m->kind, attempt);
-		error = try_apply(m, lock_timeout_ms);
+		report_step("migration %s (%s%s), attempt %d", m->version, m->kind,
+					up ? "" : ", down", attempt);
+		error = try_step(m, up, lock_timeout_ms);
 		if (error == NULL)
 			return attempt - 1;
 		if (error->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE)
 		{
 			/* The migration failed: say so in the events, then re-raise. */
-			history_event(m->version, "apply", m->kind, "failed", NULL, NULL,
+			history_event(m->version, action, m->kind, "failed", NULL, NULL,
 						  error->message);
 			SPI_commit();
 			ReThrowError(error);
@@ -368,7 +377,7 @@ deploy_transactional(Migration *m, int lock_timeout_ms, int lock_retries)
 		blockers = describe_blockers();
 		if (attempt > lock_retries)
 		{
-			history_event(m->version, "apply", m->kind, "partial", NULL, NULL,
+			history_event(m->version, action, m->kind, "partial", NULL, NULL,
 						  psprintf("lock timeout after %d %s: %s", attempt,
 								   attempt == 1 ? "attempt" : "attempts", blockers));
 			SPI_commit();
@@ -380,7 +389,9 @@ deploy_transactional(Migration *m, int lock_timeout_ms, int lock_retries)
 					 errdetail_plural("The attempt waited %d ms for %s.",
 									  "Each attempt waited %d ms for %s.",
 									  attempt, lock_timeout_ms, blockers),
-					 errhint("End the blocking sessions or wait for them, then run CALL migrator.deploy() again: migrations deployed so far stay applied.")));
+					 up
+					 ? errhint("End the blocking sessions or wait for them, then run CALL migrator.%s() again: migrations deployed so far stay applied.", procedure)
+					 : errhint("End the blocking sessions or wait for them, then run CALL migrator.%s() again: migrations rolled back so far stay pending.", procedure)));
 		}
 
 		pause = backoff_ms(lock_timeout_ms, attempt + 1);
@@ -391,8 +402,8 @@ deploy_transactional(Migration *m, int lock_timeout_ms, int lock_retries)
 		FreeErrorData(error);
 		/* Nothing of the attempt is held while we wait. */
 		SPI_commit();
-		report_step("migration %s (%s), waiting %d ms before attempt %d",
-					m->version, m->kind, pause, attempt + 1);
+		report_step("migration %s (%s%s), waiting %d ms before attempt %d",
+					m->version, m->kind, up ? "" : ", down", pause, attempt + 1);
 		deploy_sleep(pause);
 	}
 }
@@ -630,6 +641,39 @@ interval_ms(Interval *iv)
 }
 
 /*
+ * Entry of deploy() and undeploy(): they must be CALLed outside a
+ * transaction block (they commit), change state, and hold migrator's
+ * advisory lock at session level for the whole call (a waiter is told).
+ * Returns with SPI connected non-atomically and the lock in "tag".
+ */
+static void
+procedure_begin(FunctionCallInfo fcinfo, const char *procedure, const char *doing,
+				const char *hint, LOCKTAG *tag)
+{
+	if (fcinfo->context == NULL || !IsA(fcinfo->context, CallContext) ||
+		castNode(CallContext, fcinfo->context)->atomic)
+		ereport(ERROR,
+				(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
+				 errmsg("migrator.%s() cannot run inside a transaction block", procedure),
+				 errdetail("It commits after each migration."),
+				 errhint("Run CALL migrator.%s() on its own, not inside BEGIN or a function; %s",
+						 procedure, hint)));
+	session_begin_state_change(psprintf("migrator.%s()", procedure));
+
+	SPI_connect_ext(SPI_OPT_NONATOMIC);
+
+	deploy_lock_tag(tag);
+	if (LockAcquire(tag, ExclusiveLock, true, true) == LOCKACQUIRE_NOT_AVAIL)
+	{
+		ereport(NOTICE,
+				(errmsg("waiting for another migrator session to finish before %s", doing),
+				 errdetail("Another session holds migrator's lock (advisory lock %u/%u in pg_locks).",
+						   MIGRATOR_LOCK_KEY1, MIGRATOR_LOCK_KEY2)));
+		(void) LockAcquire(tag, ExclusiveLock, true, false);
+	}
+}
+
+/*
  * CALL migrator.deploy(target text, lock_timeout interval,
  *						lock_retries integer, allow_out_of_order boolean)
  */
@@ -649,26 +693,8 @@ migrator_deploy(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("lock_retries must not be negative")));
-	if (fcinfo->context == NULL || !IsA(fcinfo->context, CallContext) ||
-		castNode(CallContext, fcinfo->context)->atomic)
-		ereport(ERROR,
-				(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
-				 errmsg("migrator.deploy() cannot run inside a transaction block"),
-				 errdetail("It commits after each migration."),
-				 errhint("Run CALL migrator.deploy() on its own, not inside BEGIN or a function; migrator.apply() applies migrations in the caller's transaction.")));
-	session_begin_state_change("migrator.deploy()");
-
-	SPI_connect_ext(SPI_OPT_NONATOMIC);
-
-	deploy_lock_tag(&tag);
-	if (LockAcquire(&tag, ExclusiveLock, true, true) == LOCKACQUIRE_NOT_AVAIL)
-	{
-		ereport(NOTICE,
-				(errmsg("waiting for another migrator session to finish before deploying migrations"),
-				 errdetail("Another session holds migrator's lock (advisory lock %u/%u in pg_locks).",
-						   MIGRATOR_LOCK_KEY1, MIGRATOR_LOCK_KEY2)));
-		(void) LockAcquire(&tag, ExclusiveLock, true, false);
-	}
+	procedure_begin(fcinfo, "deploy", "deploying migrations",
+					"migrator.apply() applies migrations in the caller's transaction.", &tag);
 
 	PG_TRY();
 	{
@@ -683,7 +709,7 @@ migrator_deploy(PG_FUNCTION_ARGS)
 			int			retries = 0;
 
 			if (m->transactional)
-				retries = deploy_transactional(m, lock_timeout_ms, lock_retries);
+				retries = step_transactional(m, true, lock_timeout_ms, lock_retries);
 			else
 				deploy_nontransactional(m);
 			SPI_commit();
@@ -698,6 +724,134 @@ migrator_deploy(PG_FUNCTION_ARGS)
 		ereport(NOTICE,
 				(errmsg("deployed %d %s", deployed,
 						deployed == 1 ? "migration" : "migrations")));
+	}
+	PG_FINALLY();
+	{
+		lock_watch_stop();
+		LockRelease(&tag, ExclusiveLock, true);
+		if (query)
+			pgstat_report_activity(STATE_RUNNING, query);
+	}
+	PG_END_TRY();
+
+	SPI_finish();
+	PG_RETURN_VOID();
+}
+
+/*
+ * Roll back migration "m", whose down script needs to run outside a
+ * transaction block, through a background worker that marks the migration
+ * as running its down script (so that the guard judges the statements as
+ * that script's).  The caller has committed and holds no snapshot.
+ * Returns with the history row written in the current transaction; on
+ * failure records a 'failed' event, commits it and raises the statement's
+ * error.
+ */
+static void
+undeploy_nontransactional(Migration *m)
+{
+	List	   *statements = script_parse(m->down, "down script");
+	TimestampTz start;
+	WorkerResult *res;
+
+	report_step("migration %s (%s, down), in a background worker", m->version, m->kind);
+	start = GetCurrentTimestamp();
+	res = worker_run_sql(MyDatabaseId, GetUserId(), m->down, m->version,
+						 m->kind, "down",
+						 psprintf("migrator undeploy %s", m->version));
+	if (res->ok)
+	{
+		migration_record_rolled_back(m, elapsed_interval(start));
+		fingerprint_record("undeploy");
+		return;
+	}
+
+	history_event(m->version, "rollback", m->kind, "failed", NULL,
+				  res->statement > 0 && res->statement <= list_length(statements)
+				  ? ((ScriptStatement *) list_nth(statements, res->statement - 1))->sql
+				  : NULL,
+				  res->message);
+	SPI_commit();
+	ereport(ERROR,
+			(errcode(res->sqlerrcode),
+			 errmsg_internal("%s", res->message),
+			 res->detail ? errdetail_internal("%s", res->detail) : 0,
+			 res->hint ? errhint("%s", res->hint) : 0,
+			 errcontext("migration %s, down statement %d (run outside a transaction block by a background worker)",
+						m->version, res->statement)));
+}
+
+/*
+ * CALL migrator.undeploy(steps integer, target text, lock_timeout interval,
+ *						  lock_retries integer)
+ *
+ * What deploy() is to apply(), undeploy() is to rollback() and
+ * rollback_to(): the most recently applied "steps" migrations (1 when
+ * neither is given), or every migration applied after "target", are rolled
+ * back one transaction each, most recent first.  A down script that can
+ * run in a transaction runs in a subtransaction with a short lock_timeout,
+ * retried on lock timeout; one that cannot (DROP INDEX CONCURRENTLY) runs
+ * in a background worker, statement by statement.  Every migration must
+ * have a down script; this is checked before anything runs.
+ */
+Datum
+migrator_undeploy(PG_FUNCTION_ARGS)
+{
+	bool		have_steps = !PG_ARGISNULL(0);
+	int			steps = have_steps ? PG_GETARG_INT32(0) : 1;
+	char	   *target = PG_ARGISNULL(1) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(1));
+	int			lock_timeout_ms = PG_ARGISNULL(2) ? deploy_lock_timeout
+		: interval_ms(PG_GETARG_INTERVAL_P(2));
+	int			lock_retries = PG_ARGISNULL(3) ? deploy_lock_retries : PG_GETARG_INT32(3);
+	const char *query = debug_query_string;
+	LOCKTAG		tag;
+	int			undone = 0;
+
+	if (have_steps && target)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("undeploy() takes steps or target, not both")));
+	if (steps < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("steps must not be negative")));
+	if (lock_retries < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("lock_retries must not be negative")));
+	procedure_begin(fcinfo, "undeploy", "rolling back migrations",
+					"migrator.rollback() rolls back in the caller's transaction.", &tag);
+
+	PG_TRY();
+	{
+		List	   *todo = migrations_to_roll_back(steps, target);
+		ListCell   *lc;
+
+		migrations_check_rollback(todo, false);
+		SPI_commit();
+		foreach(lc, todo)
+		{
+			Migration  *m = lfirst(lc);
+			TimestampTz start = GetCurrentTimestamp();
+			bool		outside = migration_down_needs_autocommit(m) != NULL;
+			int			retries = 0;
+
+			if (outside)
+				undeploy_nontransactional(m);
+			else
+				retries = step_transactional(m, false, lock_timeout_ms, lock_retries);
+			SPI_commit();
+			undone++;
+			ereport(NOTICE,
+					(errmsg("migration %s (%s%s) rolled back in %s with %d %s",
+							m->version, m->kind,
+							outside ? ", outside a transaction block" : "",
+							interval_text(elapsed_interval(start)),
+							retries, retries == 1 ? "retry" : "retries")));
+		}
+		ereport(NOTICE,
+				(errmsg("rolled back %d %s", undone,
+						undone == 1 ? "migration" : "migrations")));
 	}
 	PG_FINALLY();
 	{

@@ -74,6 +74,70 @@ check_script_statements(List *statements, const char *version,
 }
 
 /*
+ * Is "stmt" the blocking form of a statement that has a CONCURRENTLY form
+ * (DROP INDEX, CREATE INDEX, REINDEX)?
+ */
+static bool
+statement_has_concurrent_form(Node *stmt)
+{
+	switch (nodeTag(stmt))
+	{
+		case T_DropStmt:
+			return ((DropStmt *) stmt)->removeType == OBJECT_INDEX &&
+				!((DropStmt *) stmt)->concurrent;
+		case T_IndexStmt:
+			return !((IndexStmt *) stmt)->concurrent;
+		case T_ReindexStmt:
+			return !statement_needs_autocommit(stmt);
+		default:
+			return false;
+	}
+}
+
+/*
+ * A down script is not judged by the migration's transactional setting,
+ * which says how its up script runs: rollback() runs a down script in the
+ * caller's transaction, CALL migrator.undeploy() runs one that cannot run
+ * there in a background worker.  Say so when the two differ: a
+ * transactional migration whose down script needs autocommit (rollback()
+ * will refuse it), and a non-transactional one whose down script holds a
+ * statement in the blocking form its up script avoided.
+ */
+static void
+warn_down_script(List *statements, const char *version, bool transactional)
+{
+	ScriptStatement *autocommit = NULL;
+	ScriptStatement *blocking = NULL;
+	ListCell   *lc;
+
+	foreach(lc, statements)
+	{
+		ScriptStatement *st = lfirst(lc);
+
+		if (autocommit == NULL && statement_needs_autocommit(st->raw->stmt))
+			autocommit = st;
+		if (blocking == NULL && statement_has_concurrent_form(st->raw->stmt))
+			blocking = st;
+	}
+	if (transactional && autocommit)
+		ereport(WARNING,
+				(errcode(ERRCODE_MIGRATOR_NOT_TRANSACTIONAL),
+				 errmsg("down script of migration \"%s\" cannot run inside a transaction block",
+						version),
+				 errdetail("Statement %d (%s) cannot run inside a transaction block, so migrator.rollback() cannot undo this migration, although its up script runs in one.",
+						   autocommit->index, statement_tag(autocommit->raw->stmt)),
+				 errhint("Roll it back with CALL migrator.undeploy(), which runs that statement in a background worker.")));
+	else if (!transactional && autocommit == NULL && blocking)
+		ereport(WARNING,
+				(errcode(ERRCODE_MIGRATOR_NOT_TRANSACTIONAL),
+				 errmsg("down script of non-transactional migration \"%s\" runs inside a transaction block",
+						version),
+				 errdetail("Statement %d (%s) takes the lock that the CONCURRENTLY form avoids, and holds it until the down script ends.",
+						   blocking->index, statement_tag(blocking->raw->stmt)),
+				 errhint("Write its CONCURRENTLY form in the down script; CALL migrator.undeploy() runs it outside a transaction block.")));
+}
+
+/*
  * "statement 2 (DROP TABLE app.t, rule drop_table)" for every finding (List
  * of LintFinding) of at least "kind", separated by "; ".
  */
@@ -226,8 +290,13 @@ migrator_register(PG_FUNCTION_ARGS)
 	up_stmts = script_parse(up, "up script");
 	check_script_statements(up_stmts, version, "up", transactional);
 	if (down)
-		check_script_statements(script_parse(down, "down script"),
-								version, "down", transactional);
+	{
+		List	   *down_stmts = script_parse(down, "down script");
+
+		/* How a down script runs follows from itself: see warn_down_script(). */
+		check_script_statements(down_stmts, version, "down", false);
+		warn_down_script(down_stmts, version, transactional);
+	}
 	if (verify)
 		check_script_statements(script_parse(verify, "verify script"),
 								version, "verify", true);

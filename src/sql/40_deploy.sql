@@ -13,6 +13,19 @@ COMMENT ON PROCEDURE migrator.deploy(text, interval, integer, boolean) IS
 
 REVOKE ALL ON PROCEDURE migrator.deploy(text, interval, integer, boolean) FROM PUBLIC;
 
+CREATE PROCEDURE migrator.undeploy(
+    steps integer DEFAULT NULL,
+    target text DEFAULT NULL,
+    lock_timeout interval DEFAULT NULL,
+    lock_retries integer DEFAULT NULL)
+    LANGUAGE c
+    AS 'MODULE_PATHNAME', 'migrator_undeploy';
+
+COMMENT ON PROCEDURE migrator.undeploy(integer, text, interval, integer) IS
+    'roll back the last steps migrations (1 by default), or those applied after target, each in a transaction of its own, retrying on lock timeout; runs down scripts that cannot run in a transaction block in a background worker';
+
+REVOKE ALL ON PROCEDURE migrator.undeploy(integer, text, interval, integer) FROM PUBLIC;
+
 -- Progress of migrator.backfill(), one row per backfill; written only by
 -- migrator's C code (protect_history), read by the extension owner.
 CREATE TABLE migrator.backfills (
