@@ -28,7 +28,8 @@ OBJS = \
 	src/worker.o \
 	src/deploy.o \
 	src/backfill.o \
-	src/housekeeping.o
+	src/housekeeping.o \
+	src/rollout.o
 
 # The install script of the current version is assembled from src/sql/*.sql
 # (one file per module).  Install scripts of released versions

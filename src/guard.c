@@ -102,6 +102,7 @@ guard_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	GuardVerdict verdict;
 	bool		judge_created;
 	bool		judge_defaults;
+	PolicyNote	note;
 
 	/* between top-level statements nothing is judged */
 	if (context == PROCESS_UTILITY_TOPLEVEL)
@@ -109,6 +110,7 @@ guard_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	source.query = queryString;
 	source.location = pstmt->stmt_location;
 	source.len = pstmt->stmt_len;
+	policy_statement_start(pstmt->utilityStmt, &source, &note);
 	verdict = policy_judge_statement(pstmt->utilityStmt,
 									 context == PROCESS_UTILITY_SUBCOMMAND,
 									 &source, &facts);
@@ -146,6 +148,7 @@ guard_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 		policy_judge_defaults(facts, &source);
 	if (judge_created)
 		policy_judge_created(facts, &source);
+	policy_statement_end(&source, &note);
 }
 
 /*

@@ -185,6 +185,19 @@ history_events_have_client(void)
 }
 
 /*
+ * Whether migrator.events has the object column added in 0.3, and with it
+ * the actions and outcomes of 0.3 (observe, guard_off, exempt, ...).
+ */
+bool
+history_events_have_object(void)
+{
+	Oid			nsp = get_namespace_oid("migrator", true);
+	Oid			rel = OidIsValid(nsp) ? get_relname_relid("events", nsp) : InvalidOid;
+
+	return OidIsValid(rel) && get_attnum(rel, "object") != InvalidAttrNumber;
+}
+
+/*
  * Append one row to migrator.events.
  */
 void
@@ -192,11 +205,26 @@ history_event(const char *version, const char *action,
 			  const char *migration_type, const char *outcome,
 			  const char *rule, const char *statement, const char *detail)
 {
-	Oid			types[10] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
-	TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
-	Datum		values[10];
-	char		nulls[10];
-	const char *args[10];
+	history_event_object(version, action, migration_type, outcome, rule, NULL,
+						 statement, detail);
+}
+
+/*
+ * Append one row to migrator.events about "object" (as the guard names
+ * it), in the caller's transaction.  Before 0.3 the table has no object
+ * column, and the object is left out.
+ */
+void
+history_event_object(const char *version, const char *action,
+					 const char *migration_type, const char *outcome,
+					 const char *rule, const char *object,
+					 const char *statement, const char *detail)
+{
+	Oid			types[11] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
+	TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
+	Datum		values[11];
+	char		nulls[11];
+	const char *args[11];
 	char	   *appname;
 	char	   *addr;
 	int			i;
@@ -212,13 +240,20 @@ history_event(const char *version, const char *action,
 	args[7] = GetUserNameFromId(GetUserId(), false);
 	args[8] = appname;
 	args[9] = addr;
-	for (i = 0; i < 10; i++)
+	args[10] = object;
+	for (i = 0; i < 11; i++)
 	{
 		values[i] = args[i] ? CStringGetTextDatum(args[i]) : (Datum) 0;
 		nulls[i] = args[i] ? ' ' : 'n';
 	}
 
-	if (history_events_have_client())
+	if (history_events_have_object())
+		history_exec("INSERT INTO migrator.events "
+					 "(version, action, migration_type, outcome, rule, statement, detail, role, "
+					 "application_name, client_addr, object) "
+					 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::inet, $11)",
+					 11, types, values, nulls);
+	else if (history_events_have_client())
 		history_exec("INSERT INTO migrator.events "
 					 "(version, action, migration_type, outcome, rule, statement, detail, role, "
 					 "application_name, client_addr) "
@@ -253,6 +288,20 @@ history_event_autonomous(const char *version, const char *action,
 						 const char *rule, const char *statement,
 						 const char *detail)
 {
+	history_event_autonomous_object(version, action, migration_type, outcome,
+									rule, NULL, statement, detail);
+}
+
+/*
+ * history_event_autonomous() for an event about "object" (a refusal of the
+ * guard); before 0.3 the object is left out.
+ */
+void
+history_event_autonomous_object(const char *version, const char *action,
+								const char *migration_type, const char *outcome,
+								const char *rule, const char *object,
+								const char *statement, const char *detail)
+{
 	MemoryContext oldcxt = CurrentMemoryContext;
 	char	   *dbname = get_database_name(MyDatabaseId);
 	char	   *appname;
@@ -265,13 +314,18 @@ history_event_autonomous(const char *version, const char *action,
 	 * caller's origin is written out.
 	 */
 	session_origin(&appname, &addr);
-	if (history_events_have_client())
+	if (history_events_have_object())
+		origin = psprintf(", %s, %s, %s", literal_or_null(appname), literal_or_null(addr),
+						  literal_or_null(object));
+	else if (history_events_have_client())
 		origin = psprintf(", %s, %s", literal_or_null(appname), literal_or_null(addr));
 	sql = psprintf("SET lock_timeout = '2s';\n"
 				   "INSERT INTO migrator.events (version, action, migration_type, outcome, "
 				   "role, database, rule, statement, detail%s) VALUES "
 				   "(%s, %s, %s, %s, %s, %s, %s, %s, %s%s)",
-				   origin[0] ? ", application_name, client_addr" : "",
+				   !origin[0] ? ""
+				   : history_events_have_object() ? ", application_name, client_addr, object"
+				   : ", application_name, client_addr",
 				   literal_or_null(version), quote_literal_cstr(action),
 				   literal_or_null(migration_type), quote_literal_cstr(outcome),
 				   quote_literal_cstr(GetUserNameFromId(GetUserId(), false)),

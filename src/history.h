@@ -43,4 +43,22 @@ extern void history_event_autonomous_in(Oid dboid, const char *action,
 										const char *outcome, const char *rule,
 										const char *statement, const char *detail);
 
+/*
+ * history_event() and history_event_autonomous() about "object" (as the
+ * guard names it); before 0.3 the table
+ * has no object column and the object is left out.
+ */
+extern void history_event_object(const char *version, const char *action,
+								 const char *migration_type, const char *outcome,
+								 const char *rule, const char *object,
+								 const char *statement, const char *detail);
+extern void history_event_autonomous_object(const char *version, const char *action,
+											const char *migration_type,
+											const char *outcome, const char *rule,
+											const char *object, const char *statement,
+											const char *detail);
+
+/* Whether migrator.events has the 0.3 shape (object column, 0.3 actions). */
+extern bool history_events_have_object(void);
+
 #endif							/* MIGRATOR_HISTORY_H */

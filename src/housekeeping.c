@@ -17,13 +17,15 @@
  */
 #include "postgres.h"
 
-#include "migrator.h"
-#include "history.h"
-#include "session.h"
-#include "version.h"
-
 #include "access/htup_details.h"
+#include "access/xact.h"
+#include "catalog/dependency.h"
+#include "catalog/namespace.h"
+#include "catalog/objectaddress.h"
+#include "catalog/pg_namespace.h"
 #include "catalog/pg_type.h"
+#include "commands/dbcommands.h"
+#include "commands/extension.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
@@ -31,7 +33,16 @@
 #include "miscadmin.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/timestamp.h"
+
+#include "migrator.h"
+#include "history.h"
+#include "housekeeping.h"
+#include "script.h"
+#include "session.h"
+#include "version.h"
 
 PG_FUNCTION_INFO_V1(migrator_unregister);
 PG_FUNCTION_INFO_V1(migrator_prune_events);
@@ -197,4 +208,144 @@ migrator_prune_events(PG_FUNCTION_ARGS)
 						   keep_refusals ? "; refusals and guard-off traces kept" : ""));
 	SPI_finish();
 	PG_RETURN_INT64((int64) pruned);
+}
+
+/*
+ * Uninstalling.  DROP EXTENSION migrator takes migrations, events and
+ * exemptions with it; the guard refuses it unless allowed (or switched
+ * off), and when it goes through says what went, in a WARNING and in the
+ * server log, the one record that outlives it.  The schema "migrator",
+ * which CREATE EXTENSION created and which is no member of the extension,
+ * is dropped with it when nothing else is left in it.
+ */
+
+/*
+ * Does "stmt" drop the extension (DROP EXTENSION migrator, or DROP SCHEMA
+ * migrator CASCADE, which takes it along)?
+ */
+bool
+housekeeping_drops_extension(Node *stmt)
+{
+	DropStmt   *ds = (DropStmt *) stmt;
+	ListCell   *lc;
+
+	if (!IsA(stmt, DropStmt) ||
+		(ds->removeType != OBJECT_EXTENSION && ds->removeType != OBJECT_SCHEMA))
+		return false;
+	foreach(lc, ds->objects)
+		if (IsA(lfirst(lc), String) && strcmp(strVal(lfirst(lc)), "migrator") == 0)
+			return true;
+	return false;
+}
+
+/* The number of rows of migrator's table "table", as its owner. */
+static int64
+history_count(const char *table)
+{
+	Oid			nsp = get_namespace_oid("migrator", true);
+	bool		isnull;
+	int64		n;
+
+	if (!OidIsValid(nsp) || !OidIsValid(get_relname_relid(table, nsp)))
+		return 0;
+	history_exec(psprintf("SELECT pg_catalog.count(*) FROM migrator.%s", table),
+				 0, NULL, NULL, NULL);
+	n = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	return n;
+}
+
+/*
+ * "12 migrations, 340 events and 2 exemptions": what the extension holds
+ * now, in TopTransactionContext.  The extension is installed.
+ */
+char *
+housekeeping_history_size(void)
+{
+	int64		migrations;
+	int64		events;
+	int64		exemptions;
+	char	   *size;
+
+	SPI_connect();
+	migrations = history_count("migrations");
+	events = history_count("events");
+	exemptions = history_count("exemptions");
+	SPI_finish();
+	size = MemoryContextStrdup(TopTransactionContext,
+							   psprintf(INT64_FORMAT " %s, " INT64_FORMAT " %s and " INT64_FORMAT " %s",
+										migrations, migrations == 1 ? "migration" : "migrations",
+										events, events == 1 ? "event" : "events",
+										exemptions, exemptions == 1 ? "exemption" : "exemptions"));
+	return size;
+}
+
+/*
+ * allow() of a statement that drops the extension: say, before it runs,
+ * that the history goes with it and how to keep a copy.
+ */
+void
+housekeeping_warn_uninstall(void)
+{
+	ereport(WARNING,
+			(errmsg("dropping extension migrator deletes its history: %s",
+					housekeeping_history_size()),
+			 errdetail("migrator.migrations, migrator.events and migrator.exemptions are members of the extension and go with it; nothing keeps a copy."),
+			 errhint("Keep a copy first, e.g. \\copy migrator.migrations TO 'migrations.csv' CSV HEADER and the same for migrator.events (docs/operations.md).")));
+}
+
+/*
+ * After a statement that dropped the extension ("size" is what it held,
+ * from housekeeping_history_size() before the statement): say what went,
+ * in a WARNING and a server-log line, and drop the schema "migrator" if
+ * nothing else is in it.
+ */
+void
+housekeeping_after_uninstall(const char *size)
+{
+	Oid			nsp;
+	char	   *dbname = get_database_name(MyDatabaseId);
+
+	if (OidIsValid(get_extension_oid("migrator", true)))
+		return;
+
+	ereport(LOG_SERVER_ONLY,
+			(errmsg("migrator: extension dropped from database \"%s\" by role \"%s\" with its history: %s",
+					dbname ? dbname : "", GetUserNameFromId(GetUserId(), false), size),
+			 errhidestmt(true)));
+	ereport(WARNING,
+			(errmsg("dropped extension migrator with its history: %s", size)));
+
+	nsp = get_namespace_oid("migrator", true);
+	if (OidIsValid(nsp))
+	{
+		MemoryContext oldcxt = CurrentMemoryContext;
+		ResourceOwner oldowner = CurrentResourceOwner;
+		ObjectAddress schema;
+
+		ObjectAddressSet(schema, NamespaceRelationId, nsp);
+		/* what the drop changed (the protection label too) becomes visible */
+		CommandCounterIncrement();
+		BeginInternalSubTransaction(NULL);
+		MemoryContextSwitchTo(oldcxt);
+		PG_TRY();
+		{
+			performDeletion(&schema, DROP_RESTRICT, 0);
+			ReleaseCurrentSubTransaction();
+			MemoryContextSwitchTo(oldcxt);
+			CurrentResourceOwner = oldowner;
+			ereport(NOTICE,
+					(errmsg("dropped schema migrator, which CREATE EXTENSION migrator had created")));
+		}
+		PG_CATCH();
+		{
+			ErrorData  *edata = subtransaction_abort(oldcxt, oldowner);
+
+			ereport(NOTICE,
+					(errmsg("schema migrator is kept: %s", edata->message),
+					 edata->detail ? errdetail_internal("%s", edata->detail) : 0,
+					 errhint("Drop it when its objects are no longer needed.")));
+			FreeErrorData(edata);
+		}
+		PG_END_TRY();
+	}
 }

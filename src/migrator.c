@@ -15,6 +15,7 @@
 #include "guard.h"
 #include "lint.h"
 #include "protect.h"
+#include "rollout.h"
 #include "session.h"
 
 PG_MODULE_MAGIC;
@@ -29,6 +30,7 @@ void
 _PG_init(void)
 {
 	SessionInit();
+	RolloutInit();
 	GuardInit();
 	ProtectInit();
 	LintInit();

@@ -18,10 +18,14 @@
  *	  up script the findings register() stored in migrations.findings, for
  *	  a down script the findings of lint on the registered down script; or
  *	- migrator.allow() named the same rule and object earlier in the
- *	  current transaction (an audited allowance, kept in session.c).
+ *	  current transaction (an audited allowance, kept in session.c); or
+ *	- a standing exemption (migrator.exemptions, read by rollout.c) covers
+ *	  the rule, the relation and the role.
  *
- * Otherwise it is refused (migrator.guard = enforce) or let through with a
- * WARNING (warn).  Migrator's own objects (rule alter_migrator) are never
+ * Otherwise it is refused (migrator.guard = enforce), or let through with
+ * a WARNING (warn) or silently (observe); warn and observe record it in
+ * the statement's transaction (rollout.c).  Switching the guard off
+ * leaves a trace (rollout.c) at the next statement.  Migrator's own objects (rule alter_migrator) are never
  * exempt and never covered by a migration's findings, only by allow().
  *
  * Every refusal leaves a server-log line starting with "migrator guard:"
@@ -70,10 +74,12 @@
 #include "migrator.h"
 #include "analyze.h"
 #include "history.h"
+#include "housekeeping.h"
 #include "lint.h"
 #include "newness.h"
 #include "policy.h"
 #include "protect.h"
+#include "rollout.h"
 #include "rules.h"
 #include "script.h"
 #include "session.h"
@@ -81,6 +87,7 @@
 PG_FUNCTION_INFO_V1(migrator_allow);
 
 static bool type_goes_with_another(Oid typid);
+static void policy_assign_mode(int newval, void *extra);
 static bool attrdef_column(Oid oid, Oid *relid, int16 *attnum);
 
 /* Prefix of every server-log line the guard writes. */
@@ -89,12 +96,14 @@ static bool attrdef_column(Oid oid, Oid *relid, int16 *attnum);
 typedef enum GuardMode
 {
 	GUARD_OFF,
+	GUARD_OBSERVE,
 	GUARD_WARN,
 	GUARD_ENFORCE
 } GuardMode;
 
 static const struct config_enum_entry guard_mode_options[] = {
 	{"off", GUARD_OFF, false},
+	{"observe", GUARD_OBSERVE, false},
 	{"warn", GUARD_WARN, false},
 	{"enforce", GUARD_ENFORCE, false},
 	{NULL, 0, false}
@@ -352,18 +361,19 @@ policy_record_block(const RuleFinding *f, const char *tag, const char *statement
 	const char *direction = NULL;
 
 	(void) session_migration(&version, &kind, &direction);
-	history_event_autonomous(version, "block", kind, "blocked", f->rule->id,
-							 statement,
-							 psprintf("%s%s%s refused; session user %s",
-									  tag, f->object ? " on " : "",
-									  f->object ? f->object : "",
-									  session_role));
+	history_event_autonomous_object(version, "block", kind, "blocked", f->rule->id,
+									f->object, statement,
+									psprintf("%s%s%s refused; session user %s",
+											 tag, f->object ? " on " : "",
+											 f->object ? f->object : "",
+											 session_role));
 }
 
 /*
  * Report an unplanned destructive statement: a server-log line and (when
  * enforcing) an events row, both of which survive the rollback, then ERROR
- * (enforce) or WARNING (warn).
+ * (enforce); or the log line and an events row in the statement's
+ * transaction, then WARNING (warn) or nothing more (observe).
  */
 static void
 policy_report(const char *tag, const RuleFinding *f, const char *statement)
@@ -377,16 +387,26 @@ policy_report(const char *tag, const RuleFinding *f, const char *statement)
 	const char *kind = NULL;
 	const char *direction = NULL;
 	bool		in_migration;
+	bool		uninstall;
 
 	ereport(LOG_SERVER_ONLY,
 			(errmsg("%s %s rule=%s tag=\"%s\" object=\"%s\" role=\"%s\" session_role=\"%s\" database=\"%s\" statement: %s",
-					GUARD_LOG_PREFIX, enforce ? "blocked" : "warned",
+					GUARD_LOG_PREFIX,
+					enforce ? "blocked" : guard_mode == GUARD_WARN ? "warned" : "observed",
 					f->rule->id, tag, object, role, session_role,
 					dbname ? dbname : "", statement),
 			 errhidestmt(true)));
 
 	if (enforce)
 		policy_record_block(f, tag, statement, session_role);
+	else
+	{
+		rollout_observed(guard_mode == GUARD_WARN, tag, f, statement);
+		if (guard_mode == GUARD_OBSERVE)
+			return;
+	}
+	uninstall = f->object && strcmp(f->object, "migrator") == 0 &&
+		(strcmp(f->rule->id, "drop_extension") == 0 || strcmp(f->rule->id, "drop_schema") == 0);
 
 	/*
 	 * Inside a running migration the statement was not among those its
@@ -406,13 +426,16 @@ policy_report(const char *tag, const RuleFinding *f, const char *statement)
 						 f->rule->id, f->rule->description),
 			 in_migration
 			 ? errhint("Write the statement at the top level of the script, or call migrator.allow(statement, reason => ...) in the script before it.")
+			 : uninstall
+			 ? errhint("Dropping migrator deletes its history: keep a copy first, then call migrator.allow(%s, reason => ...) earlier in this transaction (docs/operations.md, \"Uninstalling\").",
+					   quote_literal_cstr(statement))
 			 : errhint("Register it as a migration with a plan and a down script and run migrator.apply(), or call migrator.allow(statement, reason => ...) earlier in this transaction.")));
 }
 
 /*
  * Report DROP DATABASE or ALTER DATABASE ... RENAME of a protected
- * database: the server-log line, an events row in the protected database
- * (when enforcing), then ERROR or WARNING.
+ * database: the server-log line, an events row in the protected database,
+ * then ERROR (enforce), WARNING (warn) or nothing more (observe).
  */
 static void
 report_database(const char *tag, const RuleFinding *f, const char *statement,
@@ -425,14 +448,28 @@ report_database(const char *tag, const RuleFinding *f, const char *statement,
 
 	ereport(LOG_SERVER_ONLY,
 			(errmsg("%s %s rule=%s tag=\"%s\" object=\"%s\" role=\"%s\" session_role=\"%s\" database=\"%s\" statement: %s",
-					GUARD_LOG_PREFIX, enforce ? "blocked" : "warned",
+					GUARD_LOG_PREFIX,
+					enforce ? "blocked" : guard_mode == GUARD_WARN ? "warned" : "observed",
 					f->rule->id, tag, f->object, role, session_role,
 					dbname ? dbname : "", statement),
 			 errhidestmt(true)));
+
+	/*
+	 * The protected database keeps the record in every mode (written there
+	 * by a worker: the statement's transaction is in another database).
+	 */
 	if (enforce)
 		history_event_autonomous_in(dboid, "block", "blocked", f->rule->id, statement,
 									psprintf("%s on %s refused; session user %s",
 											 tag, f->object, session_role));
+	else
+		history_event_autonomous_in(dboid, "observe",
+									guard_mode == GUARD_WARN ? "warned" : "observed",
+									f->rule->id, statement,
+									psprintf("%s on %s would have been refused; session user %s",
+											 tag, f->object, session_role));
+	if (guard_mode == GUARD_OBSERVE)
+		return;
 	ereport(enforce ? ERROR : WARNING,
 			(errcode(ERRCODE_MIGRATOR_GUARD_BLOCKED),
 			 errmsg("unplanned destructive statement %s on \"%s\"", tag, f->object),
@@ -526,6 +563,8 @@ policy_judge_statement(Node *stmt, bool subcommand, GuardSource *source,
 	List	   *permits;
 	ListCell   *lc;
 	GuardVerdict verdict;
+	List	   *exemptions = NIL;
+	bool		exemptions_loaded = false;
 
 	*facts_out = NULL;
 
@@ -565,13 +604,29 @@ policy_judge_statement(Node *stmt, bool subcommand, GuardSource *source,
 	foreach(lc, facts->findings)
 	{
 		RuleFinding *f = lfirst(lc);
+		char	   *text;
 
 		if (f->rule->kind != MIGRATION_DESTRUCTIVE || finding_covered(permits, f))
 			continue;
-		policy_report(facts->tag, f,
-					  statement_text(source->query, source->location, source->len));
-		/* warn mode: report each finding, let the statement run */
+		text = statement_text(source->query, source->location, source->len);
+
+		/* A standing exemption never covers migrator's own objects. */
+		if (!facts->own_object &&
+			rollout_exemption_covers(&exemptions, &exemptions_loaded, stmt, InvalidOid,
+									 f, facts->tag, text))
+			continue;
+		policy_report(facts->tag, f, text);
+		/* observe and warn mode: report each finding, let the statement run */
 	}
+
+	/*
+	 * What observe and warn mode recorded goes into the statement's
+	 * transaction now, or after the statement (policy_statement_end())
+	 * for one that must be the first thing its transaction does (DROP
+	 * INDEX CONCURRENTLY) and commits inside itself.
+	 */
+	if (!facts->needs_autocommit)
+		rollout_flush();
 	return VERDICT_ALLOWED;
 }
 
@@ -793,6 +848,16 @@ dropped_object_holds_data(const char *object_type)
 	return false;
 }
 
+/*
+ * Is the object a member of migrator itself (its catalog tables,
+ * functions, event trigger)?  A standing exemption never covers those.
+ */
+static bool
+object_is_own(Oid classid, Oid objid)
+{
+	return OidIsValid(extension_oid) &&
+		getExtensionOfObject(classid, objid) == extension_oid;
+}
 
 /*
  * One object a statement is about to drop (guard.c's object access hook,
@@ -815,6 +880,8 @@ policy_judge_dropped_object(GuardVerdict verdict, const char *statement_tag_name
 	RuleFinding f = {0};
 	char	   *type;
 	const char *tag;
+	List	   *exemptions = NIL;
+	bool		exemptions_loaded = false;
 
 	if (verdict == VERDICT_INERT || verdict == VERDICT_ALLOWED ||
 		verdict == VERDICT_NOT_DESTRUCTIVE || !policy_enabled())
@@ -868,8 +935,14 @@ policy_judge_dropped_object(GuardVerdict verdict, const char *statement_tag_name
 	if (f.object == NULL || session_allowed(f.rule->id, f.object))
 		return;
 	tag = statement_tag_name ? statement_tag_name : "DROP";
-	policy_report(cascades ? psprintf("%s ... CASCADE", tag) : tag,
-				 &f, debug_query_string ? debug_query_string : "");
+	if (cascades)
+		tag = psprintf("%s ... CASCADE", tag);
+	if (!object_is_own(classid, objid) &&
+		rollout_exemption_covers(&exemptions, &exemptions_loaded, NULL,
+								 classid == RelationRelationId ? objid : InvalidOid,
+								 &f, tag, debug_query_string ? debug_query_string : ""))
+		return;
+	policy_report(tag, &f, debug_query_string ? debug_query_string : "");
 }
 
 /*
@@ -939,6 +1012,8 @@ policy_judge_sql_drop(GuardVerdict verdict, List *invalid_indexes,
 					  EventTriggerData *trigdata)
 {
 	uint64		i;
+	List	   *exemptions = NIL;
+	bool		exemptions_loaded = false;
 
 	/*
 	 * Installs of 0.1 and 0.2 have this trigger.  When the hook judged the
@@ -1016,10 +1091,17 @@ policy_judge_sql_drop(GuardVerdict verdict, List *invalid_indexes,
 		if (session_allowed(f.rule->id, f.object))
 			continue;
 		tag = GetCommandTagName(trigdata->tag);
-		policy_report(cascaded ? psprintf("%s ... CASCADE", tag) : tag,
-					 &f, debug_query_string ? debug_query_string : "");
+		if (cascaded)
+			tag = psprintf("%s ... CASCADE", tag);
+		if (!object_is_own(classid, objid) &&
+			rollout_exemption_covers(&exemptions, &exemptions_loaded, NULL,
+									 classid == RelationRelationId ? objid : InvalidOid,
+									 &f, tag, debug_query_string ? debug_query_string : ""))
+			continue;
+		policy_report(tag, &f, debug_query_string ? debug_query_string : "");
 	}
 	SPI_finish();
+	rollout_flush();
 }
 
 /*
@@ -1054,6 +1136,7 @@ migrator_allow(PG_FUNCTION_ARGS)
 				 errmsg("an allowance needs a reason"),
 				 errhint("Pass reason => why this destructive statement must run outside a registered migration.")));
 	PreventCommandIfReadOnly("migrator.allow()");
+	rollout_warn_if_not_preloaded("An allowance");
 
 	stmts = script_parse(sql, "allowed statement");
 	if (stmts == NIL)
@@ -1087,6 +1170,8 @@ migrator_allow(PG_FUNCTION_ARGS)
 					 errmsg("statement %d is not destructive: %s", st->index, st->sql),
 					 errhint("The guard lets it run without an allowance.")));
 
+		if (housekeeping_drops_extension(st->raw->stmt))
+			housekeeping_warn_uninstall();
 		initStringInfo(&rules);
 		foreach(fc, findings)
 			session_allow(((RuleFinding *) lfirst(fc))->rule->id,
@@ -1106,6 +1191,66 @@ migrator_allow(PG_FUNCTION_ARGS)
 }
 
 /*
+ * Assign hook of migrator.guard: note that the guard goes off, for the
+ * trace the next statement leaves (rollout.c).  Called in the postmaster,
+ * at connection start and while transactions end too: it only sets flags.
+ */
+static void
+policy_assign_mode(int newval, void *extra)
+{
+	rollout_guard_mode_assigned(newval == GUARD_OFF, guard_mode == GUARD_OFF);
+}
+
+/*
+ * The guard is off in this session since the last statement the hook saw:
+ * leave the trace (rollout.c), in a database with the extension.  Costs
+ * one flag test otherwise.
+ */
+static void
+trace_if_off(GuardSource *source)
+{
+	if (!rollout_guard_off_pending() || guard_mode != GUARD_OFF)
+		return;
+	if (extension_cache_valid && !OidIsValid(extension_oid))
+		return;
+	if (!IsTransactionState() || !policy_extension_installed())
+		return;
+	rollout_trace_guard_off(statement_text(source->query, source->location, source->len));
+}
+
+/*
+ * Before a utility statement is judged (guard.c's hook): the trace of a
+ * guard switched off, and, for DROP EXTENSION migrator, the size of the
+ * history it takes along, for policy_statement_end() to report.  A
+ * statement that needs autocommit (DROP INDEX CONCURRENTLY) must be the
+ * first thing its transaction does: its trace is written after it.
+ */
+void
+policy_statement_start(Node *stmt, GuardSource *source, PolicyNote *note)
+{
+	note->record_after = statement_needs_autocommit(stmt);
+	note->history_size = NULL;
+	if (!note->record_after)
+		trace_if_off(source);
+	if (housekeeping_drops_extension(stmt) && policy_extension_installed())
+		note->history_size = housekeeping_history_size();
+}
+
+/*
+ * After a utility statement ran: what DROP EXTENSION migrator took along
+ * (a log line; the schema goes when empty), the records observe and warn
+ * mode queued, and the trace of SET migrator.guard = off itself.
+ */
+void
+policy_statement_end(GuardSource *source, PolicyNote *note)
+{
+	if (note->history_size)
+		housekeeping_after_uninstall(note->history_size);
+	rollout_flush();
+	trace_if_off(source);
+}
+
+/*
  * Define migrator.guard and register the callbacks of the transaction
  * cache and of the extension cache.  Called from GuardInit(), before
  * _PG_init reserves the "migrator" prefix.
@@ -1114,15 +1259,16 @@ void
 PolicyInit(void)
 {
 	DefineCustomEnumVariable("migrator.guard",
-							 "Whether unplanned destructive DDL is refused, reported or ignored.",
-							 "enforce refuses it with an error, warn lets it run with a warning, off disables the guard. "
+							 "Whether unplanned destructive DDL is refused, recorded or ignored.",
+							 "enforce refuses it with an error; warn lets it run with a warning and records it; "
+							 "observe lets it run silently and records it (for rolling the guard out); off disables the guard, which leaves a trace. "
 							 "Only superusers can change it, so that the roles it guards cannot switch it off.",
 							 &guard_mode,
 							 GUARD_ENFORCE,
 							 guard_mode_options,
 							 PGC_SUSET,
 							 0,
-							 NULL, NULL, NULL);
+							 NULL, policy_assign_mode, NULL);
 
 	CacheRegisterSyscacheCallback(EVENTTRIGGEROID, policy_invalidate_extension, (Datum) 0);
 	CacheRegisterSyscacheCallback(NAMESPACEOID, policy_invalidate_extension, (Datum) 0);

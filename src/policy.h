@@ -33,6 +33,16 @@ typedef struct GuardSource
 	int			len;			/* its length, 0: to the end */
 } GuardSource;
 
+/*
+ * What policy_statement_start() notes about a statement for
+ * policy_statement_end(), after the statement ran.
+ */
+typedef struct PolicyNote
+{
+	bool		record_after;	/* the statement needs autocommit */
+	char	   *history_size;	/* DROP EXTENSION migrator: what goes */
+} PolicyNote;
+
 /* Define migrator.guard, register callbacks; called from GuardInit(). */
 extern void PolicyInit(void);
 
@@ -40,6 +50,10 @@ extern void PolicyInit(void);
 extern GuardVerdict policy_judge_statement(Node *stmt, bool subcommand,
 										   GuardSource *source,
 										   StatementFacts **facts_out);
+
+/* Around a utility statement: guard-off traces, records, uninstall. */
+extern void policy_statement_start(Node *stmt, GuardSource *source, PolicyNote *note);
+extern void policy_statement_end(GuardSource *source, PolicyNote *note);
 
 /* After CREATE TABLE AS and friends: judge the created relation. */
 extern void policy_judge_created(StatementFacts *facts, GuardSource *source);

@@ -19,3 +19,79 @@ COMMENT ON FUNCTION migrator.prune_events(interval, boolean) IS
 
 REVOKE ALL ON FUNCTION migrator.unregister(text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION migrator.prune_events(interval, boolean) FROM PUBLIC;
+
+-- Rolling the guard out (src/rollout.c, docs/operations.md): standing
+-- exemptions for recurring operational jobs, granted and revoked by a
+-- superuser, each grant, revocation and use an events row.  Written only
+-- by migrator's functions; kept by pg_dump.
+CREATE SEQUENCE migrator.exemptions_id_seq;
+
+CREATE TABLE migrator.exemptions (
+    id          bigint PRIMARY KEY
+                DEFAULT pg_catalog.nextval('migrator.exemptions_id_seq'),
+    relation    text,           -- schema-qualified, quoted; NULL: any
+    rule        text,           -- a destructive rule id; NULL: every one
+    role        text,           -- members of this role; NULL: any role
+    reason      text NOT NULL,
+    granted_by  text NOT NULL,
+    granted_at  timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+    CHECK (relation IS NOT NULL OR role IS NOT NULL)
+);
+
+ALTER SEQUENCE migrator.exemptions_id_seq OWNED BY migrator.exemptions.id;
+
+COMMENT ON TABLE migrator.exemptions IS
+    'standing exemptions from the guard (migrator.exempt(), migrator.unexempt()); written only by migrator''s functions';
+
+SELECT pg_catalog.pg_extension_config_dump('migrator.exemptions', '');
+SELECT pg_catalog.pg_extension_config_dump('migrator.exemptions_id_seq', '');
+
+CREATE TRIGGER protect_history
+    BEFORE UPDATE OR DELETE OR TRUNCATE ON migrator.exemptions
+    FOR EACH STATEMENT EXECUTE FUNCTION migrator.protect_history();
+ALTER TABLE migrator.exemptions ENABLE ALWAYS TRIGGER protect_history;
+REVOKE ALL ON migrator.exemptions FROM PUBLIC;
+REVOKE ALL ON SEQUENCE migrator.exemptions_id_seq FROM PUBLIC;
+
+CREATE FUNCTION migrator.exempt(relation regclass DEFAULT NULL, rule text DEFAULT NULL,
+                                role name DEFAULT NULL, reason text DEFAULT NULL)
+RETURNS bigint
+    LANGUAGE c VOLATILE
+    AS 'MODULE_PATHNAME', 'migrator_exempt';
+
+COMMENT ON FUNCTION migrator.exempt(regclass, text, name, text) IS
+    'let the guard through, until unexempt(), statements that fire rule (any destructive one when NULL) on relation, run by members of role; superusers only; returns the exemption''s id';
+
+CREATE FUNCTION migrator.unexempt(id bigint, reason text DEFAULT NULL)
+RETURNS void
+    LANGUAGE c VOLATILE
+    AS 'MODULE_PATHNAME', 'migrator_unexempt';
+
+COMMENT ON FUNCTION migrator.unexempt(bigint, text) IS
+    'revoke a standing exemption from the guard; superusers only';
+
+CREATE FUNCTION migrator.guard_report(since timestamptz DEFAULT NULL)
+RETURNS TABLE (rule text, object text, role text, application_name text,
+               observed bigint, blocked bigint, first_at timestamptz,
+               last_at timestamptz, statement text)
+    LANGUAGE c STABLE
+    AS 'MODULE_PATHNAME', 'migrator_guard_report';
+
+COMMENT ON FUNCTION migrator.guard_report(timestamptz) IS
+    'what the guard refused, or would have refused in observe and warn mode, since since: one row per rule, object, role and application';
+
+CREATE FUNCTION migrator.check_preload()
+RETURNS boolean
+    LANGUAGE c VOLATILE
+    AS 'MODULE_PATHNAME', 'migrator_check_preload';
+
+COMMENT ON FUNCTION migrator.check_preload() IS
+    'whether this session had the guard''s hook from its start (shared_preload_libraries); warns when not';
+
+REVOKE ALL ON FUNCTION migrator.exempt(regclass, text, name, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION migrator.unexempt(bigint, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION migrator.guard_report(timestamptz) FROM PUBLIC;
+REVOKE ALL ON FUNCTION migrator.check_preload() FROM PUBLIC;
+
+-- CREATE EXTENSION on a server without the library preloaded says so.
+SELECT migrator.check_preload();

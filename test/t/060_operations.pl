@@ -1,0 +1,210 @@
+# Operating migrator (docs/operations.md), where pg_regress cannot look:
+#  - the page itself runs as shown: every ```sql block, in order, in a
+#    database "shop"; statements marked "-- ERROR:  ..." fail with that
+#    message, all others succeed;
+#  - the guard switched off by ALTER SYSTEM and a reload, and by ALTER
+#    DATABASE SET, leaves a log line and an event in each session it takes
+#    effect in, naming the source; observe mode logs;
+#  - standing exemptions survive pg_dump / pg_restore and keep working;
+#  - without shared_preload_libraries, CREATE EXTENSION and the functions
+#    that need the hook warn, and check_preload() says false;
+#  - uninstalling: per database (history kept as CSV, the schema gone,
+#    nothing of migrator left), then the library out of
+#    shared_preload_libraries and a restart.
+use strict;
+use warnings;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use File::Temp qw(tempdir);
+use IPC::Run;
+use lib 'test/lib';
+use MigratorTest;
+
+my $node = migrator_node('operations', no_extension => 1);
+my $su = $node->safe_psql('postgres', 'SELECT current_user');
+
+# --- the page runs as shown -------------------------------------------
+my $page = slurp_file('docs/operations.md');
+my @blocks;
+while ($page =~ /^( *)```sql\n(.*?)^ *```\n/msg)
+{
+	my ($indent, $block) = (length($1), $2);
+	$block =~ s/^ {0,$indent}//mg;
+	push @blocks, $block;
+}
+ok(@blocks >= 15, scalar(@blocks) . ' SQL blocks on the page');
+$node->safe_psql('postgres', 'CREATE DATABASE shop');
+$node->safe_psql('shop', 'CREATE EXTENSION migrator');
+# psql runs in a directory of its own: the page's \copy writes files.
+my $dir = tempdir(CLEANUP => 1);
+my $n = 0;
+for my $block (@blocks)
+{
+	$n++;
+	my @expected = ($block =~ /^\s*-- (ERROR:  .*)$/mg);
+	my ($stdout, $stderr) = ('', '');
+	IPC::Run::run([ 'psql', '-X', '-d', $node->connstr('shop'), '-f', '-' ],
+		'<', \$block, '>', \$stdout, '2>', \$stderr, init => sub { chdir $dir });
+	my @errors = ($stderr =~ /(ERROR:  .*)$/mg);
+	note("block $n:\n$stdout$stderr");
+	is_deeply(\@errors, \@expected,
+		"block $n: " . (@expected ? 'fails where the page says, only there' : 'runs without error'))
+	  or diag("block:\n$block\nstderr:\n$stderr");
+}
+ok(-s "$dir/migrator_migrations.csv" && -s "$dir/migrator_events.csv",
+	'the copy of the history the page keeps before uninstalling');
+like(slurp_file("$dir/migrator_events.csv"), qr/,exempt,/,
+	'the copy holds the events, the exemptions granted included');
+is($node->safe_psql('shop', q{SELECT count(*) FROM pg_namespace WHERE nspname = 'migrator'}),
+	'0', 'the page ends uninstalled: the schema is gone');
+like(slurp_file($node->logfile),
+	qr/migrator: extension dropped from database "shop" by role "\w+" with its history: \d+ migrations?, \d+ events and \d+ exemptions?/,
+	'the drop is in the server log');
+like(slurp_file($node->logfile),
+	qr/migrator guard: observed rule=truncate tag="TRUNCATE TABLE" object="app.staging" role="etl"/,
+	'observe mode logs what it would have refused');
+like(slurp_file($node->logfile),
+	qr/migrator guard: exempt rule=truncate tag="TRUNCATE TABLE" object="app.staging" exemption=1 role="etl"/,
+	'an exempted statement is logged with its exemption');
+
+# --- guard-off traces: ALTER SYSTEM, ALTER DATABASE --------------------
+$node->safe_psql('postgres', q{
+	CREATE DATABASE traced;
+	CREATE ROLE dev LOGIN;
+});
+$node->safe_psql('traced', q{
+	CREATE EXTENSION migrator;
+	CREATE TABLE t (id int);
+	ALTER TABLE t OWNER TO dev;
+});
+my $session = $node->background_psql('traced', on_error_stop => 0);
+$session->query_safe('SELECT 1');
+my $offset = -s $node->logfile;
+$node->safe_psql('postgres', q{ALTER SYSTEM SET migrator.guard = off; SELECT pg_reload_conf()});
+# The reload reaches the session at its next command.
+$node->poll_query_until('traced', q{SELECT current_setting('migrator.guard') = 'off'})
+  or die 'the reload did not take effect';
+$session->query_safe('SELECT 1');
+$session->query_safe('CREATE TABLE u (id int)');
+$session->query_safe('DROP TABLE u');
+like(slurp_file($node->logfile, $offset),
+	qr/migrator guard: off source="configuration file" role="\w+" session_role="\w+" database="traced" statement: CREATE TABLE u \(id int\)/,
+	'ALTER SYSTEM: the running session logs the trace at its next utility statement');
+my ($rc, $out, $err) = $node->psql('traced', 'TRUNCATE t', extra_params => ['-U', 'dev']);
+is($rc, 0, 'a new session of an ordinary role runs with the guard off') or diag($err);
+is($node->safe_psql('traced', q{
+	SELECT string_agg(role || ' ' || btrim(statement, E' \n;') || ' / ' || detail, E'\n' ORDER BY id)
+	  FROM migrator.events WHERE action = 'guard_off'}),
+	"$su CREATE TABLE u (id int) / migrator.guard = off (source: configuration file); session user $su\n"
+	  . 'dev TRUNCATE t / migrator.guard = off (source: configuration file); session user dev',
+	'one guard_off event per session it took effect in, with the source');
+is($node->safe_psql('traced', q{SELECT count(*) FROM migrator.events WHERE action = 'guard_off'}),
+	'2', 'two sessions, two traces (not one per statement)');
+$node->safe_psql('postgres', q{ALTER SYSTEM RESET migrator.guard; SELECT pg_reload_conf()});
+$session->quit;
+
+$node->safe_psql('postgres', 'ALTER DATABASE traced SET migrator.guard = off');
+$node->safe_psql('traced', 'TRUNCATE t');
+is($node->safe_psql('traced', q{SELECT detail FROM migrator.events WHERE action = 'guard_off' ORDER BY id DESC LIMIT 1}),
+	"migrator.guard = off (source: database); session user $su",
+	'ALTER DATABASE SET: the trace names the database as the source');
+$node->safe_psql('postgres', 'ALTER DATABASE traced RESET migrator.guard');
+is($node->safe_psql('traced', q{SELECT count(*) FROM migrator.events WHERE action = 'guard_off'}),
+	'3', 'and is one more trace');
+
+# --- exemptions survive pg_dump / pg_restore ------------------------------
+$node->safe_psql('traced', q{
+	SELECT migrator.exempt(relation => 't', rule => 'truncate', role => 'dev', reason => 'nightly');
+	INSERT INTO t VALUES (1);
+});
+my $dump = $node->basedir . '/traced.dump';
+$node->command_ok([ 'pg_dump', '-Fc', '-d', $node->connstr('traced'), '-f', $dump ], 'pg_dump');
+$node->safe_psql('postgres', 'CREATE DATABASE restored');
+$node->command_ok([ 'pg_restore', '--exit-on-error', '-d', $node->connstr('restored'), $dump ],
+	'pg_restore');
+is($node->safe_psql('restored', 'SELECT relation, rule, role, reason FROM migrator.exemptions'),
+	'public.t|truncate|dev|nightly', 'the exemption is restored');
+($rc, $out, $err) = $node->psql('restored', 'TRUNCATE t', extra_params => ['-U', 'dev']);
+is($rc, 0, 'and still lets its job through') or diag($err);
+($rc, $out, $err) = $node->psql('restored', 'DROP TABLE t', extra_params => ['-U', 'dev']);
+like($err, qr/unplanned destructive statement DROP TABLE on "t"/, 'and nothing else');
+is($node->safe_psql('restored', q{SELECT nextval('migrator.exemptions_id_seq') > 1}), 't',
+	'the id sequence is restored too');
+
+# --- uninstall in each database, then the library --------------------------
+for my $db ('traced', 'restored')
+{
+	my ($ok, $o, $e) = $node->psql($db, q{
+		BEGIN;
+		SELECT migrator.allow('DROP EXTENSION migrator', reason => 'uninstall');
+		DROP EXTENSION migrator;
+		COMMIT;
+	});
+	is($ok, 0, "$db: allowed DROP EXTENSION") or diag($e);
+	like($e, qr/WARNING:  dropping extension migrator deletes its history: \d+ migrations?, \d+ events and 1 exemption/,
+		"$db: allow() warns that the history goes");
+	like($e, qr/NOTICE:  dropped schema migrator/, "$db: the schema goes");
+	is($node->safe_psql($db, q{
+		SELECT (SELECT count(*) FROM pg_namespace WHERE nspname = 'migrator')
+		     + (SELECT count(*) FROM pg_event_trigger WHERE evtname = 'migrator_guard')
+		     + (SELECT count(*) FROM pg_proc WHERE probin LIKE '%migrator%')}),
+		'0', "$db: nothing of migrator is left");
+}
+# A user's object in the schema keeps it.
+$node->safe_psql('postgres', 'CREATE DATABASE kept');
+$node->safe_psql('kept', 'CREATE EXTENSION migrator; CREATE TABLE migrator.mine (id int)');
+($rc, $out, $err) = $node->psql('kept', q{
+	SET migrator.guard = off;
+	DROP EXTENSION migrator;
+});
+like($err, qr/NOTICE:  schema migrator is kept: cannot drop schema migrator because other objects depend on it/,
+	'a schema that holds other objects is kept, and says why');
+like($err, qr/WARNING:  dropped extension migrator with its history/, 'the drop with the guard off says what went');
+$node->safe_psql('kept', 'DROP TABLE migrator.mine; DROP SCHEMA migrator');
+
+my $with_extension = '';
+for my $db (split /\n/, $node->safe_psql('postgres', 'SELECT datname FROM pg_database WHERE datallowconn'))
+{
+	$with_extension .= $node->safe_psql($db,
+		q{SELECT current_database() FROM pg_extension WHERE extname = 'migrator'});
+}
+is($with_extension, '', 'the page\'s loop finds no database with the extension');
+$node->append_conf('postgresql.conf', "shared_preload_libraries = ''\n");
+$node->restart;
+is($node->safe_psql('postgres', 'SHOW shared_preload_libraries'), '', 'the library is no longer preloaded');
+is($node->safe_psql('shop', q{SELECT count(*) FROM pg_settings WHERE name LIKE 'migrator.%'}),
+	'0', 'the server runs without it: no session defines its settings');
+$node->stop;
+
+# --- without shared_preload_libraries ---------------------------------------
+my $lazy = PostgreSQL::Test::Cluster->new('lazy');
+$lazy->init;
+$lazy->append_conf('postgresql.conf', "lc_messages = 'C'\n");
+$lazy->start;
+($rc, $out, $err) = $lazy->psql('postgres', 'CREATE EXTENSION migrator');
+is($rc, 0, 'CREATE EXTENSION without the library preloaded succeeds');
+like($err, qr/WARNING:  migrator is not preloaded: the guard is not active in every session/,
+	'with a warning');
+like($err, qr/HINT:  Add migrator to shared_preload_libraries/, 'and the way to fix it');
+($rc, $out, $err) = $lazy->psql('postgres', 'SELECT migrator.check_preload()');
+is($out, 'f', 'check_preload() says false');
+for my $call (
+	q{BEGIN; SELECT migrator.allow('DROP TABLE nothing', reason => 'test'); ROLLBACK},
+	q{SELECT count(*) FROM migrator.guard_report()},
+	q{SELECT migrator.exempt(role => 'postgres', rule => 'truncate', reason => 'test')},
+	q{SELECT migrator.unexempt(1, reason => 'test')})
+{
+	($rc, $out, $err) = $lazy->psql('postgres', $call);
+	like($err, qr/WARNING:  migrator is not preloaded/, "warns: $call");
+}
+$lazy->stop;
+
+my $preloaded = migrator_node('preloaded', no_extension => 1);
+($rc, $out, $err) = $preloaded->psql('postgres',
+	'CREATE EXTENSION migrator; SELECT migrator.check_preload()');
+is($out, 't', 'preloaded: check_preload() says true');
+unlike($err, qr/not preloaded/, 'and nothing warns');
+$preloaded->stop;
+
+done_testing();
