@@ -35,6 +35,7 @@
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 
 #include "migrator.h"
@@ -216,7 +217,8 @@ migrator_prune_events(PG_FUNCTION_ARGS)
  * off), and when it goes through says what went, in a WARNING and in the
  * server log, the one record that outlives it.  The schema "migrator",
  * which CREATE EXTENSION created and which is no member of the extension,
- * is dropped with it when nothing else is left in it.
+ * is dropped with it when nothing else is left in it and the role that
+ * dropped the extension may drop it.
  */
 
 /*
@@ -279,6 +281,21 @@ housekeeping_history_size(void)
 	return size;
 }
 
+/* The owner of schema "nsp". */
+static Oid
+namespace_owner(Oid nsp)
+{
+	HeapTuple	tuple = SearchSysCache1(NAMESPACEOID, ObjectIdGetDatum(nsp));
+	Oid			owner = InvalidOid;
+
+	if (HeapTupleIsValid(tuple))
+	{
+		owner = ((Form_pg_namespace) GETSTRUCT(tuple))->nspowner;
+		ReleaseSysCache(tuple);
+	}
+	return owner;
+}
+
 /*
  * allow() of a statement that drops the extension: say, before it runs,
  * that the history goes with it and how to keep a copy.
@@ -316,7 +333,11 @@ housekeeping_after_uninstall(const char *size)
 			(errmsg("dropped extension migrator with its history: %s", size)));
 
 	nsp = get_namespace_oid("migrator", true);
-	if (OidIsValid(nsp))
+	if (OidIsValid(nsp) && !has_privs_of_role(GetUserId(), namespace_owner(nsp)))
+		ereport(NOTICE,
+				(errmsg("schema migrator is kept: it belongs to another role"),
+				 errhint("Its owner can drop it.")));
+	else if (OidIsValid(nsp))
 	{
 		MemoryContext oldcxt = CurrentMemoryContext;
 		ResourceOwner oldowner = CurrentResourceOwner;

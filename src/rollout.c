@@ -459,42 +459,64 @@ qualified_relation_name(Oid relid)
 /*
  * The exemptions in force, or NIL before 0.3 (no table).  Read fresh for
  * each judged statement: only statements the guard would refuse get here.
+ * A failure to read them (the extension's owner lost access to its
+ * schema) is logged and counts as none: in observe mode the guard must
+ * not fail the statements it only records.
  */
 static List *
 load_exemptions(void)
 {
 	Oid			nsp = get_namespace_oid("migrator", true);
-	List	   *result = NIL;
+	List	   *volatile result = NIL;
 	MemoryContext oldcxt = CurrentMemoryContext;
-	uint64		i;
+	ResourceOwner oldowner = CurrentResourceOwner;
 
 	if (!OidIsValid(nsp) || !OidIsValid(get_relname_relid("exemptions", nsp)))
 		return NIL;
 
-	SPI_connect();
-	history_exec("SELECT id, relation, rule, role, reason FROM migrator.exemptions ORDER BY id",
-				 0, NULL, NULL, NULL);
-	for (i = 0; i < SPI_processed; i++)
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(oldcxt);
+	PG_TRY();
 	{
-		HeapTuple	tup = SPI_tuptable->vals[i];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-		MemoryContext spicxt = MemoryContextSwitchTo(oldcxt);
-		Exemption  *e = palloc0(sizeof(Exemption));
-		char	   *role = SPI_getvalue(tup, desc, 4);
-		bool		isnull;
+		uint64		i;
 
-		e->id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
-		e->relation = SPI_getvalue(tup, desc, 2);
-		e->rule = SPI_getvalue(tup, desc, 3);
-		e->reason = SPI_getvalue(tup, desc, 5);
-		e->role = role ? get_role_oid(role, true) : InvalidOid;
-		MemoryContextSwitchTo(spicxt);
-		/* An exemption of a role that no longer exists covers nobody. */
-		if (role && !OidIsValid(e->role))
-			continue;
-		result = lappend(result, e);
+		SPI_connect();
+		history_exec("SELECT id, relation, rule, role, reason FROM migrator.exemptions ORDER BY id",
+					 0, NULL, NULL, NULL);
+		for (i = 0; i < SPI_processed; i++)
+		{
+			HeapTuple	tup = SPI_tuptable->vals[i];
+			TupleDesc	desc = SPI_tuptable->tupdesc;
+			MemoryContext spicxt = MemoryContextSwitchTo(oldcxt);
+			Exemption  *e = palloc0(sizeof(Exemption));
+			char	   *role = SPI_getvalue(tup, desc, 4);
+			bool		isnull;
+
+			e->id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
+			e->relation = SPI_getvalue(tup, desc, 2);
+			e->rule = SPI_getvalue(tup, desc, 3);
+			e->reason = SPI_getvalue(tup, desc, 5);
+			e->role = role ? get_role_oid(role, true) : InvalidOid;
+			/* An exemption of a role that no longer exists covers nobody. */
+			if (!role || OidIsValid(e->role))
+				result = lappend(result, e);
+			MemoryContextSwitchTo(spicxt);
+		}
+		SPI_finish();
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
 	}
-	SPI_finish();
+	PG_CATCH();
+	{
+		ErrorData  *edata = subtransaction_abort(oldcxt, oldowner);
+
+		ereport(LOG_SERVER_ONLY,
+				(errmsg("migrator could not read migrator.exemptions: %s", edata->message)));
+		FreeErrorData(edata);
+		result = NIL;
+	}
+	PG_END_TRY();
 	return result;
 }
 

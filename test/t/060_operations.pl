@@ -162,6 +162,49 @@ like($err, qr/NOTICE:  schema migrator is kept: cannot drop schema migrator beca
 	'a schema that holds other objects is kept, and says why');
 like($err, qr/WARNING:  dropped extension migrator with its history/, 'the drop with the guard off says what went');
 $node->safe_psql('kept', 'DROP TABLE migrator.mine; DROP SCHEMA migrator');
+# So does a schema of another role's, when the extension's owner, no longer a
+# superuser, drops the extension.
+$node->safe_psql('postgres', q{
+	CREATE ROLE someone;
+	CREATE ROLE demoted LOGIN SUPERUSER;
+	CREATE DATABASE theirs;
+});
+$node->safe_psql('theirs', q{
+	CREATE SCHEMA migrator AUTHORIZATION someone;
+	SET ROLE demoted;
+	CREATE EXTENSION migrator;
+	RESET ROLE;
+	ALTER ROLE demoted NOSUPERUSER;
+});
+# Its owner has lost access to its own schema: observe mode still never
+# fails a statement it records (what it cannot read or write is logged).
+$offset = -s $node->logfile;
+($rc, $out, $err) = $node->psql('theirs', q{
+	SET migrator.guard = observe;
+	CREATE TABLE t (id int);
+	INSERT INTO t VALUES (1);
+	TRUNCATE t;
+	SELECT count(*) FROM t;
+});
+is($rc, 0, 'observe mode: the statement runs although the catalog cannot be read') or diag($err);
+is($out, '0', 'and empties the table');
+like(slurp_file($node->logfile, $offset), qr/migrator could not read migrator.exemptions: permission denied for schema migrator/,
+	'the exemptions that could not be read are logged');
+like(slurp_file($node->logfile, $offset), qr/migrator could not record 1 event in migrator.events: permission denied for schema migrator/,
+	'and the observation that could not be written');
+$node->safe_psql('theirs', 'GRANT USAGE ON SCHEMA migrator TO demoted');
+($rc, $out, $err) = $node->psql('theirs', q{
+	BEGIN;
+	SELECT migrator.allow('DROP EXTENSION migrator', reason => 'uninstall');
+	DROP EXTENSION migrator;
+	COMMIT;
+}, extra_params => ['-U', 'demoted']);
+is($rc, 0, 'the extension\'s owner may drop it') or diag($err);
+like($err, qr/NOTICE:  schema migrator is kept: it belongs to another role/,
+	'a schema of another role is kept');
+is($node->safe_psql('theirs', q{SELECT nspowner::regrole FROM pg_namespace WHERE nspname = 'migrator'}),
+	'someone', 'and is still there');
+$node->safe_psql('theirs', 'DROP SCHEMA migrator');
 
 my $with_extension = '';
 for my $db (split /\n/, $node->safe_psql('postgres', 'SELECT datname FROM pg_database WHERE datallowconn'))
