@@ -364,6 +364,47 @@ rollout_guard_off_pending(void)
 }
 
 /*
+ * Where the current value of migrator.guard comes from, as pg_settings
+ * says it ("session", "user", "database", "configuration file", "client"),
+ * or "unknown".  Read in a subtransaction of its own, with the operator
+ * pinned: it runs in the session of whoever the guard is off for, and
+ * must not fail that session's statement.
+ */
+static char *
+guard_setting_source(void)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+	char	   *volatile source = NULL;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(oldcxt);
+	PG_TRY();
+	{
+		SPI_connect();
+		if (SPI_execute("SELECT source FROM pg_catalog.pg_settings "
+						"WHERE name OPERATOR(pg_catalog.=) 'migrator.guard'",
+						true, 1) == SPI_OK_SELECT && SPI_processed == 1)
+		{
+			char	   *s = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+
+			if (s)
+				source = MemoryContextStrdup(oldcxt, s);
+		}
+		SPI_finish();
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+	}
+	PG_CATCH();
+	{
+		FreeErrorData(subtransaction_abort(oldcxt, oldowner));
+	}
+	PG_END_TRY();
+	return source ? source : "unknown";
+}
+
+/*
  * The guard is off in this session and "statement" is the first utility
  * statement the hook sees since it went off (or the SET that switched it
  * off, once run): write the trace.  The caller has checked that the
@@ -383,23 +424,7 @@ rollout_trace_guard_off(const char *statement)
 
 	session_role = GetUserNameFromId(GetSessionUserId(), false);
 	role = GetUserNameFromId(GetUserId(), false);
-	{
-		/* Where the setting came from: pg_settings knows. */
-		MemoryContext oldcxt = CurrentMemoryContext;
-
-		SPI_connect();
-		if (SPI_execute("SELECT source FROM pg_catalog.pg_settings WHERE name = 'migrator.guard'",
-						true, 1) == SPI_OK_SELECT && SPI_processed == 1)
-		{
-			char	   *s = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-
-			if (s)
-				source = MemoryContextStrdup(oldcxt, s);
-		}
-		SPI_finish();
-	}
-	if (source == NULL)
-		source = "unknown";
+	source = guard_setting_source();
 
 	if (!guard_off_logged)
 	{
