@@ -154,5 +154,5 @@ REVOKE ALL ON FUNCTION migrator.unexempt(bigint, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION migrator.guard_report(timestamptz) FROM PUBLIC;
 REVOKE ALL ON FUNCTION migrator.check_preload() FROM PUBLIC;
 
--- ALTER EXTENSION UPDATE on a server without the library preloaded says so.
-SELECT migrator.check_preload();
+-- No check_preload() here: protect_database() above already warns when the
+-- library is not preloaded.

@@ -315,8 +315,8 @@ warn_if_not_preloaded(const char *what)
 			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 			 errmsg("migrator is not preloaded: the guard is not active in every session"),
 			 what
-			 ? errdetail("%s works with the guard's hook, which a session without shared_preload_libraries = 'migrator' installs only when it first calls a migrator function; until then only DROP statements are judged (by the sql_drop event trigger), and TRUNCATE, ALTER TABLE and RENAME are not.", what)
-			 : errdetail("A session without shared_preload_libraries = 'migrator' installs the guard's hook only when it first calls a migrator function; until then only DROP statements are judged (by the sql_drop event trigger), and TRUNCATE, ALTER TABLE and RENAME are not."),
+			 ? errdetail("%s works with the guard's hook, which a session without shared_preload_libraries = 'migrator' installs only at its first DDL statement or migrator function call: a TRUNCATE sent before that is not judged.", what)
+			 : errdetail("A session without shared_preload_libraries = 'migrator' installs the guard's hook only at its first DDL statement or migrator function call: a TRUNCATE sent before that is not judged."),
 			 errhint("Add migrator to shared_preload_libraries in postgresql.conf, keeping the libraries listed there, and restart the server.")));
 	return false;
 }

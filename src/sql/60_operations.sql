@@ -93,5 +93,5 @@ REVOKE ALL ON FUNCTION migrator.unexempt(bigint, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION migrator.guard_report(timestamptz) FROM PUBLIC;
 REVOKE ALL ON FUNCTION migrator.check_preload() FROM PUBLIC;
 
--- CREATE EXTENSION on a server without the library preloaded says so.
-SELECT migrator.check_preload();
+-- No check_preload() here: protect_database() (20_guard.sql) already warns
+-- when the library is not preloaded, once per CREATE EXTENSION or update.
