@@ -3332,6 +3332,117 @@ statement_database_target(Node *stmt, const char **dbname, const char **rule)
 }
 
 /*
+ * Is "stmt" the blocking form of a statement that has a CONCURRENTLY form
+ * (DROP INDEX, CREATE INDEX, REINDEX)?  register() warns about one in the
+ * down script of a non-transactional migration.
+ */
+bool
+statement_has_concurrent_form(Node *stmt)
+{
+	switch (nodeTag(stmt))
+	{
+		case T_DropStmt:
+			return ((DropStmt *) stmt)->removeType == OBJECT_INDEX &&
+				!((DropStmt *) stmt)->concurrent;
+		case T_IndexStmt:
+			return !((IndexStmt *) stmt)->concurrent;
+		case T_ReindexStmt:
+			return !statement_needs_autocommit(stmt);
+		default:
+			return false;
+	}
+}
+
+/*
+ * Does "stmt" drop extension "name" (DROP EXTENSION name, or DROP SCHEMA
+ * name, which takes an extension of that schema along with CASCADE)?  The
+ * guard says what goes with DROP EXTENSION migrator.
+ */
+bool
+statement_drops_extension(Node *stmt, const char *name)
+{
+	DropStmt   *ds = (DropStmt *) stmt;
+	ListCell   *lc;
+
+	if (!IsA(stmt, DropStmt) ||
+		(ds->removeType != OBJECT_EXTENSION && ds->removeType != OBJECT_SCHEMA))
+		return false;
+	foreach(lc, ds->objects)
+		if (IsA(lfirst(lc), String) && strcmp(strVal(lfirst(lc)), name) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * The relation, as written, that a finding of "stmt" on "object" (as the
+ * findings name objects) is about, or NULL when it is about no relation:
+ * the relation of ALTER TABLE, RENAME and SET SCHEMA, a target of TRUNCATE
+ * or of a DROP of relations, the relation of DROP TRIGGER / RULE / POLICY
+ * ("relation.name").  A standing exemption names relations (rollout.c).
+ */
+RangeVar *
+statement_finding_relation(Node *stmt, const char *object)
+{
+	ListCell   *lc;
+
+	switch (nodeTag(stmt))
+	{
+		case T_AlterTableStmt:
+			return ((AlterTableStmt *) stmt)->relation;
+		case T_RenameStmt:
+			return ((RenameStmt *) stmt)->relation;
+		case T_AlterObjectSchemaStmt:
+			return ((AlterObjectSchemaStmt *) stmt)->relation;
+		case T_TruncateStmt:
+			foreach(lc, ((TruncateStmt *) stmt)->relations)
+			{
+				RangeVar   *r = lfirst_node(RangeVar, lc);
+
+				if (object && strcmp(relation_name(r), object) == 0)
+					return r;
+			}
+			return NULL;
+		case T_DropStmt:
+			{
+				DropStmt   *ds = (DropStmt *) stmt;
+
+				foreach(lc, ds->objects)
+				{
+					List	   *names;
+
+					if (!IsA(lfirst(lc), List))
+						continue;
+					names = (List *) lfirst(lc);
+					if (object == NULL || strcmp(NameListToString(names), object) != 0)
+						continue;
+					switch (ds->removeType)
+					{
+						case OBJECT_TABLE:
+						case OBJECT_VIEW:
+						case OBJECT_MATVIEW:
+						case OBJECT_SEQUENCE:
+						case OBJECT_INDEX:
+						case OBJECT_FOREIGN_TABLE:
+							return makeRangeVarFromNameList(names);
+						case OBJECT_TRIGGER:
+						case OBJECT_RULE:
+						case OBJECT_POLICY:
+							if (list_length(names) >= 2)
+								return makeRangeVarFromNameList(list_truncate(list_copy(names),
+																			  list_length(names) - 1));
+							return NULL;
+						default:
+							return NULL;
+					}
+				}
+				return NULL;
+			}
+		default:
+			return NULL;
+	}
+}
+
+/*
  * Is "stmt" CREATE INDEX CONCURRENTLY?  Then *table is its table and
  * *index its name (NULL when it names none).
  */

@@ -116,6 +116,9 @@ extern bool statement_database_target(Node *stmt, const char **dbname,
 									  const char **rule);
 extern bool statement_index_concurrently(Node *stmt, RangeVar **table,
 										 const char **index);
+extern bool statement_has_concurrent_form(Node *stmt);
+extern bool statement_drops_extension(Node *stmt, const char *name);
+extern RangeVar *statement_finding_relation(Node *stmt, const char *object);
 
 extern char *relation_name(RangeVar *rv);
 extern bool relation_has_temporary_column(Oid relid);

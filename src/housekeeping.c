@@ -221,25 +221,6 @@ migrator_prune_events(PG_FUNCTION_ARGS)
  * dropped the extension may drop it.
  */
 
-/*
- * Does "stmt" drop the extension (DROP EXTENSION migrator, or DROP SCHEMA
- * migrator CASCADE, which takes it along)?
- */
-bool
-housekeeping_drops_extension(Node *stmt)
-{
-	DropStmt   *ds = (DropStmt *) stmt;
-	ListCell   *lc;
-
-	if (!IsA(stmt, DropStmt) ||
-		(ds->removeType != OBJECT_EXTENSION && ds->removeType != OBJECT_SCHEMA))
-		return false;
-	foreach(lc, ds->objects)
-		if (IsA(lfirst(lc), String) && strcmp(strVal(lfirst(lc)), "migrator") == 0)
-			return true;
-	return false;
-}
-
 /* The number of rows of migrator's table "table", as its owner. */
 static int64
 history_count(const char *table)

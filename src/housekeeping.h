@@ -11,9 +11,6 @@
 
 #include "nodes/nodes.h"
 
-/* Does "stmt" drop the extension (DROP EXTENSION or DROP SCHEMA migrator)? */
-extern bool housekeeping_drops_extension(Node *stmt);
-
 /* "12 migrations, 340 events and 2 exemptions", in TopTransactionContext. */
 extern char *housekeeping_history_size(void);
 

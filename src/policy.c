@@ -433,6 +433,33 @@ policy_report(const char *tag, const RuleFinding *f, const char *statement)
 }
 
 /*
+ * Does a standing exemption (rollout.c) cover finding "f" of "stmt" or of
+ * dropped relation "relid"?  Its use is recorded there; in warn mode the
+ * session hears of it too (a NOTICE naming the rule, as the WARNING of a
+ * would-be refusal does), so that warn mode shows every destructive
+ * statement the guard lets through and why.
+ */
+static bool
+exemption_covers(List **exemptions, bool *loaded, Node *stmt, Oid relid,
+				 const RuleFinding *f, const char *tag, const char *statement)
+{
+	int64		id;
+
+	if (!rollout_exemption_covers(exemptions, loaded, stmt, relid, f, tag, statement, &id))
+		return false;
+	if (guard_mode == GUARD_WARN)
+		ereport(NOTICE,
+				(f->object
+				 ? errmsg("destructive statement %s on \"%s\" runs under standing exemption " INT64_FORMAT,
+						  tag, f->object, id)
+				 : errmsg("destructive statement %s runs under standing exemption " INT64_FORMAT,
+						  tag, id),
+				 errdetail("Rule %s (%s) is destructive; the exemption in migrator.exemptions covers it.",
+						   f->rule->id, f->rule->description)));
+	return true;
+}
+
+/*
  * Report DROP DATABASE or ALTER DATABASE ... RENAME of a protected
  * database: the server-log line, an events row in the protected database,
  * then ERROR (enforce), WARNING (warn) or nothing more (observe).
@@ -612,8 +639,8 @@ policy_judge_statement(Node *stmt, bool subcommand, GuardSource *source,
 
 		/* A standing exemption never covers migrator's own objects. */
 		if (!facts->own_object &&
-			rollout_exemption_covers(&exemptions, &exemptions_loaded, stmt, InvalidOid,
-									 f, facts->tag, text))
+			exemption_covers(&exemptions, &exemptions_loaded, stmt, InvalidOid,
+							 f, facts->tag, text))
 			continue;
 		policy_report(facts->tag, f, text);
 		/* observe and warn mode: report each finding, let the statement run */
@@ -938,9 +965,9 @@ policy_judge_dropped_object(GuardVerdict verdict, const char *statement_tag_name
 	if (cascades)
 		tag = psprintf("%s ... CASCADE", tag);
 	if (!object_is_own(classid, objid) &&
-		rollout_exemption_covers(&exemptions, &exemptions_loaded, NULL,
-								 classid == RelationRelationId ? objid : InvalidOid,
-								 &f, tag, debug_query_string ? debug_query_string : ""))
+		exemption_covers(&exemptions, &exemptions_loaded, NULL,
+						 classid == RelationRelationId ? objid : InvalidOid,
+						 &f, tag, debug_query_string ? debug_query_string : ""))
 		return;
 	policy_report(tag, &f, debug_query_string ? debug_query_string : "");
 }
@@ -1094,9 +1121,9 @@ policy_judge_sql_drop(GuardVerdict verdict, List *invalid_indexes,
 		if (cascaded)
 			tag = psprintf("%s ... CASCADE", tag);
 		if (!object_is_own(classid, objid) &&
-			rollout_exemption_covers(&exemptions, &exemptions_loaded, NULL,
-									 classid == RelationRelationId ? objid : InvalidOid,
-									 &f, tag, debug_query_string ? debug_query_string : ""))
+			exemption_covers(&exemptions, &exemptions_loaded, NULL,
+							 classid == RelationRelationId ? objid : InvalidOid,
+							 &f, tag, debug_query_string ? debug_query_string : ""))
 			continue;
 		policy_report(tag, &f, debug_query_string ? debug_query_string : "");
 	}
@@ -1170,7 +1197,7 @@ migrator_allow(PG_FUNCTION_ARGS)
 					 errmsg("statement %d is not destructive: %s", st->index, st->sql),
 					 errhint("The guard lets it run without an allowance.")));
 
-		if (housekeeping_drops_extension(st->raw->stmt))
+		if (statement_drops_extension(st->raw->stmt, "migrator"))
 			housekeeping_warn_uninstall();
 		initStringInfo(&rules);
 		foreach(fc, findings)
@@ -1232,7 +1259,7 @@ policy_statement_start(Node *stmt, GuardSource *source, PolicyNote *note)
 	note->history_size = NULL;
 	if (!note->record_after)
 		trace_if_off(source);
-	if (housekeeping_drops_extension(stmt) && policy_extension_installed())
+	if (statement_drops_extension(stmt, "migrator") && policy_extension_installed())
 		note->history_size = housekeeping_history_size();
 }
 

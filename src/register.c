@@ -74,27 +74,6 @@ check_script_statements(List *statements, const char *version,
 }
 
 /*
- * Is "stmt" the blocking form of a statement that has a CONCURRENTLY form
- * (DROP INDEX, CREATE INDEX, REINDEX)?
- */
-static bool
-statement_has_concurrent_form(Node *stmt)
-{
-	switch (nodeTag(stmt))
-	{
-		case T_DropStmt:
-			return ((DropStmt *) stmt)->removeType == OBJECT_INDEX &&
-				!((DropStmt *) stmt)->concurrent;
-		case T_IndexStmt:
-			return !((IndexStmt *) stmt)->concurrent;
-		case T_ReindexStmt:
-			return !statement_needs_autocommit(stmt);
-		default:
-			return false;
-	}
-}
-
-/*
  * A down script is not judged by the migration's transactional setting,
  * which says how its up script runs: rollback() runs a down script in the
  * caller's transaction, CALL migrator.undeploy() runs one that cannot run

@@ -546,86 +546,6 @@ load_exemptions(void)
 }
 
 /*
- * The relation a finding of "stmt" is about, as the catalog resolves it
- * now, or InvalidOid (not a relation, or not there).  Findings name
- * objects as written (classify.c): the relation of ALTER TABLE, the
- * targets of TRUNCATE and of DROP of relations by their names, DROP
- * TRIGGER / RULE / POLICY by "relation.name".
- */
-static Oid
-finding_relation(Node *stmt, const RuleFinding *f)
-{
-	RangeVar   *rv = NULL;
-
-	switch (nodeTag(stmt))
-	{
-		case T_AlterTableStmt:
-			rv = ((AlterTableStmt *) stmt)->relation;
-			break;
-		case T_RenameStmt:
-			rv = ((RenameStmt *) stmt)->relation;
-			break;
-		case T_AlterObjectSchemaStmt:
-			rv = ((AlterObjectSchemaStmt *) stmt)->relation;
-			break;
-		case T_TruncateStmt:
-			{
-				ListCell   *lc;
-
-				foreach(lc, ((TruncateStmt *) stmt)->relations)
-				{
-					RangeVar   *r = lfirst_node(RangeVar, lc);
-					char	   *name = relation_name(r);
-
-					if (f->object && strcmp(name, f->object) == 0)
-						rv = r;
-				}
-				break;
-			}
-		case T_DropStmt:
-			{
-				DropStmt   *ds = (DropStmt *) stmt;
-				ListCell   *lc;
-
-				foreach(lc, ds->objects)
-				{
-					List	   *names;
-
-					if (!IsA(lfirst(lc), List))
-						continue;
-					names = (List *) lfirst(lc);
-					if (f->object == NULL || strcmp(NameListToString(names), f->object) != 0)
-						continue;
-					switch (ds->removeType)
-					{
-						case OBJECT_TABLE:
-						case OBJECT_VIEW:
-						case OBJECT_MATVIEW:
-						case OBJECT_SEQUENCE:
-						case OBJECT_INDEX:
-						case OBJECT_FOREIGN_TABLE:
-							rv = makeRangeVarFromNameList(names);
-							break;
-						case OBJECT_TRIGGER:
-						case OBJECT_RULE:
-						case OBJECT_POLICY:
-							if (list_length(names) >= 2)
-								rv = makeRangeVarFromNameList(list_truncate(list_copy(names),
-																			list_length(names) - 1));
-							break;
-						default:
-							break;
-					}
-				}
-				break;
-			}
-		default:
-			break;
-	}
-	return rv ? RangeVarGetRelid(rv, NoLock, true) : InvalidOid;
-}
-
-/*
  * The first exemption of "exemptions" that covers rule "rule_id" on
  * relation "relid" (InvalidOid: the finding is about no relation) for the
  * current user, or NULL.
@@ -662,14 +582,15 @@ exemption_covering(List *exemptions, const char *rule_id, Oid relid)
 
 /*
  * Does a standing exemption cover finding "f" of "stmt" (a statement the
- * hook judges) or, when "stmt" is NULL, of the object "relid" that the
- * sql_drop event reported?  When one does, the use is logged and queued
+ * hook judges) or, when "stmt" is NULL, of the dropped object "relid"
+ * (InvalidOid: not a relation)?  When one does, the use is logged and queued
  * as an "allow" event naming the exemption.  "*exemptions" is loaded on
  * first use (the caller frees nothing: it lives for the statement).
  */
 bool
 rollout_exemption_covers(List **exemptions, bool *loaded, Node *stmt, Oid relid,
-						 const RuleFinding *f, const char *tag, const char *statement)
+						 const RuleFinding *f, const char *tag, const char *statement,
+						 int64 *id)
 {
 	Exemption  *e;
 
@@ -680,8 +601,13 @@ rollout_exemption_covers(List **exemptions, bool *loaded, Node *stmt, Oid relid,
 	}
 	if (*exemptions == NIL)
 		return false;
-	e = exemption_covering(*exemptions, f->rule->id,
-						   stmt ? finding_relation(stmt, f) : relid);
+	if (stmt)
+	{
+		RangeVar   *rv = statement_finding_relation(stmt, f->object);
+
+		relid = rv ? RangeVarGetRelid(rv, NoLock, true) : InvalidOid;
+	}
+	e = exemption_covering(*exemptions, f->rule->id, relid);
 	if (e == NULL)
 		return false;
 
@@ -692,6 +618,7 @@ rollout_exemption_covers(List **exemptions, bool *loaded, Node *stmt, Oid relid,
 			 errhidestmt(true)));
 	queue_event("allow", "success", f->rule->id, f->object, statement,
 				psprintf("standing exemption " INT64_FORMAT ": %s", e->id, e->reason));
+	*id = e->id;
 	return true;
 }
 

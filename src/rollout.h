@@ -24,12 +24,14 @@ extern void rollout_flush(void);
 
 /*
  * Does a standing exemption cover finding "f" of "stmt" (or, when "stmt" is
- * NULL, of relation "relid" as the sql_drop event reported it)?  Loads the
- * exemptions into "*exemptions" on first use; queues the use as an event.
+ * NULL, of relation "relid", a dropped object)?  Loads the exemptions into
+ * "*exemptions" on first use; queues the use as an event; "*id" receives
+ * the exemption's id.
  */
 extern bool rollout_exemption_covers(List **exemptions, bool *loaded, Node *stmt,
 									 Oid relid, const RuleFinding *f,
-									 const char *tag, const char *statement);
+									 const char *tag, const char *statement,
+									 int64 *id);
 
 /* The guard switched off: noted by the GUC's assign hook, traced later. */
 extern void rollout_guard_mode_assigned(bool now_off, bool was_off);
