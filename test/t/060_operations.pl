@@ -138,6 +138,16 @@ is($node->safe_psql('restored', q{SELECT nextval('migrator.exemptions_id_seq') >
 	'the id sequence is restored too');
 
 # --- uninstall in each database, then the library --------------------------
+# docs/operations.md: every database with the extension carries the label.
+my $labelled = q{SELECT string_agg(d.datname, ',' ORDER BY d.datname)
+	FROM pg_shseclabel l JOIN pg_database d ON d.oid = l.objoid
+	WHERE l.provider = 'migrator' AND l.classoid = 'pg_database'::regclass};
+my $installed = join(',', sort grep { $node->safe_psql($_,
+		q{SELECT count(*) FROM pg_extension WHERE extname = 'migrator'}) eq '1' }
+	split /\n/, $node->safe_psql('postgres', 'SELECT datname FROM pg_database WHERE datallowconn'));
+isnt($installed, '', 'databases have the extension');
+is($node->safe_psql('postgres', $labelled), $installed,
+	'the protection labels list the databases that have the extension');
 for my $db ('traced', 'restored')
 {
 	my ($ok, $o, $e) = $node->psql($db, q{
@@ -218,6 +228,7 @@ for my $db (split /\n/, $node->safe_psql('postgres', 'SELECT datname FROM pg_dat
 		q{SELECT current_database() FROM pg_extension WHERE extname = 'migrator'});
 }
 is($with_extension, '', 'no database has the extension any more');
+is($node->safe_psql('postgres', $labelled), '', 'and none is labelled');
 $node->append_conf('postgresql.conf', "shared_preload_libraries = ''\n");
 $node->restart;
 is($node->safe_psql('postgres', 'SHOW shared_preload_libraries'), '', 'the library is no longer preloaded');
