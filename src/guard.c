@@ -122,7 +122,8 @@ guard_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	 */
 	judge_created = facts != NULL && facts->into != NULL;
 	judge_defaults = facts != NULL && facts->defaults_set != NIL &&
-		(verdict == VERDICT_NOT_DESTRUCTIVE || verdict == VERDICT_ALLOWED);
+		(verdict == VERDICT_NOT_DESTRUCTIVE || verdict == VERDICT_ALLOWED ||
+		 verdict == VERDICT_EXEMPTED);
 
 	current_statement = mine;
 	PG_TRY();

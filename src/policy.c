@@ -52,6 +52,7 @@
 #include "catalog/pg_attrdef.h"
 #include "catalog/pg_attribute.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_extension.h"
 #include "catalog/pg_type.h"
 #include "commands/dbcommands.h"
 #include "commands/event_trigger.h"
@@ -592,6 +593,7 @@ policy_judge_statement(Node *stmt, bool subcommand, GuardSource *source,
 	GuardVerdict verdict;
 	List	   *exemptions = NIL;
 	bool		exemptions_loaded = false;
+	bool		exempted = false;
 
 	*facts_out = NULL;
 
@@ -641,7 +643,10 @@ policy_judge_statement(Node *stmt, bool subcommand, GuardSource *source,
 		if (!facts->own_object &&
 			exemption_covers(&exemptions, &exemptions_loaded, stmt, InvalidOid,
 							 f, facts->tag, text))
+		{
+			exempted = true;
 			continue;
+		}
 		policy_report(facts->tag, f, text);
 		/* observe and warn mode: report each finding, let the statement run */
 	}
@@ -654,7 +659,7 @@ policy_judge_statement(Node *stmt, bool subcommand, GuardSource *source,
 	 */
 	if (!facts->needs_autocommit)
 		rollout_flush();
-	return VERDICT_ALLOWED;
+	return exempted ? VERDICT_EXEMPTED : VERDICT_ALLOWED;
 }
 
 /*
@@ -917,6 +922,28 @@ policy_judge_dropped_object(GuardVerdict verdict, const char *statement_tag_name
 		return;
 	if (!policy_extension_installed())
 		return;
+
+	/*
+	 * A standing exemption let the statement through, and it takes migrator
+	 * itself along (DROP SCHEMA migrator CASCADE, DROP OWNED BY its owner,
+	 * DROP EXTENSION under a role's exemption): that only allow() may let
+	 * happen, since the history goes with it.  Its members go only with
+	 * it.
+	 */
+	if (verdict == VERDICT_EXEMPTED)
+	{
+		if (classid != ExtensionRelationId || objid != extension_oid)
+			return;
+		f.rule = migrator_rule("drop_extension");
+		f.object = pstrdup("migrator");
+		f.location = -1;
+		if (session_allowed(f.rule->id, f.object))
+			return;
+		tag = statement_tag_name ? statement_tag_name : "DROP";
+		policy_report(cascades ? psprintf("%s ... CASCADE", tag) : tag,
+					  &f, debug_query_string ? debug_query_string : "");
+		return;
+	}
 
 	addr.classId = classid;
 	addr.objectId = objid;

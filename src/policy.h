@@ -22,7 +22,9 @@ typedef enum GuardVerdict
 	VERDICT_INERT,				/* guard off or inert here */
 	VERDICT_NOT_DESTRUCTIVE,	/* no destructive finding */
 	VERDICT_EXEMPT,				/* every target temporary or new */
-	VERDICT_ALLOWED				/* declared by a migration or allowed */
+	VERDICT_ALLOWED,			/* declared by a migration or allowed */
+	VERDICT_EXEMPTED			/* allowed, a standing exemption among what
+								 * covers it: migrator itself is not */
 } GuardVerdict;
 
 /* Where the statement being judged is, for reports. */
