@@ -483,14 +483,17 @@ report_database(const char *tag, const RuleFinding *f, const char *statement,
 			 errhidestmt(true)));
 
 	/*
-	 * The protected database keeps the record in every mode (written there
-	 * by a worker: the statement's transaction is in another database).
+	 * The protected database keeps the record (written there by a worker:
+	 * the statement's transaction is in another database), except of a
+	 * DROP DATABASE that observe or warn mode lets run: that record would
+	 * go with the database, and the worker's connection would be in the
+	 * drop's way.  The log line stays.
 	 */
 	if (enforce)
 		history_event_autonomous_in(dboid, "block", "blocked", f->rule->id, statement,
 									psprintf("%s on %s refused; session user %s",
 											 tag, f->object, session_role));
-	else
+	else if (strcmp(f->rule->id, "drop_database") != 0)
 		history_event_autonomous_in(dboid, "observe",
 									guard_mode == GUARD_WARN ? "warned" : "observed",
 									f->rule->id, statement,
@@ -594,6 +597,7 @@ policy_judge_statement(Node *stmt, bool subcommand, GuardSource *source,
 	List	   *exemptions = NIL;
 	bool		exemptions_loaded = false;
 	bool		exempted = false;
+	bool		drops_migrator;
 
 	*facts_out = NULL;
 
@@ -630,6 +634,7 @@ policy_judge_statement(Node *stmt, bool subcommand, GuardSource *source,
 		return VERDICT_EXEMPT;
 
 	permits = running_migration_permits();
+	drops_migrator = statement_drops_extension(stmt, "migrator");
 	foreach(lc, facts->findings)
 	{
 		RuleFinding *f = lfirst(lc);
@@ -639,8 +644,12 @@ policy_judge_statement(Node *stmt, bool subcommand, GuardSource *source,
 			continue;
 		text = statement_text(source->query, source->location, source->len);
 
-		/* A standing exemption never covers migrator's own objects. */
-		if (!facts->own_object &&
+		/*
+		 * A standing exemption never covers migrator's own objects, nor the
+		 * drop of migrator itself (only allow() may let the history go; the
+		 * object access hook refuses other routes to it).
+		 */
+		if (!facts->own_object && !drops_migrator &&
 			exemption_covers(&exemptions, &exemptions_loaded, stmt, InvalidOid,
 							 f, facts->tag, text))
 		{

@@ -137,6 +137,31 @@ like($err, qr/unplanned destructive statement DROP TABLE on "t"/, 'and nothing e
 is($node->safe_psql('restored', q{SELECT nextval('migrator.exemptions_id_seq') > 1}), 't',
 	'the id sequence is restored too');
 
+# --- observe mode and a protected database ----------------------------------
+# Its rename runs and is recorded in it; its drop runs, and only the log line
+# stays (a record would go with the database).
+$node->safe_psql('postgres', 'CREATE DATABASE watched');
+$node->safe_psql('watched', 'CREATE EXTENSION migrator');
+$offset = -s $node->logfile;
+($rc, $out, $err) = $node->psql('postgres', q{
+	SET migrator.guard = observe;
+	ALTER DATABASE watched RENAME TO watched2;
+});
+is($rc, 0, 'observe mode: the rename of a protected database runs') or diag($err);
+is($err, '', 'silently');
+is($node->safe_psql('watched2', q{
+	SELECT string_agg(action || ' ' || outcome || ' ' || rule, ', ')
+	  FROM migrator.events WHERE action = 'observe'}),
+	'observe observed rename', 'and is recorded in the protected database');
+($rc, $out, $err) = $node->psql('postgres', q{
+	SET migrator.guard = observe;
+	DROP DATABASE watched2;
+});
+is($rc, 0, 'observe mode: the drop of a protected database runs') or diag($err);
+like(slurp_file($node->logfile, $offset),
+	qr/migrator guard: observed rule=drop_database tag="DROP DATABASE" object="watched2".*statement: DROP DATABASE watched2/,
+	'and the server log keeps it');
+
 # --- uninstall in each database, then the library --------------------------
 # docs/operations.md: every database with the extension carries the label.
 my $labelled = q{SELECT string_agg(d.datname, ',' ORDER BY d.datname)
@@ -208,6 +233,15 @@ like(slurp_file($node->logfile, $offset), qr/migrator could not read migrator.ex
 like(slurp_file($node->logfile, $offset), qr/migrator could not record 1 event in migrator.events: permission denied for schema migrator/,
 	'and the observation that could not be written');
 $node->safe_psql('theirs', 'GRANT USAGE ON SCHEMA migrator TO demoted');
+# A standing exemption never lets migrator itself go, whatever the route:
+# DROP OWNED BY the extension's owner, under a role's exemption.
+$node->safe_psql('theirs', q{SELECT migrator.exempt(role => 'demoted', reason => 'jobs of the owner')});
+($rc, $out, $err) = $node->psql('theirs', 'DROP OWNED BY demoted', extra_params => ['-U', 'demoted']);
+isnt($rc, 0, 'DROP OWNED BY the owner under its exemption is refused');
+like($err, qr/ERROR:  unplanned destructive statement DROP OWNED ... CASCADE on "migrator"|ERROR:  unplanned destructive statement DROP OWNED on "migrator"/,
+	'at the extension, which only allow() lets go') or diag($err);
+is($node->safe_psql('theirs', q{SELECT count(*) FROM pg_extension WHERE extname = 'migrator'}),
+	'1', 'the extension is still there');
 ($rc, $out, $err) = $node->psql('theirs', q{
 	BEGIN;
 	SELECT migrator.allow('DROP EXTENSION migrator', reason => 'uninstall');
