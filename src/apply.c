@@ -434,7 +434,14 @@ rollback_list(ReturnSetInfo *rsinfo, List *todo)
 	foreach(lc, todo)
 	{
 		Migration  *m = lfirst(lc);
+		char	   *irreversible = history_irreversible(m->version);
 
+		if (irreversible)
+			ereport(ERROR,
+					(errcode(ERRCODE_MIGRATOR_NO_DOWN),
+					 errmsg("migration \"%s\" is %s", m->version, irreversible),
+					 errdetail("It was imported as history applied before migrator, and its down script has no statements, so nothing can undo it. Nothing was rolled back."),
+					 errhint("Register a down script for it (register() with the same up script corrects the down script of an applied migration), or roll back fewer migrations.")));
 		if (m->down == NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_MIGRATOR_NO_DOWN),

@@ -43,4 +43,12 @@ extern void history_event_autonomous_in(Oid dboid, const char *action,
 										const char *outcome, const char *rule,
 										const char *statement, const char *detail);
 
+/*
+ * 0.3: whether migrations has the columns of imported histories, and why a
+ * migration cannot be rolled back (NULL: it can, or the objects predate
+ * 0.3); the caller is connected to SPI.
+ */
+extern bool history_migrations_have_import(void);
+extern char *history_irreversible(const char *version);
+
 #endif							/* MIGRATOR_HISTORY_H */
