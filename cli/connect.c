@@ -321,8 +321,13 @@ client_hint(const char *state, const char *hint, const char *layout)
 			sb_printf(&sb, "and a down script: %s files have none, so register this one with SQL (down => ...).", layout);
 		else
 			sb_append(&sb, "and give the migration a down script (a comment saying why nothing can undo it, when that is the truth).");
+		sb_append(&sb, " A history applied before migrator: push it as it is with --import.");
 		return sb.data;
 	}
+	/* rollback(): no down script, or an irreversible imported migration */
+	if (strncmp(hint, "Register a down script with the migration", 41) == 0 ||
+		strncmp(hint, "Register a down script for it", 29) == 0)
+		return xstrdup("Add a down script to the migration's files and push them again (the down script of an applied migration may be corrected), or roll back fewer migrations (--steps, --to).");
 	/* apply(): out of order */
 	if (strstr(hint, "allow_out_of_order => true"))
 		return xstrdup("Run \"migrator apply --allow-out-of-order\" to apply it anyway, or give it a newer version.");

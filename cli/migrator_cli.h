@@ -60,6 +60,7 @@ typedef struct CliOptions
 	int			steps;			/* rollback --steps */
 	bool		allow_out_of_order;
 	const char *plan;		/* push: plan for files that name none */
+	bool		import;			/* push: through import(), history as it is */
 	/* fleet */
 	int			jobs;			/* databases at a time */
 	int			canary;			/* databases that go first */
