@@ -35,7 +35,8 @@
  * Run "sql" and print its result; returns the exit code.  "function" is
  * the migrator function it calls (for the missing-function message).  A
  * result that reports a problem (a row with ok = false, severity = error,
- * or any row at all when "any_row_fails") makes EXIT_FAILED_CHECK.
+ * a check() outcome other than ok, skipped, no down or irreversible, or
+ * any row at all when "any_row_fails") makes EXIT_FAILED_CHECK.
  */
 static int
 run_and_print(PGconn *conn, const CliOptions *opts, const char *function,
@@ -46,6 +47,7 @@ run_and_print(PGconn *conn, const CliOptions *opts, const char *function,
 	Table	   *t;
 	int			ok_col;
 	int			sev_col;
+	int			out_col;
 	bool		problem = false;
 	int			r;
 
@@ -68,8 +70,16 @@ run_and_print(PGconn *conn, const CliOptions *opts, const char *function,
 
 	ok_col = table_column(t, "ok");
 	sev_col = table_column(t, "severity");
+	out_col = table_column(t, "outcome");
 	for (r = 0; r < t->nrows; r++)
 	{
+		const char *o = out_col >= 0 ? t->rows[r][out_col] : NULL;
+
+		/* check(): a down script that fails or does not restore the schema */
+		if (o && strcmp(function, "check") == 0 && strcmp(o, "ok") != 0 &&
+			strcmp(o, "skipped") != 0 && strcmp(o, "no down") != 0 &&
+			strncmp(o, "irreversible", 12) != 0)
+			problem = true;
 		if (ok_col >= 0 && t->rows[r][ok_col] && strcmp(t->rows[r][ok_col], "f") == 0)
 			problem = true;
 		if (sev_col >= 0 && t->rows[r][sev_col] && strcmp(t->rows[r][sev_col], "error") == 0)

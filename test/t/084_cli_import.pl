@@ -117,6 +117,19 @@ my %outcome = map { $_->{version} => $_->{outcome} } @{ decode_json($out) };
 is($outcome{2}, 'irreversible (imported)', 'check: irreversible (imported)');
 is($outcome{1}, 'ok', 'check: a migration with a real down script is checked') or diag $out;
 
+# check exits with 5 for a down script that does not restore the schema,
+# not for an irreversible one
+new_db('rotten');
+my $rot = "$tmp/rot";
+mkdir $rot;
+write_file("$rot/1_t.up.sql", "CREATE TABLE app.t (id int);\n");
+write_file("$rot/1_t.down.sql", "-- forgot the DROP\nSELECT 1;\n");
+($rc) = cli('rotten', 'push', $rot);
+is($rc, 0, 'push a migration whose down script restores nothing');
+($rc, $out, $err) = cli('rotten', 'check');
+is($rc, 5, 'check: a down script that does not restore the schema is exit 5');
+like($out, qr/^1 +\| down does not restore/m, 'check prints the outcome');
+
 # rollback refuses them, the client's way
 ($rc, $out, $err) = cli('small', 'apply');
 is($rc, 0, 'apply the imported history') or diag $err;
