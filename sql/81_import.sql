@@ -71,5 +71,3 @@ SET migrator.guard = off;
 DROP OWNED BY migrator_importer;
 DROP ROLE migrator_importer;
 
-\c postgres
-DROP DATABASE migrator_import;
