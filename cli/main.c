@@ -18,7 +18,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MIGRATOR_CLI_VERSION "0.2"
+/*
+ * The client is released with the extension and carries its version:
+ * cli/Makefile passes default_version of migrator.control.
+ */
+#ifndef MIGRATOR_CLI_VERSION
+#error "MIGRATOR_CLI_VERSION is set by cli/Makefile from migrator.control"
+#endif
 
 typedef struct Command
 {

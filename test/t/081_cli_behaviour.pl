@@ -78,6 +78,13 @@ is($rc, 2, 'an unknown short option is a usage error');
 is($rc, 0, '-? is the help');
 like($out, qr/^Usage:/m, '-? prints the usage on stdout');
 
+# the client carries the extension's version: migrator.control's
+# default_version, which CREATE EXTENSION installs
+my ($control_version) = slurp_file('migrator.control') =~ /^default_version = '([^']+)'$/m;
+($rc, $out) = run_cli('--version');
+is($rc, 0, '--version exits 0');
+is($out, "migrator $control_version\n", "--version is the extension's default_version ($control_version)");
+
 # the client installs where pg_config --bindir points (make install), and
 # says where
 {
@@ -97,6 +104,8 @@ $node->safe_psql('cli', 'CREATE EXTENSION migrator; CREATE SCHEMA app');
 ($rc, $out) = cli('cli', 'status');
 is($rc, 0, 'conninfo string with -d');
 like($out, qr/^\(0 rows\)$/m, 'status of an empty history');
+is(sql('cli', q{SELECT extversion FROM pg_extension WHERE extname = 'migrator'}), $control_version,
+	"the client's version is the version CREATE EXTENSION installs");
 {
 	my $uri = 'postgresql:///cli?host=' . $node->host . '&port=' . $node->port;
 	($rc, $out) = run_cli('--dbname', $uri, 'status');
