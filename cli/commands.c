@@ -541,9 +541,73 @@ cmd_deploy(PGconn *conn, const CliOptions *opts, int argc, char **argv)
 }
 
 /*
- * lint FILE|DIR...: each file's text, or each up script of a migration
- * directory, goes to migrator.lint(sql) as a parameter; the rows come
- * back with the file they are about.
+ * Lint one script and add its findings to *out, each row led by "label"
+ * (the file, or "FILE (down)"); sets *problem (unless NULL) when a finding
+ * has severity "error".  Returns EXIT_OK, or the exit code of a failed
+ * call after printing its error.
+ */
+static int
+lint_script(PGconn *conn, Table **out, const char *label, const char *sql,
+			bool *problem)
+{
+	int			sev;
+	const char *params[1] = {sql};
+	PGresult   *res;
+	int			r;
+	int			c;
+
+	res = cli_exec(conn, "SELECT * FROM migrator.lint($1)", 1, params);
+	if (!cli_command_ok(res))
+	{
+		int			rc = cli_result_exit(conn, res, "lint", label);
+
+		PQclear(res);
+		return rc;
+	}
+	if (*out == NULL)
+	{
+		const char **names = xmalloc(sizeof(char *) * (PQnfields(res) + 1));
+		CellType   *types;
+		Table	   *shape = table_for_result(res);
+
+		types = xmalloc(sizeof(CellType) * (PQnfields(res) + 1));
+		names[0] = "file";
+		types[0] = CELL_TEXT;
+		for (c = 0; c < shape->ncols; c++)
+		{
+			names[c + 1] = shape->names[c];
+			types[c + 1] = shape->types[c];
+		}
+		*out = table_new(shape->ncols + 1, names, types);
+	}
+	sev = PQfnumber(res, "severity");
+	for (r = 0; r < PQntuples(res); r++)
+	{
+		const char **row = xmalloc(sizeof(char *) * (*out)->ncols);
+
+		row[0] = label;
+		for (c = 1; c < (*out)->ncols; c++)
+			row[c] = PQgetisnull(res, r, c - 1) ? NULL : PQgetvalue(res, r, c - 1);
+		table_add_row(*out, row);
+		free(row);
+		if (problem && sev >= 0 && strcmp(PQgetvalue(res, r, sev), "error") == 0)
+			*problem = true;
+	}
+	PQclear(res);
+	return EXIT_OK;
+}
+
+/*
+ * lint FILE|DIR...: each up script of a migration directory, or each
+ * file, goes to migrator.lint(sql) as a parameter; the rows come back with
+ * the file they are about.  A file with up and down sections (dbmate,
+ * goose) is linted as push would send it: its up section under the file's
+ * name, its down section under "FILE (down)"; statement and location
+ * count from the start of the section.  Exits 5 when a finding of an up
+ * script (or of a file without sections) is an error: the findings of a
+ * down section are shown, but a down script undoes the up one and is
+ * destructive by nature (name a down file on its own to lint it as a
+ * script).
  */
 int
 cmd_lint(PGconn *conn, const CliOptions *opts, int argc, char **argv)
@@ -560,81 +624,41 @@ cmd_lint(PGconn *conn, const CliOptions *opts, int argc, char **argv)
 	for (a = 0; a < argc; a++)
 	{
 		char	   *error = NULL;
-		MigrationSet *set = NULL;
-		int			nfiles;
-		int			f;
+		int			rc;
 
 		if (is_directory(argv[a]))
 		{
+			MigrationSet *set;
+			int			f;
+
 			if ((set = layout_read(argv[a], opts->format, &error)) == NULL)
 			{
 				cli_error("%s", error);
 				return EXIT_ERROR;
 			}
-			nfiles = set->n;
+			for (f = 0; f < set->n; f++)
+				if ((rc = lint_script(conn, &out, set->items[f].file, set->items[f].up,
+									  &problem)) != EXIT_OK)
+					return rc;
 		}
 		else
-			nfiles = 1;
-
-		for (f = 0; f < nfiles; f++)
 		{
-			const char *file = set ? set->items[f].file : argv[a];
-			char	   *sql = set ? set->items[f].up : read_file(argv[a], &error);
-			const char *params[1] = {sql};
-			PGresult   *res;
-			int			r;
-			int			c;
+			MigrationFile m;
+			const char *layout;
 
-			if (sql == NULL)
+			if (!layout_read_file(&m, argv[a], &layout, &error))
 			{
 				cli_error("%s", error);
 				return EXIT_ERROR;
 			}
-			res = cli_exec(conn, "SELECT * FROM migrator.lint($1)", 1, params);
-			if (!cli_command_ok(res))
-			{
-				int			rc = cli_result_exit(conn, res, "lint", file);
-
-				PQclear(res);
+			if ((rc = lint_script(conn, &out, argv[a], m.up, &problem)) != EXIT_OK)
 				return rc;
-			}
-			if (out == NULL)
-			{
-				const char **names = xmalloc(sizeof(char *) * (PQnfields(res) + 1));
-				CellType   *types;
-				Table	   *shape = table_for_result(res);
-
-				types = xmalloc(sizeof(CellType) * (PQnfields(res) + 1));
-				names[0] = "file";
-				types[0] = CELL_TEXT;
-				for (c = 0; c < shape->ncols; c++)
-				{
-					names[c + 1] = shape->names[c];
-					types[c + 1] = shape->types[c];
-				}
-				out = table_new(shape->ncols + 1, names, types);
-			}
-			for (r = 0; r < PQntuples(res); r++)
-			{
-				const char **row = xmalloc(sizeof(char *) * out->ncols);
-
-				row[0] = file;
-				for (c = 1; c < out->ncols; c++)
-					row[c] = PQgetisnull(res, r, c - 1) ? NULL : PQgetvalue(res, r, c - 1);
-				table_add_row(out, row);
-				free(row);
-			}
-			PQclear(res);
+			if (m.down &&
+				(rc = lint_script(conn, &out, xasprintf("%s (down)", argv[a]), m.down,
+								  NULL)) != EXIT_OK)
+				return rc;
 		}
 	}
 	table_print(stdout, out, opts->json);
-	{
-		int			sev = table_column(out, "severity");
-		int			r;
-
-		for (r = 0; sev >= 0 && r < out->nrows; r++)
-			if (out->rows[r][sev] && strcmp(out->rows[r][sev], "error") == 0)
-				problem = true;
-	}
 	return problem ? EXIT_FAILED_CHECK : EXIT_OK;
 }

@@ -133,8 +133,11 @@ static const Command commands[] = {
 		"\n"
 		"Sends each file (or each up script of a migration directory) to\n"
 		"migrator.lint(sql) and prints the findings with the file they are\n"
-		"about.  Exits 5 when a finding has severity \"error\".  Needs a server\n"
-		"whose migrator has lint() (exit 4 otherwise).\n", false},
+		"about.  A file with up and down sections (dbmate, goose) is linted\n"
+		"as push reads it: the up section under the file's name, the down\n"
+		"section under \"FILE (down)\".  Exits 5 when a finding of an up\n"
+		"script has severity \"error\" (a down section's findings are shown\n"
+		"only).  Needs a server whose migrator has lint() (exit 4 otherwise).\n", false},
 	{"check", cmd_check, "prove that down scripts undo up scripts",
 		"Usage: migrator check [ARG]...\n"
 		"\n"

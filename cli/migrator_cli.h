@@ -176,6 +176,8 @@ extern void cli_set_error_source(const MigrationFile *m, const char *layout);
 extern bool layout_is_known(const char *format);
 extern MigrationSet *layout_read(const char *dir, const char *format,
 								 char **error);
+extern bool layout_read_file(MigrationFile *m, const char *path,
+							 const char **layout, char **error);
 
 /* push.c */
 extern int	push_set(PGconn *conn, const CliOptions *opts, const MigrationSet *set,

@@ -96,6 +96,11 @@ is($out, "migrator $control_version\n", "--version is the extension's default_ve
 	is($? >> 8, 0, 'make -C cli install') or diag $merr;
 	ok(-x "$dest$bindir/migrator", 'the client is installed in pg_config --bindir');
 	like($mout, qr/^installed the migrator client as \Q$dest$bindir\E\/migrator/m, 'make install says where');
+	# without root: the client alone, into a directory the user can write
+	my $own = Cwd::abs_path($tmp) . '/own-bin';
+	IPC::Run::run([ 'make', '-s', '-C', 'cli', 'install', "bindir=$own" ], '>', \$mout, '2>', \$merr);
+	is($? >> 8, 0, 'make -C cli install bindir=DIR') or diag $merr;
+	ok(-x "$own/migrator", 'installs the client into DIR');
 }
 
 # ---- connecting: conninfo, URI, PG* variables; a failure is exit 1
@@ -311,6 +316,35 @@ for my $f (qw(plan lint check drift deploy))
 	unlike($header, qr/checksum|findings/, 'not the findings or checksums');
 	($rc, $out) = cli('cli', 'status', '--verbose');
 	like((split /\n/, $out)[0], qr/\| checksum +\| findings +\|/, 'status --verbose shows them');
+}
+
+# lint FILE of a file with up and down sections: what push sends as up,
+# and the down section on rows of its own, which do not make lint fail
+{
+	my $lf = "$tmp/lint_files";
+	mkdir $lf;
+	write_file("$lf/1_note.sql", "-- migrate:up\nALTER TABLE app.t ADD COLUMN note text;\n\n-- migrate:down\nALTER TABLE app.t DROP COLUMN note;\n");
+	write_file("$lf/2_note.sql", "-- +goose Up\nALTER TABLE app.t ADD COLUMN note text;\n-- +goose Down\nALTER TABLE app.t DROP COLUMN note;\n");
+	write_file("$lf/3_drop.sql", "-- migrate:up\nALTER TABLE app.t DROP COLUMN note;\n");
+	write_file("$lf/4_plain.sql", "ALTER TABLE app.t DROP COLUMN note;\n");
+	for my $f ('1_note.sql', '2_note.sql')
+	{
+		($rc, $out, $err) = cli('cli', 'lint', '--json', "$lf/$f");
+		is($rc, 0, "lint $f: the up section is additive, exit 0") or diag $out . $err;
+		my @rows = @{ decode_json($out) };
+		is_deeply([ map { "$_->{file}:$_->{rule}:$_->{severity}" } grep { $_->{rule} eq 'drop_column' } @rows ],
+			[ "$lf/$f (down):drop_column:error" ], "lint $f: the down section's DROP COLUMN is labelled as the down");
+		ok(!grep({ $_->{file} eq "$lf/$f" && $_->{rule} eq 'drop_column' } @rows), "lint $f: not a finding of the up script");
+	}
+	($rc, $out, $err) = cli('cli', 'lint', "$lf/3_drop.sql");
+	is($rc, 5, 'lint: an up section with an error is exit 5');
+	like($out, qr/^\Q$lf\E\/3_drop\.sql +\| drop_column +\| error /m, 'under the file name');
+	($rc, $out, $err) = cli('cli', 'lint', "$lf/4_plain.sql");
+	is($rc, 5, 'lint: a file without sections is one script');
+	write_file("$lf/5_backwards.sql", "-- migrate:down\nSELECT 1;\n-- migrate:up\nSELECT 2;\n");
+	($rc, $out, $err) = cli('cli', 'lint', "$lf/5_backwards.sql");
+	is($rc, 1, 'lint: sections out of order are an error');
+	like($err, qr/"-- migrate:down" comes before "-- migrate:up"/, 'as push says it');
 }
 
 # exit 4: the server's migrator lacks a function (an older extension)
