@@ -542,15 +542,17 @@ cmd_deploy(PGconn *conn, const CliOptions *opts, int argc, char **argv)
 
 /*
  * Lint one script and add its findings to *out, each row led by "label"
- * (the file, or "FILE (down)"); sets *problem (unless NULL) when a finding
+ * (the file, or "FILE (down)"), hints said the way of "layout" (the
+ * layout of the file, or NULL); sets *problem (unless NULL) when a finding
  * has severity "error".  Returns EXIT_OK, or the exit code of a failed
  * call after printing its error.
  */
 static int
 lint_script(PGconn *conn, Table **out, const char *label, const char *sql,
-			bool *problem)
+			const char *layout, bool *problem)
 {
 	int			sev;
+	int			hint;
 	const char *params[1] = {sql};
 	PGresult   *res;
 	int			r;
@@ -581,14 +583,20 @@ lint_script(PGconn *conn, Table **out, const char *label, const char *sql,
 		*out = table_new(shape->ncols + 1, names, types);
 	}
 	sev = PQfnumber(res, "severity");
+	hint = PQfnumber(res, "hint");
 	for (r = 0; r < PQntuples(res); r++)
 	{
 		const char **row = xmalloc(sizeof(char *) * (*out)->ncols);
+		char	   *said = NULL;
 
 		row[0] = label;
 		for (c = 1; c < (*out)->ncols; c++)
 			row[c] = PQgetisnull(res, r, c - 1) ? NULL : PQgetvalue(res, r, c - 1);
+		if (hint >= 0 && row[hint + 1] &&
+			(said = cli_client_hint(row[hint + 1], layout)) != NULL)
+			row[hint + 1] = said;
 		table_add_row(*out, row);
+		free(said);
 		free(row);
 		if (problem && sev >= 0 && strcmp(PQgetvalue(res, r, sev), "error") == 0)
 			*problem = true;
@@ -638,7 +646,7 @@ cmd_lint(PGconn *conn, const CliOptions *opts, int argc, char **argv)
 			}
 			for (f = 0; f < set->n; f++)
 				if ((rc = lint_script(conn, &out, set->items[f].file, set->items[f].up,
-									  &problem)) != EXIT_OK)
+									  set->format, &problem)) != EXIT_OK)
 					return rc;
 		}
 		else
@@ -651,11 +659,13 @@ cmd_lint(PGconn *conn, const CliOptions *opts, int argc, char **argv)
 				cli_error("%s", error);
 				return EXIT_ERROR;
 			}
-			if ((rc = lint_script(conn, &out, argv[a], m.up, &problem)) != EXIT_OK)
+			if (layout == NULL)
+				layout = opts->format;
+			if ((rc = lint_script(conn, &out, argv[a], m.up, layout, &problem)) != EXIT_OK)
 				return rc;
 			if (m.down &&
 				(rc = lint_script(conn, &out, xasprintf("%s (down)", argv[a]), m.down,
-								  NULL)) != EXIT_OK)
+								  layout, NULL)) != EXIT_OK)
 				return rc;
 		}
 	}

@@ -111,6 +111,7 @@ extern int	cli_result_exit(PGconn *conn, PGresult *res, const char *function,
 							const char *context);
 extern bool cli_command_ok(PGresult *res);
 extern int	cli_simple(PGconn *conn, const char *sql);
+extern char *cli_client_hint(const char *hint, const char *layout);
 
 
 /* output.c */

@@ -341,6 +341,16 @@ for my $f (qw(plan lint check drift deploy))
 	like($out, qr/^\Q$lf\E\/3_drop\.sql +\| drop_column +\| error /m, 'under the file name');
 	($rc, $out, $err) = cli('cli', 'lint', "$lf/4_plain.sql");
 	is($rc, 5, 'lint: a file without sections is one script');
+	# lint's hints speak client too: the layout's marker, not transactional => false
+	write_file("$lf/6_idx.sql", "-- +goose Up\nCREATE INDEX CONCURRENTLY t_id ON app.t (id);\n");
+	write_file("$lf/7_idx.sql", "CREATE INDEX CONCURRENTLY t_id ON app.t (id);\n");
+	($rc, $out, $err) = cli('cli', 'lint', '--json', "$lf/6_idx.sql", "$lf/7_idx.sql");
+	my %hint = map { $_->{file} =~ s{.*/}{}r => $_->{hint} } grep { $_->{rule} eq 'non_transactional' } @{ decode_json($out) };
+	like($hint{'6_idx.sql'}, qr/^Mark the migration non-transactional with a "-- \+goose NO TRANSACTION" line/,
+		"lint: a goose file's hint names goose's marker") or diag $out;
+	like($hint{'7_idx.sql'}, qr/^Mark the migration non-transactional in its files \(see "migrator push --help"\)/,
+		"lint: a file of no known layout points to push's help") or diag $out;
+	unlike($out, qr/transactional => false/, 'no lint hint speaks to SQL callers');
 	write_file("$lf/5_backwards.sql", "-- migrate:down\nSELECT 1;\n-- migrate:up\nSELECT 2;\n");
 	($rc, $out, $err) = cli('cli', 'lint', "$lf/5_backwards.sql");
 	is($rc, 1, 'lint: sections out of order are an error');
