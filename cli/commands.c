@@ -35,7 +35,8 @@
  * Run "sql" and print its result; returns the exit code.  "function" is
  * the migrator function it calls (for the missing-function message).  A
  * result that reports a problem (a row with ok = false, severity = error,
- * or any row at all when "any_row_fails") makes EXIT_FAILED_CHECK.
+ * a check() outcome other than ok, skipped, no down or irreversible, or
+ * any row at all when "any_row_fails") makes EXIT_FAILED_CHECK.
  */
 static int
 run_and_print(PGconn *conn, const CliOptions *opts, const char *function,
@@ -46,6 +47,7 @@ run_and_print(PGconn *conn, const CliOptions *opts, const char *function,
 	Table	   *t;
 	int			ok_col;
 	int			sev_col;
+	int			out_col;
 	bool		problem = false;
 	int			r;
 
@@ -68,8 +70,16 @@ run_and_print(PGconn *conn, const CliOptions *opts, const char *function,
 
 	ok_col = table_column(t, "ok");
 	sev_col = table_column(t, "severity");
+	out_col = table_column(t, "outcome");
 	for (r = 0; r < t->nrows; r++)
 	{
+		const char *o = out_col >= 0 ? t->rows[r][out_col] : NULL;
+
+		/* check(): a down script that fails or does not restore the schema */
+		if (o && strcmp(function, "check") == 0 && strcmp(o, "ok") != 0 &&
+			strcmp(o, "skipped") != 0 && strcmp(o, "no down") != 0 &&
+			strncmp(o, "irreversible", 12) != 0)
+			problem = true;
 		if (ok_col >= 0 && t->rows[r][ok_col] && strcmp(t->rows[r][ok_col], "f") == 0)
 			problem = true;
 		if (sev_col >= 0 && t->rows[r][sev_col] && strcmp(t->rows[r][sev_col], "error") == 0)
@@ -531,9 +541,81 @@ cmd_deploy(PGconn *conn, const CliOptions *opts, int argc, char **argv)
 }
 
 /*
- * lint FILE|DIR...: each file's text, or each up script of a migration
- * directory, goes to migrator.lint(sql) as a parameter; the rows come
- * back with the file they are about.
+ * Lint one script and add its findings to *out, each row led by "label"
+ * (the file, or "FILE (down)"), hints said the way of "layout" (the
+ * layout of the file, or NULL); sets *problem (unless NULL) when a finding
+ * has severity "error".  Returns EXIT_OK, or the exit code of a failed
+ * call after printing its error.
+ */
+static int
+lint_script(PGconn *conn, Table **out, const char *label, const char *sql,
+			const char *layout, bool *problem)
+{
+	int			sev;
+	int			hint;
+	const char *params[1] = {sql};
+	PGresult   *res;
+	int			r;
+	int			c;
+
+	res = cli_exec(conn, "SELECT * FROM migrator.lint($1)", 1, params);
+	if (!cli_command_ok(res))
+	{
+		int			rc = cli_result_exit(conn, res, "lint", label);
+
+		PQclear(res);
+		return rc;
+	}
+	if (*out == NULL)
+	{
+		const char **names = xmalloc(sizeof(char *) * (PQnfields(res) + 1));
+		CellType   *types;
+		Table	   *shape = table_for_result(res);
+
+		types = xmalloc(sizeof(CellType) * (PQnfields(res) + 1));
+		names[0] = "file";
+		types[0] = CELL_TEXT;
+		for (c = 0; c < shape->ncols; c++)
+		{
+			names[c + 1] = shape->names[c];
+			types[c + 1] = shape->types[c];
+		}
+		*out = table_new(shape->ncols + 1, names, types);
+	}
+	sev = PQfnumber(res, "severity");
+	hint = PQfnumber(res, "hint");
+	for (r = 0; r < PQntuples(res); r++)
+	{
+		const char **row = xmalloc(sizeof(char *) * (*out)->ncols);
+		char	   *said = NULL;
+
+		row[0] = label;
+		for (c = 1; c < (*out)->ncols; c++)
+			row[c] = PQgetisnull(res, r, c - 1) ? NULL : PQgetvalue(res, r, c - 1);
+		if (hint >= 0 && row[hint + 1] &&
+			(said = cli_client_hint(row[hint + 1], layout)) != NULL)
+			row[hint + 1] = said;
+		table_add_row(*out, row);
+		free(said);
+		free(row);
+		if (problem && sev >= 0 && strcmp(PQgetvalue(res, r, sev), "error") == 0)
+			*problem = true;
+	}
+	PQclear(res);
+	return EXIT_OK;
+}
+
+/*
+ * lint FILE|DIR...: each up script of a migration directory, or each
+ * file, goes to migrator.lint(sql) as a parameter; the rows come back with
+ * the file they are about.  A file with up and down sections (dbmate,
+ * goose) is linted as push would send it: its up section under the file's
+ * name, its down section under "FILE (down)"; statement and location
+ * count from the start of the section.  Exits 5 when a finding of an up
+ * script (or of a file without sections) is an error: the findings of a
+ * down section are shown, but a down script undoes the up one and is
+ * destructive by nature (name a down file on its own to lint it as a
+ * script).
  */
 int
 cmd_lint(PGconn *conn, const CliOptions *opts, int argc, char **argv)
@@ -550,81 +632,43 @@ cmd_lint(PGconn *conn, const CliOptions *opts, int argc, char **argv)
 	for (a = 0; a < argc; a++)
 	{
 		char	   *error = NULL;
-		MigrationSet *set = NULL;
-		int			nfiles;
-		int			f;
+		int			rc;
 
 		if (is_directory(argv[a]))
 		{
+			MigrationSet *set;
+			int			f;
+
 			if ((set = layout_read(argv[a], opts->format, &error)) == NULL)
 			{
 				cli_error("%s", error);
 				return EXIT_ERROR;
 			}
-			nfiles = set->n;
+			for (f = 0; f < set->n; f++)
+				if ((rc = lint_script(conn, &out, set->items[f].file, set->items[f].up,
+									  set->format, &problem)) != EXIT_OK)
+					return rc;
 		}
 		else
-			nfiles = 1;
-
-		for (f = 0; f < nfiles; f++)
 		{
-			const char *file = set ? set->items[f].file : argv[a];
-			char	   *sql = set ? set->items[f].up : read_file(argv[a], &error);
-			const char *params[1] = {sql};
-			PGresult   *res;
-			int			r;
-			int			c;
+			MigrationFile m;
+			const char *layout;
 
-			if (sql == NULL)
+			if (!layout_read_file(&m, argv[a], &layout, &error))
 			{
 				cli_error("%s", error);
 				return EXIT_ERROR;
 			}
-			res = cli_exec(conn, "SELECT * FROM migrator.lint($1)", 1, params);
-			if (!cli_command_ok(res))
-			{
-				int			rc = cli_result_exit(conn, res, "lint", file);
-
-				PQclear(res);
+			if (layout == NULL)
+				layout = opts->format;
+			if ((rc = lint_script(conn, &out, argv[a], m.up, layout, &problem)) != EXIT_OK)
 				return rc;
-			}
-			if (out == NULL)
-			{
-				const char **names = xmalloc(sizeof(char *) * (PQnfields(res) + 1));
-				CellType   *types;
-				Table	   *shape = table_for_result(res);
-
-				types = xmalloc(sizeof(CellType) * (PQnfields(res) + 1));
-				names[0] = "file";
-				types[0] = CELL_TEXT;
-				for (c = 0; c < shape->ncols; c++)
-				{
-					names[c + 1] = shape->names[c];
-					types[c + 1] = shape->types[c];
-				}
-				out = table_new(shape->ncols + 1, names, types);
-			}
-			for (r = 0; r < PQntuples(res); r++)
-			{
-				const char **row = xmalloc(sizeof(char *) * out->ncols);
-
-				row[0] = file;
-				for (c = 1; c < out->ncols; c++)
-					row[c] = PQgetisnull(res, r, c - 1) ? NULL : PQgetvalue(res, r, c - 1);
-				table_add_row(out, row);
-				free(row);
-			}
-			PQclear(res);
+			if (m.down &&
+				(rc = lint_script(conn, &out, xasprintf("%s (down)", argv[a]), m.down,
+								  layout, NULL)) != EXIT_OK)
+				return rc;
 		}
 	}
 	table_print(stdout, out, opts->json);
-	{
-		int			sev = table_column(out, "severity");
-		int			r;
-
-		for (r = 0; sev >= 0 && r < out->nrows; r++)
-			if (out->rows[r][sev] && strcmp(out->rows[r][sev], "error") == 0)
-				problem = true;
-	}
 	return problem ? EXIT_FAILED_CHECK : EXIT_OK;
 }

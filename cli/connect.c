@@ -259,10 +259,11 @@ print_position(const char *query, int pos, bool utf8)
 /*
  * The client's way of saying what a server hint tells an SQL caller
  * (plan =>, transactional => false, CALL migrator.deploy()), or NULL to
- * print the hint as it is.  "layout" is the layout being pushed, if any.
+ * print the hint as it is: hints of errors, and of lint's findings.
+ * "layout" is the layout of the files concerned, if known.
  */
-static char *
-client_hint(const char *state, const char *hint, const char *layout)
+char *
+cli_client_hint(const char *hint, const char *layout)
 {
 	static const struct
 	{
@@ -286,6 +287,8 @@ client_hint(const char *state, const char *hint, const char *layout)
 	bool		known = false;
 	size_t		i;
 	const char *call;
+	const char *phrase;
+	static const char nontx_phrase[] = "a migration registered with transactional => false";
 
 	if (hint == NULL)
 		return NULL;
@@ -308,6 +311,20 @@ client_hint(const char *state, const char *hint, const char *layout)
 		return xasprintf("Mark the migration non-transactional with %s, push again, and apply it with \"migrator deploy\".",
 						 nontx);
 	}
+	/* lint: a statement for a migration of its own, without a transaction */
+	if ((phrase = strstr(hint, nontx_phrase)) != NULL)
+	{
+		const char *rest = phrase + strlen(nontx_phrase);
+
+		if (!known)
+			return xasprintf("%.*sa migration marked non-transactional in its files (see \"migrator push --help\")%s",
+							 (int) (phrase - hint), hint, rest);
+		if (nontx == NULL)
+			return xasprintf("%.*sa migration registered with SQL (transactional => false): %s files cannot mark one non-transactional%s",
+							 (int) (phrase - hint), hint, layout, rest);
+		return xasprintf("%.*sa migration marked non-transactional with %s%s",
+						 (int) (phrase - hint), hint, nontx, rest);
+	}
 	/* register(): a destructive migration without plan or down script */
 	if (strncmp(hint, "Pass plan => ", 13) == 0)
 	{
@@ -321,8 +338,13 @@ client_hint(const char *state, const char *hint, const char *layout)
 			sb_printf(&sb, "and a down script: %s files have none, so register this one with SQL (down => ...).", layout);
 		else
 			sb_append(&sb, "and give the migration a down script (a comment saying why nothing can undo it, when that is the truth).");
+		sb_append(&sb, " A history applied before migrator: push it as it is with --import.");
 		return sb.data;
 	}
+	/* rollback(): no down script, or an irreversible imported migration */
+	if (strncmp(hint, "Register a down script with the migration", 41) == 0 ||
+		strncmp(hint, "Register a down script for it", 29) == 0)
+		return xstrdup("Add a down script to the migration's files and push them again (the down script of an applied migration may be corrected), or roll back fewer migrations (--steps, --to).");
 	/* apply(): out of order */
 	if (strstr(hint, "allow_out_of_order => true"))
 		return xstrdup("Run \"migrator apply --allow-out-of-order\" to apply it anyway, or give it a newer version.");
@@ -340,7 +362,6 @@ client_hint(const char *state, const char *hint, const char *layout)
 			return NULL;		/* about SQL callers only */
 		return xasprintf("%.*s\"migrator deploy\"%s", (int) (call - hint), hint, rest);
 	}
-	(void) state;
 	return NULL;
 }
 
@@ -421,7 +442,7 @@ cli_result_exit(PGconn *conn, PGresult *res, const char *function,
 	if (PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL))
 		fprintf(stderr, "DETAIL:  %s\n", PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL));
 	hint = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT);
-	translated = client_hint(state, hint, error_layout);
+	translated = cli_client_hint(hint, error_layout);
 	if (translated || hint)
 		fprintf(stderr, "HINT:  %s\n", translated ? translated : hint);
 	free(translated);

@@ -390,7 +390,7 @@ json_append_utf8(StrBuf *sb, unsigned int c)
 }
 
 /*
- * Four hex digits of a \\u escape, or -1.
+ * The four hex digits of a \u escape as a number, or -1.
  */
 static int
 json_hex4(const char *p)

@@ -215,6 +215,54 @@ split_sections(MigrationFile *m, const char *path, char *sql,
 }
 
 /*
+ * One file as push would read it, for lint: a file with the up and down
+ * markers of dbmate ("-- migrate:up") or goose ("-- +goose Up") is split
+ * as those layouts split it, *layout names which (m->down is NULL when the
+ * down section is absent or blank); any other file is one script, m->up,
+ * with *layout NULL.  False with *error when the file cannot be read or
+ * its markers are out of order.
+ */
+bool
+layout_read_file(MigrationFile *m, const char *path, const char **layout, char **error)
+{
+	static const struct
+	{
+		const char *layout;
+		const char *up;
+		const char *down;
+	}			sectioned[] = {
+		{"dbmate", "migrate:up", "migrate:down"},
+		{"goose", "+goose Up", "+goose Down"},
+	};
+	char	   *sql;
+	char	   *after;
+	size_t		i;
+
+	memset(m, 0, sizeof(*m));
+	*layout = NULL;
+	if ((sql = read_file(path, error)) == NULL)
+		return false;
+	for (i = 0; i < sizeof(sectioned) / sizeof(sectioned[0]); i++)
+	{
+		char	   *options;
+
+		if (find_marker(sql, sectioned[i].up, &after) == NULL &&
+			find_marker(sql, sectioned[i].down, &after) == NULL)
+			continue;
+		if ((options = split_sections(m, path, sql, sectioned[i].up, sectioned[i].down, error)) == NULL)
+			return false;
+		free(options);
+		free(sql);
+		*layout = sectioned[i].layout;
+		return true;
+	}
+	m->file = xstrdup(path);
+	m->up = sql;
+	m->up_line = 1;
+	return true;
+}
+
+/*
  * The name of VERSION_name.sql (after the digits and one "_", without
  * ".sql").
  */

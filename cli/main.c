@@ -18,7 +18,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MIGRATOR_CLI_VERSION "0.2"
+/*
+ * The client is released with the extension and carries its version:
+ * cli/Makefile passes default_version of migrator.control.
+ */
+#ifndef MIGRATOR_CLI_VERSION
+#error "MIGRATOR_CLI_VERSION is set by cli/Makefile from migrator.control"
+#endif
 
 typedef struct Command
 {
@@ -31,7 +37,7 @@ typedef struct Command
 
 static const Command commands[] = {
 	{"push", cmd_push, "register every migration of a directory",
-		"Usage: migrator push [--format LAYOUT] [--plan TEXT] [--dry-run] DIR\n"
+		"Usage: migrator push [--format LAYOUT] [--plan TEXT] [--import] [--dry-run] DIR\n"
 		"\n"
 		"Registers every migration in DIR with migrator.register(), in one\n"
 		"transaction.  Pushing the same directory again changes nothing; a file\n"
@@ -63,6 +69,11 @@ static const Command commands[] = {
 		"                        liquibase, prisma, drizzle, atlas or supabase\n"
 		"      --plan=TEXT       plan for migrations whose files name none, e.g. when\n"
 		"                        bringing in a history applied before migrator\n"
+		"      --import          a history applied before migrator, as it is, through\n"
+		"                        migrator.import(): destructive migrations without a\n"
+		"                        plan get one saying so, those without a down script\n"
+		"                        are recorded as irreversible (imported); every\n"
+		"                        migration it marks is listed\n"
 		"  -n, --dry-run         register and roll back: check every file, change nothing\n", false},
 	{"status", cmd_status, "list registered migrations and their state",
 		"Usage: migrator status [--verbose] [--json]\n"
@@ -122,8 +133,11 @@ static const Command commands[] = {
 		"\n"
 		"Sends each file (or each up script of a migration directory) to\n"
 		"migrator.lint(sql) and prints the findings with the file they are\n"
-		"about.  Exits 5 when a finding has severity \"error\".  Needs a server\n"
-		"whose migrator has lint() (exit 4 otherwise).\n", false},
+		"about.  A file with up and down sections (dbmate, goose) is linted\n"
+		"as push reads it: the up section under the file's name, the down\n"
+		"section under \"FILE (down)\".  Exits 5 when a finding of an up\n"
+		"script has severity \"error\" (a down section's findings are shown\n"
+		"only).  Needs a server whose migrator has lint() (exit 4 otherwise).\n", false},
 	{"check", cmd_check, "prove that down scripts undo up scripts",
 		"Usage: migrator check [ARG]...\n"
 		"\n"
@@ -261,6 +275,7 @@ main(int argc, char **argv)
 		{"steps", required_argument, NULL, 5},
 		{"allow-out-of-order", no_argument, NULL, 6},
 		{"plan", required_argument, NULL, 7},
+		{"import", no_argument, NULL, 16},
 		{"jobs", required_argument, NULL, 'j'},
 		{"canary", required_argument, NULL, 9},
 		{"on-failure", required_argument, NULL, 10},
@@ -385,6 +400,9 @@ main(int argc, char **argv)
 				break;
 			case 7:
 				opts.plan = optarg;
+				break;
+			case 16:
+				opts.import = true;
 				break;
 			case 'V':
 				printf("migrator %s\n", MIGRATOR_CLI_VERSION);

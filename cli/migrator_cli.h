@@ -60,6 +60,7 @@ typedef struct CliOptions
 	int			steps;			/* rollback --steps */
 	bool		allow_out_of_order;
 	const char *plan;		/* push: plan for files that name none */
+	bool		import;			/* push: through import(), history as it is */
 	/* fleet */
 	int			jobs;			/* databases at a time */
 	int			canary;			/* databases that go first */
@@ -110,6 +111,7 @@ extern int	cli_result_exit(PGconn *conn, PGresult *res, const char *function,
 							const char *context);
 extern bool cli_command_ok(PGresult *res);
 extern int	cli_simple(PGconn *conn, const char *sql);
+extern char *cli_client_hint(const char *hint, const char *layout);
 
 
 /* output.c */
@@ -175,6 +177,8 @@ extern void cli_set_error_source(const MigrationFile *m, const char *layout);
 extern bool layout_is_known(const char *format);
 extern MigrationSet *layout_read(const char *dir, const char *format,
 								 char **error);
+extern bool layout_read_file(MigrationFile *m, const char *path,
+							 const char **layout, char **error);
 
 /* push.c */
 extern int	push_set(PGconn *conn, const CliOptions *opts, const MigrationSet *set,

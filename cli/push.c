@@ -11,6 +11,13 @@
  * are rolled back: every file is parsed and judged by the server, and
  * nothing stays behind.
  *
+ * push --import registers an existing history unchanged through
+ * migrator.import(): destructive migrations without a plan get one that
+ * says they are imported history, and migrations without a down script
+ * that does anything are recorded as irreversible (imported).  Every
+ * migration it marked is listed (a "marked" column and a line each), and
+ * counted at the end.
+ *
  *-------------------------------------------------------------------------
  */
 #include "migrator_cli.h"
@@ -21,6 +28,13 @@
 #define REGISTER_SQL \
 	"SELECT r.version, r.kind, r.registered_at = pg_catalog.now() AS changed " \
 	"FROM migrator.register(version => $1, up => $2, down => $3, verify => $4, " \
+	"name => $5, plan => $6, transactional => $7) AS r"
+
+/* push --import: import() (0.3), and what it had to mark */
+#define IMPORT_SQL \
+	"SELECT r.version, r.kind, r.registered_at = pg_catalog.now() AS changed, " \
+	"r.plan IS DISTINCT FROM $6 AS plan_marked, r.irreversible " \
+	"FROM migrator.import(version => $1, up => $2, down => $3, verify => $4, " \
 	"name => $5, plan => $6, transactional => $7) AS r"
 
 /*
@@ -34,7 +48,7 @@ register_one(PGconn *conn, const CliOptions *opts, const MigrationSet *set,
 			 const MigrationFile *m, PGresult *existing, Table *out, int *counts)
 {
 	const char *params[7];
-	const char *row[6];
+	const char *row[7];
 	PGresult   *r;
 	bool		existed = false;
 	double		t0 = now_ms();
@@ -51,13 +65,14 @@ register_one(PGconn *conn, const CliOptions *opts, const MigrationSet *set,
 	params[4] = m->name;
 	params[5] = m->plan ? m->plan : opts->plan;
 	params[6] = m->transactional ? "true" : "false";
-	r = cli_exec(conn, REGISTER_SQL, 7, params);
+	r = cli_exec(conn, opts->import ? IMPORT_SQL : REGISTER_SQL, 7, params);
 	if (!cli_command_ok(r))
 	{
-		char	   *context = xasprintf("cannot register \"%s\" (version %s)", m->file, m->version);
+		char	   *context = xasprintf("cannot %s \"%s\" (version %s)",
+										opts->import ? "import" : "register", m->file, m->version);
 
 		cli_set_error_source(m, set->format);
-		rc = cli_result_exit(conn, r, "register", context);
+		rc = cli_result_exit(conn, r, opts->import ? "import" : "register", context);
 		cli_set_error_source(NULL, NULL);
 		free(context);
 		PQclear(r);
@@ -77,10 +92,29 @@ register_one(PGconn *conn, const CliOptions *opts, const MigrationSet *set,
 			k = 2;
 		row[4] = k == 0 ? "new" : k == 1 ? "replaced" : "unchanged";
 		row[5] = m->file;
+		row[6] = NULL;
 		counts[k]++;
-		table_add_row(out, row);
 		progress(opts, "%s %s: %s, %s (%.0f ms)", opts->dry_run ? "would push" : "push",
 				 m->version, row[4], row[2], now_ms() - t0);
+		if (opts->import)
+		{
+			bool		plan_marked = strcmp(PQgetvalue(r, 0, 3), "t") == 0;
+			bool		irreversible = !PQgetisnull(r, 0, 4);
+			char	   *marked = xasprintf("%s%s%s", plan_marked ? "plan: imported history" : "",
+										   plan_marked && irreversible ? "; " : "",
+										   irreversible ? PQgetvalue(r, 0, 4) : "");
+
+			if (plan_marked)
+				counts[3]++;
+			if (irreversible)
+				counts[4]++;
+			if (marked[0])
+			{
+				row[6] = marked;
+				progress(opts, "marked %s (%s): %s", m->version, m->file, marked);
+			}
+		}
+		table_add_row(out, row);
 	}
 	PQclear(r);
 	return EXIT_OK;
@@ -160,11 +194,11 @@ int
 push_set(PGconn *conn, const CliOptions *opts, const MigrationSet *set,
 		 const char *dir, bool print)
 {
-	static const char *const names[] = {"version", "name", "kind", "transactional", "action", "file"};
-	static const CellType types[] = {CELL_TEXT, CELL_TEXT, CELL_TEXT, CELL_BOOL, CELL_TEXT, CELL_TEXT};
+	static const char *const names[] = {"version", "name", "kind", "transactional", "action", "file", "marked"};
+	static const CellType types[] = {CELL_TEXT, CELL_TEXT, CELL_TEXT, CELL_BOOL, CELL_TEXT, CELL_TEXT, CELL_TEXT};
 	PGresult   *res;
 	Table	   *out;
-	int			counts[3] = {0, 0, 0};
+	int			counts[5] = {0, 0, 0, 0, 0};
 	double		start = now_ms();
 	int			rc;
 	int			i;
@@ -181,7 +215,8 @@ push_set(PGconn *conn, const CliOptions *opts, const MigrationSet *set,
 		return rc;
 	}
 
-	out = table_new(6, names, types);
+	/* the "marked" column only when importing */
+	out = table_new(opts->import ? 7 : 6, names, types);
 	for (i = 0; i < set->n; i++)
 	{
 		rc = register_one(conn, opts, set, &set->items[i], res, out, counts);
@@ -205,15 +240,19 @@ push_set(PGconn *conn, const CliOptions *opts, const MigrationSet *set,
 	{
 		table_print(stdout, out, opts->json);
 		progress(opts, "%s %d %s migrations from %s: %d new, %d replaced, %d unchanged (%.0f ms)%s",
-				 opts->dry_run ? "checked" : "pushed", set->n, set->format, dir,
-				 counts[0], counts[1], counts[2], now_ms() - start,
+				 opts->dry_run ? "checked" : opts->import ? "imported" : "pushed",
+				 set->n, set->format, dir, counts[0], counts[1], counts[2], now_ms() - start,
 				 opts->dry_run ? "; dry run, nothing was registered" : "");
+		if (opts->import)
+			progress(opts, "marked %d destructive migration%s without a plan as imported history, and %d migration%s without a down script as irreversible (imported)",
+					 counts[3], counts[3] == 1 ? "" : "s", counts[4], counts[4] == 1 ? "" : "s");
 	}
 	return EXIT_OK;
 }
 
 /*
- * migrator push DIR: read the layout and register everything.
+ * migrator push DIR: read the layout and register everything; with
+ * --import, through import(), which takes a history as it is.
  */
 int
 cmd_push(PGconn *conn, const CliOptions *opts, int argc, char **argv)

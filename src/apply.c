@@ -462,7 +462,14 @@ migrations_check_rollback(List *todo, bool in_transaction)
 	{
 		Migration  *m = lfirst(lc);
 		ScriptStatement *st;
+		char	   *irreversible = history_irreversible(m->version);
 
+		if (irreversible)
+			ereport(ERROR,
+					(errcode(ERRCODE_MIGRATOR_NO_DOWN),
+					 errmsg("migration \"%s\" is %s", m->version, irreversible),
+					 errdetail("It was imported as history applied before migrator, and its down script has no statements, so nothing can undo it. Nothing was rolled back."),
+					 errhint("Register a down script for it (register() with the same up script corrects the down script of an applied migration), or roll back fewer migrations.")));
 		if (m->down == NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_MIGRATOR_NO_DOWN),

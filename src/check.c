@@ -38,6 +38,7 @@
 #include "migrator.h"
 #include "apply.h"
 #include "fingerprint.h"
+#include "history.h"
 #include "script.h"
 #include "session.h"
 
@@ -206,6 +207,7 @@ check_migrations(ReturnSetInfo *rsinfo, List *todo)
 		char	   *failure;
 		const char *outcome;
 		char	   *detail;
+		char	   *irreversible;
 
 		CHECK_FOR_INTERRUPTS();
 		if (!m->transactional)
@@ -226,6 +228,13 @@ check_migrations(ReturnSetInfo *rsinfo, List *todo)
 		{
 			put_row(rsinfo, m, "up fails", failure);
 			break;
+		}
+		if ((irreversible = history_irreversible(m->version)) != NULL)
+		{
+			/* an imported migration that nothing can undo: not a failure */
+			put_row(rsinfo, m, irreversible,
+					"It was imported with an empty down script; rollback() refuses it, so check() does not run it.");
+			continue;
 		}
 		if (m->down == NULL)
 		{

@@ -198,6 +198,41 @@ history_events_have_object(void)
 }
 
 /*
+ * Whether migrator.migrations has the columns added in 0.3 for imported
+ * histories (imported, irreversible).
+ */
+bool
+history_migrations_have_import(void)
+{
+	Oid			nsp = get_namespace_oid("migrator", true);
+	Oid			rel = OidIsValid(nsp) ? get_relname_relid("migrations", nsp) : InvalidOid;
+
+	return OidIsValid(rel) &&
+		get_attnum(rel, "imported") != InvalidAttrNumber &&
+		get_attnum(rel, "irreversible") != InvalidAttrNumber;
+}
+
+/*
+ * Why migration "version" cannot be rolled back ("irreversible
+ * (imported)"), or NULL when it can as far as migrator knows, or when the
+ * installed objects predate 0.3.  The caller has done SPI_connect().
+ */
+char *
+history_irreversible(const char *version)
+{
+	Oid			type = TEXTOID;
+	Datum		value = CStringGetTextDatum(version);
+
+	if (!history_migrations_have_import())
+		return NULL;
+	history_exec("SELECT irreversible FROM migrator.migrations WHERE version = $1",
+				 1, &type, &value, NULL);
+	if (SPI_processed == 0)
+		return NULL;
+	return SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+}
+
+/*
  * Append one row to migrator.events.
  */
 void

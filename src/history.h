@@ -61,4 +61,12 @@ extern void history_event_autonomous_object(const char *version, const char *act
 /* Whether migrator.events has the 0.3 shape (object column, 0.3 actions). */
 extern bool history_events_have_object(void);
 
+/*
+ * 0.3: whether migrations has the columns of imported histories, and why a
+ * migration cannot be rolled back (NULL: it can, or the objects predate
+ * 0.3); the caller is connected to SPI.
+ */
+extern bool history_migrations_have_import(void);
+extern char *history_irreversible(const char *version);
+
 #endif							/* MIGRATOR_HISTORY_H */

@@ -10,6 +10,15 @@
  * than the detected one is refused, and a destructive migration must come
  * with a plan and a down script.
  *
+ * migrator.import() (0.3) registers history applied before migrator as it
+ * is: the same judging, except that a destructive migration without a plan
+ * gets one that says it is imported history, and a migration whose down
+ * script has no statements is recorded as "irreversible (imported)"
+ * instead of being refused; rollback() refuses such a migration and
+ * check() reports it.  Registering an imported migration again with
+ * register() and the same up script keeps its recorded plan, so that the
+ * directory it came from can go on being pushed.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -36,6 +45,11 @@
 #include "version.h"
 
 PG_FUNCTION_INFO_V1(migrator_register);
+PG_FUNCTION_INFO_V1(migrator_import);
+
+/* What import records for history that came without plan or down script. */
+#define IMPORTED_PLAN "imported history: applied before migrator and registered as it is with migrator.import(); no plan was written for it"
+#define IRREVERSIBLE_IMPORTED "irreversible (imported)"
 
 #define MIGRATION_COLUMNS	"version, up, down, verify, name, plan, kind, transactional, checksum, state, depends_on::text"
 
@@ -221,11 +235,77 @@ is_blank_text(const char *s)
 }
 
 /*
+ * The plan recorded for an imported migration with this version and up
+ * script checksum, or NULL when there is none (or the installed objects
+ * predate 0.3).  Allocated in "cxt".
+ */
+static char *
+imported_plan(const char *version, const char *checksum, MemoryContext cxt)
+{
+	Oid			types[2] = {TEXTOID, TEXTOID};
+	Datum		values[2];
+	char	   *plan = NULL;
+
+	if (!history_migrations_have_import())
+		return NULL;
+	values[0] = CStringGetTextDatum(version);
+	values[1] = CStringGetTextDatum(checksum);
+	SPI_connect();
+	history_exec("SELECT plan FROM migrator.migrations "
+				 "WHERE version = $1 AND checksum = $2 AND imported",
+				 2, types, values, NULL);
+	if (SPI_processed > 0)
+	{
+		char	   *p = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+
+		plan = MemoryContextStrdup(cxt, p ? p : "");
+	}
+	SPI_finish();
+	return plan;
+}
+
+/*
+ * What an event of import() says besides the checksum: that the migration
+ * is imported history, and what import had to mark.
+ */
+static const char *
+import_note(bool import, bool plan_imported, const char *irreversible)
+{
+	if (!import)
+		return "";
+	return psprintf("; imported%s%s%s", plan_imported ? "; destructive without a plan: plan recorded as imported history" : "",
+					irreversible ? "; no down script with statements: " : "",
+					irreversible ? irreversible : "");
+}
+
+static Datum register_migration(FunctionCallInfo fcinfo, bool import);
+
+/*
  * migrator.register(version, up, down, verify, name, plan, kind,
  *					 transactional, depends_on) RETURNS migrator.migrations
  */
 Datum
 migrator_register(PG_FUNCTION_ARGS)
+{
+	return register_migration(fcinfo, false);
+}
+
+/*
+ * migrator.import(version, up, down, verify, name, plan, kind,
+ *				   transactional, depends_on) RETURNS migrator.migrations
+ */
+Datum
+migrator_import(PG_FUNCTION_ARGS)
+{
+	return register_migration(fcinfo, true);
+}
+
+/*
+ * Both: register() judges, import() takes history as it is (see the head
+ * of this file).
+ */
+static Datum
+register_migration(FunctionCallInfo fcinfo, bool import)
 {
 	char	   *version = text_arg(fcinfo, 0);
 	char	   *up = text_arg(fcinfo, 1);
@@ -245,10 +325,16 @@ migrator_register(PG_FUNCTION_ARGS)
 	TupleDesc	resdesc;
 	Datum		result;
 	char	   *depends_on;
-	Oid			types[12] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
-	TEXTOID, TEXTOID, BOOLOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
-	Datum		values[12];
-	char		nulls[12];
+	List	   *down_stmts = NIL;
+	char	   *irreversible = NULL;
+	bool		plan_imported = false;
+	char	   *recorded_plan;
+	bool		has_import = history_migrations_have_import();
+	Oid			types[15] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
+		TEXTOID, TEXTOID, BOOLOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
+	BOOLOID, TEXTOID, BOOLOID};
+	Datum		values[15];
+	char		nulls[15];
 
 	check_version_argument(version, "version");
 	if (up == NULL)
@@ -270,12 +356,19 @@ migrator_register(PG_FUNCTION_ARGS)
 	check_script_statements(up_stmts, version, "up", transactional);
 	if (down)
 	{
-		List	   *down_stmts = script_parse(down, "down script");
+		down_stmts = script_parse(down, "down script");
 
 		/* How a down script runs follows from itself: see warn_down_script(). */
 		check_script_statements(down_stmts, version, "down", false);
 		warn_down_script(down_stmts, version, transactional);
 	}
+
+	/*
+	 * Imported history whose down script does nothing cannot be undone,
+	 * unless its up script does nothing either.
+	 */
+	if (import && down_stmts == NIL && up_stmts != NIL)
+		irreversible = IRREVERSIBLE_IMPORTED;
 	if (verify)
 		check_script_statements(script_parse(verify, "verify script"),
 								version, "verify", true);
@@ -309,7 +402,25 @@ migrator_register(PG_FUNCTION_ARGS)
 		}
 		kind = dk;
 	}
-	if (kind == MIGRATION_DESTRUCTIVE && (is_blank_text(plan) || is_blank_text(down)))
+	checksum = script_checksum(up);
+	if (kind == MIGRATION_DESTRUCTIVE && (is_blank_text(plan) || is_blank_text(down)) &&
+		import)
+	{
+		/* history as it is: the plan says so; a missing down is irreversible */
+		if (is_blank_text(plan))
+		{
+			plan = IMPORTED_PLAN;
+			plan_imported = true;
+		}
+	}
+	else if (kind == MIGRATION_DESTRUCTIVE && (is_blank_text(plan) || is_blank_text(down)) &&
+			 (recorded_plan = imported_plan(version, checksum, callercxt)) != NULL)
+	{
+		/* imported with this up script: what import recorded stands */
+		if (is_blank_text(plan))
+			plan = recorded_plan;
+	}
+	else if (kind == MIGRATION_DESTRUCTIVE && (is_blank_text(plan) || is_blank_text(down)))
 	{
 		const char *missing = is_blank_text(plan) && is_blank_text(down)
 			? "a plan and a down script"
@@ -331,7 +442,6 @@ migrator_register(PG_FUNCTION_ARGS)
 				 errhint("Pass plan => a description of the staged change (the expand and backfill steps it follows, how the backfill was verified, how to roll back) and down => the script that undoes it (a comment saying why nothing can undo it, when that is the truth).")));
 	}
 
-	checksum = script_checksum(up);
 	json = lint_findings_json(findings);
 
 	values[0] = CStringGetTextDatum(version);
@@ -350,6 +460,11 @@ migrator_register(PG_FUNCTION_ARGS)
 	nulls[3] = verify ? ' ' : 'n';
 	nulls[4] = name ? ' ' : 'n';
 	nulls[5] = plan ? ' ' : 'n';
+	/* 0.3: imported, irreversible, and whether down does anything */
+	values[12] = BoolGetDatum(import);
+	values[13] = irreversible ? CStringGetTextDatum(irreversible) : (Datum) 0;
+	nulls[13] = irreversible ? ' ' : 'n';
+	values[14] = BoolGetDatum(down_stmts != NIL);
 
 	SPI_connect();
 	history_lock("registering a migration");
@@ -415,38 +530,61 @@ migrator_register(PG_FUNCTION_ARGS)
 			 * (a rotten down script is fixed this way), and the change is
 			 * recorded.
 			 */
-			history_exec("UPDATE migrator.migrations SET down = $3, verify = $4, "
-						 "name = $5, plan = $6 WHERE version = $1",
-						 6, types, values, nulls);
+			if (has_import)
+				/* a down script that does something makes it reversible */
+				history_exec("UPDATE migrator.migrations SET down = $3, verify = $4, "
+							 "name = $5, plan = $6, imported = imported OR $13, "
+							 "irreversible = CASE WHEN $14::text IS NOT NULL THEN $14 "
+							 "WHEN $15 THEN NULL ELSE irreversible END "
+							 "WHERE version = $1",
+							 15, types, values, nulls);
+			else
+				history_exec("UPDATE migrator.migrations SET down = $3, verify = $4, "
+							 "name = $5, plan = $6 WHERE version = $1",
+							 6, types, values, nulls);
 			history_event(version, "register", migration_kind_name(kind), "success",
 						  NULL, NULL,
-						  psprintf("updated down, verify, name or plan of %s migration (checksum %s unchanged)",
-								   old_state, checksum));
+						  psprintf("updated down, verify, name or plan of %s migration (checksum %s unchanged)%s",
+								   old_state, checksum, import_note(import, plan_imported, irreversible)));
 		}
 		else
 		{
-			history_exec("UPDATE migrator.migrations SET up = $2, down = $3, verify = $4, "
+			history_exec(has_import
+						 ? "UPDATE migrator.migrations SET up = $2, down = $3, verify = $4, "
+						 "name = $5, plan = $6, kind = $7, transactional = $8, "
+						 "checksum = $9, findings = $10::jsonb, "
+						 "registered_at = pg_catalog.now(), registered_by = $11, "
+						 "depends_on = $12::text[], imported = $13, irreversible = $14 "
+						 "WHERE version = $1"
+						 : "UPDATE migrator.migrations SET up = $2, down = $3, verify = $4, "
 						 "name = $5, plan = $6, kind = $7, transactional = $8, "
 						 "checksum = $9, findings = $10::jsonb, "
 						 "registered_at = pg_catalog.now(), registered_by = $11, "
 						 "depends_on = $12::text[] "
 						 "WHERE version = $1",
-						 12, types, values, nulls);
+						 has_import ? 14 : 12, types, values, nulls);
 			history_event(version, "register", migration_kind_name(kind), "success",
 						  NULL, NULL,
-						  psprintf("replaced pending migration (checksum %s, was %s)",
-								   checksum, old_checksum));
+						  psprintf("replaced pending migration (checksum %s, was %s)%s",
+								   checksum, old_checksum,
+								   import_note(import, plan_imported, irreversible)));
 		}
 	}
 	else
 	{
-		history_exec("INSERT INTO migrator.migrations "
+		history_exec(has_import
+					 ? "INSERT INTO migrator.migrations "
+					 "(version, up, down, verify, name, plan, kind, transactional, "
+					 "checksum, findings, registered_by, depends_on, imported, irreversible) "
+					 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12::text[], $13, $14)"
+					 : "INSERT INTO migrator.migrations "
 					 "(version, up, down, verify, name, plan, kind, transactional, "
 					 "checksum, findings, registered_by, depends_on) "
 					 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12::text[])",
-					 12, types, values, nulls);
+					 has_import ? 14 : 12, types, values, nulls);
 		history_event(version, "register", migration_kind_name(kind), "success",
-					  NULL, NULL, psprintf("checksum %s", checksum));
+					  NULL, NULL, psprintf("checksum %s%s", checksum,
+										   import_note(import, plan_imported, irreversible)));
 	}
 
 	history_exec("SELECT * FROM migrator.migrations WHERE version = $1",

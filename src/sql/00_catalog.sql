@@ -25,11 +25,20 @@ CREATE TABLE migrator.migrations (
     applied_by     text,
     apply_seq      bigint UNIQUE,
     duration       interval,
+    -- Added in 0.3: registered by migrator.import(), as history applied
+    -- before migrator; and why the migration cannot be rolled back (NULL:
+    -- it can, as far as migrator knows).
+    imported       boolean NOT NULL DEFAULT false,
+    irreversible   text,
     CHECK ((state = 'applied') = (apply_seq IS NOT NULL))
 );
 
 COMMENT ON TABLE migrator.migrations IS
     'every registered migration; written only by migrator''s functions';
+COMMENT ON COLUMN migrator.migrations.imported IS
+    'registered by migrator.import(): history applied before migrator, taken as it is';
+COMMENT ON COLUMN migrator.migrations.irreversible IS
+    'why rollback() refuses the migration, e.g. ''irreversible (imported)'' for an imported one whose down script is empty; NULL when it has a down script';
 
 CREATE SEQUENCE migrator.events_id_seq;
 

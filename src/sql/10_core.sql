@@ -70,13 +70,19 @@ RETURNS TABLE (version text, name text, kind text, state text,
     SET search_path = pg_catalog, pg_temp
     AS $$
     SELECT m.version, m.name, m.kind, m.state, m.applied_at, m.applied_by,
-           m.transactional, m.checksum, m.findings, m.depends_on,
+           m.transactional, m.checksum, a.findings, m.depends_on,
            s.errors, s.warnings, s.infos
       FROM migrator.migrations AS m,
+           -- an irreversible migration says so among its findings (0.3)
+           LATERAL (SELECT m.findings || CASE WHEN m.irreversible IS NULL THEN '[]'::jsonb
+                           ELSE jsonb_build_array(jsonb_build_object(
+                               'rule', 'irreversible', 'severity', 'warning',
+                               'message', m.irreversible || ': its down script has no statements, so rollback() refuses it'))
+                           END AS findings) AS a,
            LATERAL (SELECT count(*) FILTER (WHERE f->>'severity' = 'error')::integer AS errors,
                            count(*) FILTER (WHERE f->>'severity' = 'warning')::integer AS warnings,
                            count(*) FILTER (WHERE f->>'severity' = 'info')::integer AS infos
-                      FROM jsonb_array_elements(m.findings) AS f) AS s
+                      FROM jsonb_array_elements(a.findings) AS f) AS s
      ORDER BY migrator.version_key(m.version), m.version
 $$;
 

@@ -68,7 +68,11 @@ sub psql_as
 	return ($rc, $stdout, $stderr);
 }
 
-my $history = q{SELECT string_agg(m::text, E'\n' ORDER BY version) FROM migrator.migrations AS m};
+# The columns of migrations every version has (0.3 added imported and
+# irreversible).
+my $history = q{SELECT string_agg(ROW(version, name, up, down, verify, plan, kind, transactional,
+	checksum, state, findings, depends_on, registered_at, registered_by, applied_at, applied_by,
+	apply_seq, duration)::text, E'\n' ORDER BY version) FROM migrator.migrations};
 # The columns every version has.
 my $events = q{SELECT string_agg(ROW(id, at, version, action, migration_type, outcome, role,
 	database, rule, statement, detail)::text, E'\n' ORDER BY id) FROM migrator.events};

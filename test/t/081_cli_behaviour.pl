@@ -78,6 +78,13 @@ is($rc, 2, 'an unknown short option is a usage error');
 is($rc, 0, '-? is the help');
 like($out, qr/^Usage:/m, '-? prints the usage on stdout');
 
+# the client carries the extension's version: migrator.control's
+# default_version, which CREATE EXTENSION installs
+my ($control_version) = slurp_file('migrator.control') =~ /^default_version = '([^']+)'$/m;
+($rc, $out) = run_cli('--version');
+is($rc, 0, '--version exits 0');
+is($out, "migrator $control_version\n", "--version is the extension's default_version ($control_version)");
+
 # the client installs where pg_config --bindir points (make install), and
 # says where
 {
@@ -89,6 +96,11 @@ like($out, qr/^Usage:/m, '-? prints the usage on stdout');
 	is($? >> 8, 0, 'make -C cli install') or diag $merr;
 	ok(-x "$dest$bindir/migrator", 'the client is installed in pg_config --bindir');
 	like($mout, qr/^installed the migrator client as \Q$dest$bindir\E\/migrator/m, 'make install says where');
+	# without root: the client alone, into a directory the user can write
+	my $own = Cwd::abs_path($tmp) . '/own-bin';
+	IPC::Run::run([ 'make', '-s', '-C', 'cli', 'install', "bindir=$own" ], '>', \$mout, '2>', \$merr);
+	is($? >> 8, 0, 'make -C cli install bindir=DIR') or diag $merr;
+	ok(-x "$own/migrator", 'installs the client into DIR');
 }
 
 # ---- connecting: conninfo, URI, PG* variables; a failure is exit 1
@@ -97,6 +109,8 @@ $node->safe_psql('cli', 'CREATE EXTENSION migrator; CREATE SCHEMA app');
 ($rc, $out) = cli('cli', 'status');
 is($rc, 0, 'conninfo string with -d');
 like($out, qr/^\(0 rows\)$/m, 'status of an empty history');
+is(sql('cli', q{SELECT extversion FROM pg_extension WHERE extname = 'migrator'}), $control_version,
+	"the client's version is the version CREATE EXTENSION installs");
 {
 	my $uri = 'postgresql:///cli?host=' . $node->host . '&port=' . $node->port;
 	($rc, $out) = run_cli('--dbname', $uri, 'status');
@@ -302,6 +316,45 @@ for my $f (qw(plan lint check drift deploy))
 	unlike($header, qr/checksum|findings/, 'not the findings or checksums');
 	($rc, $out) = cli('cli', 'status', '--verbose');
 	like((split /\n/, $out)[0], qr/\| checksum +\| findings +\|/, 'status --verbose shows them');
+}
+
+# lint FILE of a file with up and down sections: what push sends as up,
+# and the down section on rows of its own, which do not make lint fail
+{
+	my $lf = "$tmp/lint_files";
+	mkdir $lf;
+	write_file("$lf/1_note.sql", "-- migrate:up\nALTER TABLE app.t ADD COLUMN note text;\n\n-- migrate:down\nALTER TABLE app.t DROP COLUMN note;\n");
+	write_file("$lf/2_note.sql", "-- +goose Up\nALTER TABLE app.t ADD COLUMN note text;\n-- +goose Down\nALTER TABLE app.t DROP COLUMN note;\n");
+	write_file("$lf/3_drop.sql", "-- migrate:up\nALTER TABLE app.t DROP COLUMN note;\n");
+	write_file("$lf/4_plain.sql", "ALTER TABLE app.t DROP COLUMN note;\n");
+	for my $f ('1_note.sql', '2_note.sql')
+	{
+		($rc, $out, $err) = cli('cli', 'lint', '--json', "$lf/$f");
+		is($rc, 0, "lint $f: the up section is additive, exit 0") or diag $out . $err;
+		my @rows = @{ decode_json($out) };
+		is_deeply([ map { "$_->{file}:$_->{rule}:$_->{severity}" } grep { $_->{rule} eq 'drop_column' } @rows ],
+			[ "$lf/$f (down):drop_column:error" ], "lint $f: the down section's DROP COLUMN is labelled as the down");
+		ok(!grep({ $_->{file} eq "$lf/$f" && $_->{rule} eq 'drop_column' } @rows), "lint $f: not a finding of the up script");
+	}
+	($rc, $out, $err) = cli('cli', 'lint', "$lf/3_drop.sql");
+	is($rc, 5, 'lint: an up section with an error is exit 5');
+	like($out, qr/^\Q$lf\E\/3_drop\.sql +\| drop_column +\| error /m, 'under the file name');
+	($rc, $out, $err) = cli('cli', 'lint', "$lf/4_plain.sql");
+	is($rc, 5, 'lint: a file without sections is one script');
+	# lint's hints speak client too: the layout's marker, not transactional => false
+	write_file("$lf/6_idx.sql", "-- +goose Up\nCREATE INDEX CONCURRENTLY t_id ON app.t (id);\n");
+	write_file("$lf/7_idx.sql", "CREATE INDEX CONCURRENTLY t_id ON app.t (id);\n");
+	($rc, $out, $err) = cli('cli', 'lint', '--json', "$lf/6_idx.sql", "$lf/7_idx.sql");
+	my %hint = map { $_->{file} =~ s{.*/}{}r => $_->{hint} } grep { $_->{rule} eq 'non_transactional' } @{ decode_json($out) };
+	like($hint{'6_idx.sql'}, qr/^Mark the migration non-transactional with a "-- \+goose NO TRANSACTION" line/,
+		"lint: a goose file's hint names goose's marker") or diag $out;
+	like($hint{'7_idx.sql'}, qr/^Mark the migration non-transactional in its files \(see "migrator push --help"\)/,
+		"lint: a file of no known layout points to push's help") or diag $out;
+	unlike($out, qr/transactional => false/, 'no lint hint speaks to SQL callers');
+	write_file("$lf/5_backwards.sql", "-- migrate:down\nSELECT 1;\n-- migrate:up\nSELECT 2;\n");
+	($rc, $out, $err) = cli('cli', 'lint', "$lf/5_backwards.sql");
+	is($rc, 1, 'lint: sections out of order are an error');
+	like($err, qr/"-- migrate:down" comes before "-- migrate:up"/, 'as push says it');
 }
 
 # exit 4: the server's migrator lacks a function (an older extension)
