@@ -909,20 +909,35 @@ send_authority(const char *authority)
 }
 
 /*
+ * Does finding "f" of "stmt" name a constraint of its relation
+ * ("events.v_check")?  On a shard it keeps its name when the table was
+ * created with it, and takes the shard's suffix when it was added later
+ * ("public.events_102008.v_check_102008"): Citus looks for the first, then
+ * names the second.
+ */
+static bool
+finding_names_constraint(Node *stmt, RuleFinding *f)
+{
+	if (IsA(stmt, RenameStmt))
+		return ((RenameStmt *) stmt)->renameType == OBJECT_TABCONSTRAINT;
+	return IsA(stmt, AlterTableStmt) && strcmp(f->rule->id, "drop_constraint") == 0;
+}
+
+/*
  * Issue finding "f" (on relation "written") for one shard "shard"
- * ("schema.name_102008").  Citus suffixes the names of a shard's
- * constraints and indexes with its shard id too, so a finding on a
- * constraint of the relation is issued both ways.
+ * ("schema.name_102008"), and with the shard's suffix on the constraint it
+ * names when "constraint".
  */
 static void
-issue_for_shard(RuleFinding *f, const char *written, const char *shard)
+issue_for_shard(RuleFinding *f, const char *written, const char *shard,
+				bool constraint)
 {
 	const char *suffix = strrchr(shard, '_');
 	size_t		n = strlen(written);
 
 	issue_renamed(f->rule->id, f->object, written, shard, true);
-	if (suffix && f->object && strncmp(f->object, written, n) == 0 &&
-		f->object[n] == '.' && strchr(f->object + n + 1, '.') == NULL)
+	if (constraint && suffix && f->object && strncmp(f->object, written, n) == 0 &&
+		f->object[n] == '.')
 		issue_permit(f->rule->id, psprintf("%s.%s%s", shard, f->object + n + 1, suffix), true);
 }
 
@@ -1000,7 +1015,8 @@ citus_authorize(Node *stmt, const char *tag, bool autocommit, List *findings)
 
 				issue_renamed(f->rule->id, f->object, written, relation_qualified(r), false);
 				foreach(sc, shards)
-					issue_for_shard(f, written, lfirst(sc));
+					issue_for_shard(f, written, lfirst(sc),
+									finding_names_constraint(stmt, f));
 			}
 		}
 	}

@@ -84,18 +84,20 @@ sub blocks_on
 # --- migrations that create, alter and drop distributed and reference tables
 deploy_ok(q{
 	SELECT version FROM migrator.register('1', $$
-		CREATE TABLE events (id bigint PRIMARY KEY, v int, w int, note text);
+		CREATE TABLE events (id bigint PRIMARY KEY, v int CONSTRAINT v_positive CHECK (v > 0), w int, note text);
 		SELECT create_distributed_table('events', 'id');
 		CREATE TABLE kinds (id int PRIMARY KEY, name text, legacy text);
 		SELECT create_reference_table('kinds');
+		CREATE TABLE audit (id bigint PRIMARY KEY, what text);
+		SELECT create_distributed_table('audit', 'id');
 		INSERT INTO events SELECT g, g, g, 'n' FROM generate_series(1, 200) g;
 		INSERT INTO kinds VALUES (1, 'one', 'x');
 	$$);
 	SELECT version FROM migrator.apply();
-}, 'a migration creates a distributed and a reference table');
+}, 'a migration creates distributed tables and a reference table');
 is($coord->safe_psql('postgres',
-		"SELECT string_agg(logicalrelid::text || ':' || partmethod::text, ',' ORDER BY 1) FROM pg_dist_partition"),
-	'events:h,kinds:n', 'both tables are in Citus metadata');
+		"SELECT string_agg(logicalrelid::text || ':' || partmethod::text, ',' ORDER BY logicalrelid::text) FROM pg_dist_partition"),
+	'audit:h,events:h,kinds:n', 'the tables are in Citus metadata');
 is(shards_with_column('kinds', 'legacy'), '3/3',
 	'the reference table has a placement on the coordinator and on both workers');
 
@@ -145,19 +147,31 @@ my ($ret, $out, $err) = as($coord, 'postgres', q{
 is($ret, 0, 'an allowed TRUNCATE of a distributed table runs') or diag($err);
 like($out, qr/^0$/m, 'and empties every shard (rolled back)');
 
-# A reference table dropped by a migration; its down script recreates it.
+# A reference table and a distributed table dropped by a migration; its
+# down script recreates them.
+sub relations_named
+{
+	my ($prefix) = @_;
+	return join(',', map { $_->safe_psql('postgres', qq{SET citus.show_shards_for_app_name_prefixes = '*';
+		SELECT count(*) FROM pg_class WHERE relname LIKE '$prefix%' AND relkind = 'r'}) } ($coord, @workers));
+}
 deploy_ok(q{
-	SELECT version FROM migrator.register('4', 'DROP TABLE kinds',
-		down => $$CREATE TABLE kinds (id int PRIMARY KEY, name text); SELECT create_reference_table('kinds')$$,
-		plan => 'kinds moved to the catalog service');
+	SELECT version FROM migrator.register('4', 'DROP TABLE kinds; DROP TABLE audit',
+		down => $$CREATE TABLE kinds (id int PRIMARY KEY, name text); SELECT create_reference_table('kinds');
+		          CREATE TABLE audit (id bigint PRIMARY KEY, what text); SELECT create_distributed_table('audit', 'id')$$,
+		plan => 'kinds moved to the catalog service, audit to the log store');
 	SELECT version FROM migrator.apply();
-}, 'a migration drops a reference table');
+}, 'a migration drops a reference table and a distributed table');
 is($coord->safe_psql('postgres',
-		"SELECT count(*) FROM pg_dist_partition WHERE logicalrelid::text = 'kinds'"),
-	'0', 'it is gone from Citus metadata');
-is(join(',', map { $_->safe_psql('postgres', q{SET citus.show_shards_for_app_name_prefixes = '*';
-		SELECT count(*) FROM pg_class WHERE relname LIKE 'kinds%' AND relkind = 'r'}) } ($coord, @workers)),
-	'0,0,0', 'and so are its placements on every node');
+		"SELECT count(*) FROM pg_dist_partition WHERE logicalrelid::text IN ('kinds', 'audit')"),
+	'0', 'they are gone from Citus metadata');
+is(relations_named('kinds') . ' ' . relations_named('audit'), '0,0,0 0,0,0',
+	'and so are their shards on every node');
+deploy_ok('SELECT version FROM migrator.rollback()', 'rollback() of the drops');
+is(relations_named('audit'), '1,3,3', 'the distributed table is back: its shell and two shards on each worker');
+deploy_ok('SELECT version FROM migrator.apply()', 'and apply() drops them again');
+is(relations_named('kinds') . ' ' . relations_named('audit'), '0,0,0 0,0,0',
+	'on every node');
 
 # --- destructive DDL sent straight to a worker -----------------------------
 my ($shard) = split /\n/, $w1->safe_psql('postgres',
@@ -302,12 +316,27 @@ cleanup_ok('rebalance');
 is(join(',', map { blocks_on($_) } @all), join(',', @all_blocks),
 	'no node refused any of Citus\'s maintenance');
 
+# DROP INDEX CONCURRENTLY runs outside the distributed transaction: no
+# authority can reach the workers, so the coordinator refuses it first.
+as($coord, 'deployer', q{SELECT version FROM migrator.register('6', 'DROP INDEX CONCURRENTLY events_v',
+	down => 'CREATE INDEX CONCURRENTLY events_v ON events (v)', plan => 'unused', transactional => false)});
+($ret, $out, $err) = as($coord, 'deployer', 'CALL migrator.deploy()');
+like($err, qr/MG012: cannot carry the authority for DROP INDEX on "events_v" to the workers/,
+	'DROP INDEX CONCURRENTLY of a distributed index is refused on the coordinator');
+is(on_shards('events', q{SELECT count(*) FROM pg_index WHERE indrelid = '%s'::regclass AND indkey::text = '2'}),
+	'1,1,1,1,1', 'the index is still on every shard');
+
 deploy_ok(q{
-	SELECT version FROM migrator.register('6', 'ALTER TABLE events DROP COLUMN remark',
-		down => 'ALTER TABLE events ADD COLUMN remark text', plan => 'remark unused');
+	SELECT version FROM migrator.register('6',
+		'ALTER TABLE events DROP COLUMN remark; DROP INDEX events_v; ALTER TABLE events DROP CONSTRAINT v_positive',
+		down => 'ALTER TABLE events ADD COLUMN remark text; CREATE INDEX events_v ON events (v); ALTER TABLE events ADD CONSTRAINT v_positive CHECK (v > 0)',
+		plan => 'remark, the index on v and its check are unused');
 	SELECT version FROM migrator.apply();
-}, 'a destructive migration after the rebalance applies');
+}, 'a destructive migration after the rebalance applies: a column, an index and a constraint');
 is(shards_with_column('events', 'remark'), '0/5', 'on every shard, those on the new worker too');
+is(on_shards('events', q{SELECT count(*) FROM pg_index WHERE indrelid = '%s'::regclass AND indkey::text = '2'})
+	. ' ' . on_shards('events', q{SELECT count(*) FROM pg_constraint WHERE conrelid = '%s'::regclass AND contype = 'c'}),
+	'0,0,0,0,0 0,0,0,0,0', 'the index and the constraint are gone from every shard');
 
 # alter_distributed_table() copies the table and drops the old one: refused
 # unless allowed, with the allowance to write in the hint.
