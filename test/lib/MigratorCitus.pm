@@ -46,8 +46,10 @@ sub citus_write_key
 	return 'migrator_cluster.key';
 }
 
-# A started node with Citus and migrator preloaded and created.  "no_key"
-# leaves migrator.cluster_key_file unset; "conf" adds postgresql.conf lines.
+# A started node with Citus and migrator preloaded and created ("no_migrator":
+# only Citus, as a node Citus gives the extensions it knows when it joins).
+# "no_key" leaves migrator.cluster_key_file unset; "conf" adds
+# postgresql.conf lines.
 sub citus_node
 {
 	my ($name, %opts) = @_;
@@ -81,8 +83,8 @@ CONF
 			"output_plugin_libraries = 'pgoutput, test_decoding, citus'\n");
 		$node->reload;
 	}
-	$node->safe_psql('postgres', 'CREATE EXTENSION citus; CREATE EXTENSION migrator;')
-	  unless $opts{no_extensions};
+	$node->safe_psql('postgres', 'CREATE EXTENSION citus;'
+		  . ($opts{no_migrator} ? '' : ' CREATE EXTENSION migrator;'));
 	return $node;
 }
 

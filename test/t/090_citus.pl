@@ -147,6 +147,27 @@ my ($ret, $out, $err) = as($coord, 'postgres', q{
 is($ret, 0, 'an allowed TRUNCATE of a distributed table runs') or diag($err);
 like($out, qr/^0$/m, 'and empties every shard (rolled back)');
 
+# A superuser switches the guard off for one transaction across the
+# cluster: SET LOCAL, propagated by Citus.  (A column added in the
+# transaction to an old table is not exempt: dropping it needs the guard.)
+($ret, $out, $err) = as($coord, 'postgres', q{
+	BEGIN;
+	SET LOCAL citus.propagate_set_commands = local;
+	SET LOCAL migrator.guard = off;
+	ALTER TABLE events ADD COLUMN scratch int;
+	ALTER TABLE events DROP COLUMN scratch;
+	ROLLBACK;
+});
+is($ret, 0, 'SET LOCAL migrator.guard = off, propagated, switches the guard off on every node') or diag($err);
+($ret, $out, $err) = as($coord, 'postgres', q{
+	BEGIN;
+	SET LOCAL migrator.guard = off;
+	ALTER TABLE events ADD COLUMN scratch int;
+	ALTER TABLE events DROP COLUMN scratch;
+	ROLLBACK;
+});
+like($err, qr/MG011/, 'without propagation it applies to the coordinator only: the workers refuse');
+
 # A reference table and a distributed table dropped by a migration; its
 # down script recreates them.
 sub relations_named
@@ -298,9 +319,13 @@ cleanup_ok('split');
 is($coord->safe_psql('postgres', "SELECT count(*) FROM pg_dist_shard WHERE logicalrelid = 'events'::regclass"),
 	'5', 'events has five shards after the split');
 
-# A third worker joins; the rebalancer moves shards onto it.
-my $w3 = citus_node('worker3');
+# A third worker joins (with the library preloaded and the key, but without
+# the extension: Citus creates it); the rebalancer moves shards onto it.
+my $w3 = citus_node('worker3', no_migrator => 1);
 citus_join($coord, $w3);
+is($w3->safe_psql('postgres', "SELECT extversion FROM pg_extension WHERE extname = 'migrator'"),
+	$coord->safe_psql('postgres', "SELECT extversion FROM pg_extension WHERE extname = 'migrator'"),
+	'Citus creates migrator on a node that joins');
 push @workers, $w3;
 push @all, $w3;
 push @all_blocks, 0;
