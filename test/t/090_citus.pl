@@ -90,6 +90,10 @@ deploy_ok(q{
 		SELECT create_reference_table('kinds');
 		CREATE TABLE audit (id bigint PRIMARY KEY, what text);
 		SELECT create_distributed_table('audit', 'id');
+		CREATE TABLE readings (id bigint, at date, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+		CREATE TABLE readings_2026 PARTITION OF readings FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+		CREATE TABLE readings_2027 PARTITION OF readings FOR VALUES FROM ('2027-01-01') TO ('2028-01-01');
+		SELECT create_distributed_table('readings', 'id');
 		INSERT INTO events SELECT g, g, g, 'n' FROM generate_series(1, 200) g;
 		INSERT INTO kinds VALUES (1, 'one', 'x');
 	$$);
@@ -97,7 +101,7 @@ deploy_ok(q{
 }, 'a migration creates distributed tables and a reference table');
 is($coord->safe_psql('postgres',
 		"SELECT string_agg(logicalrelid::text || ':' || partmethod::text, ',' ORDER BY logicalrelid::text) FROM pg_dist_partition"),
-	'audit:h,events:h,kinds:n', 'the tables are in Citus metadata');
+	'audit:h,events:h,kinds:n,readings:h,readings_2026:h,readings_2027:h', 'the tables are in Citus metadata');
 is(shards_with_column('kinds', 'legacy'), '3/3',
 	'the reference table has a placement on the coordinator and on both workers');
 
@@ -177,17 +181,19 @@ sub relations_named
 		SELECT count(*) FROM pg_class WHERE relname LIKE '$prefix%' AND relkind = 'r'}) } ($coord, @workers));
 }
 deploy_ok(q{
-	SELECT version FROM migrator.register('4', 'DROP TABLE kinds; DROP TABLE audit',
+	SELECT version FROM migrator.register('4', 'DROP TABLE kinds; DROP TABLE audit; DROP TABLE readings',
 		down => $$CREATE TABLE kinds (id int PRIMARY KEY, name text); SELECT create_reference_table('kinds');
-		          CREATE TABLE audit (id bigint PRIMARY KEY, what text); SELECT create_distributed_table('audit', 'id')$$,
-		plan => 'kinds moved to the catalog service, audit to the log store');
+		          CREATE TABLE audit (id bigint PRIMARY KEY, what text); SELECT create_distributed_table('audit', 'id');
+		          CREATE TABLE readings (id bigint, at date, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+		          SELECT create_distributed_table('readings', 'id')$$,
+		plan => 'kinds moved to the catalog service, audit to the log store, readings to the TSDB');
 	SELECT version FROM migrator.apply();
-}, 'a migration drops a reference table and a distributed table');
+}, 'a migration drops a reference table, a distributed table and a partitioned one');
 is($coord->safe_psql('postgres',
-		"SELECT count(*) FROM pg_dist_partition WHERE logicalrelid::text IN ('kinds', 'audit')"),
+		"SELECT count(*) FROM pg_dist_partition WHERE logicalrelid::text IN ('kinds', 'audit') OR logicalrelid::text LIKE 'readings%'"),
 	'0', 'they are gone from Citus metadata');
-is(relations_named('kinds') . ' ' . relations_named('audit'), '0,0,0 0,0,0',
-	'and so are their shards on every node');
+is(relations_named('kinds') . ' ' . relations_named('audit') . ' ' . relations_named('readings'),
+	'0,0,0 0,0,0 0,0,0', 'and so are their shards on every node, the partitions\' too');
 deploy_ok('SELECT version FROM migrator.rollback()', 'rollback() of the drops');
 is(relations_named('audit'), '1,3,3', 'the distributed table is back: its shell and two shards on each worker');
 deploy_ok('SELECT version FROM migrator.apply()', 'and apply() drops them again');
@@ -382,6 +388,26 @@ is($coord->safe_psql('postgres',
 		"SELECT count(*) || ',' || (SELECT count(*) FROM events) FROM pg_dist_shard WHERE logicalrelid = 'events'::regclass"),
 	'6,200', 'events has six shards and all its rows');
 is(join(',', map { blocks_on($_) } @all), join(',', @all_blocks), 'no worker refused the shards it dropped');
+
+# undistribute_table() likewise.
+$coord->safe_psql('postgres', q{CREATE TABLE notes (id int PRIMARY KEY, t text);
+	SELECT create_distributed_table('notes', 'id'); INSERT INTO notes VALUES (1, 'a'), (2, 'b')});
+($ret, $out, $err) = as($coord, 'postgres', "SELECT undistribute_table('notes')");
+like($err, qr/MG011: unplanned destructive statement DROP TABLE on "public\.notes"/,
+	'undistribute_table() is refused without an allowance');
+($ret, $out, $err) = as($coord, 'postgres', q{
+	BEGIN;
+	SELECT migrator.allow('DROP TABLE public.notes CASCADE', reason => 'notes stay on the coordinator');
+	SELECT undistribute_table('notes');
+	COMMIT;
+	SELECT count(*) FROM pg_dist_partition WHERE logicalrelid = 'notes'::regclass;
+	SELECT count(*) FROM notes;
+});
+is($ret, 0, 'with the allowance it runs') or diag($err);
+like($out, qr/^0\n2$/m, 'the table is local again, with its rows');
+$coord->safe_psql('postgres', q{BEGIN; SELECT migrator.allow('DROP TABLE notes', reason => 'test table');
+	DROP TABLE notes; COMMIT;});
+@all_blocks = map { blocks_on($_) } @all;
 
 # --- lint(), plan(), check(), drift() ----------------------------------------
 deploy_ok(q{
