@@ -1002,6 +1002,13 @@ citus_authorize(Node *stmt, const char *tag, bool autocommit, List *findings)
 		relations = list_make1_oid(relid);
 		if (dropping)
 			relations = list_concat(relations, partition_descendants(relid));
+
+		/*
+		 * Before a partitioned table goes, Citus detaches its partitions
+		 * from the shell tables on the workers.
+		 */
+		if (IsA(stmt, DropStmt) && list_length(relations) > 1)
+			issue_permit("detach_partition", relation_qualified(relid), false);
 		foreach(rc, relations)
 		{
 			Oid			r = lfirst_oid(rc);
