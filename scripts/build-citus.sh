@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds Citus, a test dependency of the Citus suite (test/t/090_citus.pl,
+# Builds Citus, a test dependency of the Citus suite (test/t/095_citus.pl,
 # docs/citus.md), once per server, into a cache outside the clone, and prints
 # the directory that holds the installed files (a DESTDIR tree: copy it over
 # the private installation, `cp -a DIR/. tmp_install/`).

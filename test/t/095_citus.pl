@@ -17,6 +17,7 @@ use Test::More;
 use IPC::Run;
 use Time::HiRes qw(usleep);
 use lib 'test/lib';
+use DocExamples;
 use MigratorCitus;
 
 if (my $why = citus_available())
@@ -27,10 +28,43 @@ if (my $why = citus_available())
 my ($coord, $w1, $w2) = citus_cluster();
 my @workers = ($w1, $w2);
 
-# A deploy role: no superuser, EXECUTE on migrator's functions.  Citus
-# creates the role on every node.
+# --- the examples of docs/citus.md ---------------------------------------------
+# Its blocks marked "sql citus" run in order, as shown, in a database "docs"
+# of this cluster: on the coordinator, or on the worker they name
+# ("worker1"), as "deployer" when they say so, else as the superuser.
+foreach my $node ($coord, @workers)
+{
+	$node->safe_psql('postgres', 'CREATE DATABASE docs');
+	$node->safe_psql('docs', 'CREATE EXTENSION citus; CREATE EXTENSION migrator;');
+}
+$coord->safe_psql('docs', "SELECT citus_set_coordinator_host('" . $coord->host . "', " . $coord->port . ')');
+$coord->safe_psql('docs', "SELECT citus_add_node('" . $_->host . "', " . $_->port . ')') foreach @workers;
+{
+	my %state;
+	my $examples = 0;
+	for my $b (doc_blocks('docs/citus.md'))
+	{
+		next unless $b->{lang} eq 'sql' && $b->{attrs}{citus};
+		my $node = $b->{attrs}{worker1} ? $w1 : $coord;
+		local $ENV{PGHOST} = $node->host;
+		local $ENV{PGPORT} = $node->port;
+		local $ENV{PGDATABASE} = 'docs';
+		local $ENV{PGUSER} = $b->{attrs}{deployer} ? 'deployer' : 'postgres';
+		my ($ok, $out, $why) = doc_run_block($b, \%state);
+		if ($ok && defined $b->{output} && !doc_output_matches($out, $b->{output}))
+		{
+			$ok = 0;
+			$why = 'its output differs from the output shown';
+		}
+		ok($ok, "docs/citus.md:$b->{line}: the example runs as shown")
+		  or diag("$why\n--- printed:\n$out" . (defined $b->{output} ? "--- shown:\n$b->{output}" : ''));
+		$examples++;
+	}
+	ok($examples >= 8, "docs/citus.md has its examples marked to run ($examples)");
+}
+
+# The deploy role of the rest of the suite is the one the page creates.
 $coord->safe_psql('postgres', q{
-	CREATE ROLE deployer LOGIN;
 	GRANT CREATE ON SCHEMA public TO deployer;
 	GRANT USAGE ON SCHEMA migrator TO deployer;
 	GRANT EXECUTE ON ALL ROUTINES IN SCHEMA migrator TO deployer;
