@@ -265,6 +265,7 @@ citus_query(const char *sql, int nargs, Oid *types, Datum *values)
 	return result;
 }
 
+/* citus_query() with one argument, a relation's OID. */
 static List *
 citus_query_oid(const char *sql, Oid relid)
 {
