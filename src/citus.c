@@ -42,10 +42,13 @@
 
 #include <sys/stat.h>
 
+#include "access/htup_details.h"
 #include "access/xact.h"
 #include "catalog/index.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_namespace.h"
+#include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "commands/dbcommands.h"
 #include "commands/extension.h"
@@ -54,8 +57,12 @@
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "parser/parse_func.h"
+#include "parser/parse_type.h"
 #include "storage/fd.h"
 #include "utils/builtins.h"
+#include "utils/varlena.h"
 #include "utils/guc.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
@@ -300,6 +307,24 @@ citus_table_of(Oid relid)
 }
 
 /*
+ * Is object (classid, objid) one Citus propagates the DDL of (a row of
+ * pg_dist_object: views, sequences, types, functions, schemas)?
+ */
+static bool
+citus_distributed_object(Oid classid, Oid objid)
+{
+	Oid			types[2] = {OIDOID, OIDOID};
+	Datum		values[2] = {ObjectIdGetDatum(classid), ObjectIdGetDatum(objid)};
+
+	if (!citus_present() || !OidIsValid(objid))
+		return false;
+	return citus_query("SELECT 1 FROM pg_catalog.pg_dist_object "
+					   "WHERE classid OPERATOR(pg_catalog.=) $1 "
+					   "AND objid OPERATOR(pg_catalog.=) $2",
+					   2, types, values) != NIL;
+}
+
+/*
  * Is "relid" a Citus table with shards on other nodes: one whose rows a
  * single-node statement cannot lock row by row (backfill.c)?
  */
@@ -372,7 +397,9 @@ statement_relations(Node *stmt)
 				DropStmt   *ds = (DropStmt *) stmt;
 
 				if (ds->removeType != OBJECT_TABLE && ds->removeType != OBJECT_INDEX &&
-					ds->removeType != OBJECT_FOREIGN_TABLE)
+					ds->removeType != OBJECT_FOREIGN_TABLE &&
+					ds->removeType != OBJECT_VIEW && ds->removeType != OBJECT_MATVIEW &&
+					ds->removeType != OBJECT_SEQUENCE)
 					break;
 				foreach(lc, ds->objects)
 					result = lappend(result, makeRangeVarFromNameList(lfirst(lc)));
@@ -943,6 +970,64 @@ issue_for_shard(RuleFinding *f, const char *written, const char *shard,
 }
 
 /*
+ * For a finding on a type, a function or a schema Citus propagates the DDL
+ * of: the object as Citus names it on the workers (qualified), or NULL.
+ * Which kind of object the finding is on comes from its rule.
+ */
+static char *
+distributed_object_name(RuleFinding *f)
+{
+	List	   *names;
+
+	if (f->object == NULL)
+		return NULL;
+	names = textToQualifiedNameList(cstring_to_text(f->object));
+	if (strcmp(f->rule->id, "drop_type") == 0)
+	{
+		Oid			typid = LookupTypeNameOid(NULL, makeTypeNameFromNameList(names), true);
+		HeapTuple	tup;
+		char	   *name;
+
+		if (!citus_distributed_object(TypeRelationId, typid))
+			return NULL;
+		tup = SearchSysCache1(TYPEOID, ObjectIdGetDatum(typid));
+		if (!HeapTupleIsValid(tup))
+			return NULL;
+		name = psprintf("%s.%s",
+						get_namespace_name(((Form_pg_type) GETSTRUCT(tup))->typnamespace),
+						NameStr(((Form_pg_type) GETSTRUCT(tup))->typname));
+		ReleaseSysCache(tup);
+		return name;
+	}
+	if (strcmp(f->rule->id, "drop_function") == 0)
+	{
+		FuncCandidateList c;
+		Oid			nsp = InvalidOid;
+		bool		distributed = false;
+
+		for (c = FuncnameGetCandidates(names, -1, NIL, false, false, false, true);
+			 c != NULL; c = c->next)
+		{
+			if (OidIsValid(nsp) && nsp != get_func_namespace(c->oid))
+				return NULL;	/* the same name in several schemas */
+			nsp = get_func_namespace(c->oid);
+			distributed |= citus_distributed_object(ProcedureRelationId, c->oid);
+		}
+		if (!distributed)
+			return NULL;
+		return psprintf("%s.%s", get_namespace_name(nsp), strVal(llast(names)));
+	}
+	if (strcmp(f->rule->id, "drop_schema") == 0)
+	{
+		Oid			nsp = get_namespace_oid(f->object, true);
+
+		return citus_distributed_object(NamespaceRelationId, nsp)
+			? pstrdup(f->object) : NULL;
+	}
+	return NULL;
+}
+
+/*
  * The coordinator's side: "stmt", whose destructive "findings"
  * (RuleFinding) the guard covered here (a migration declares them, an
  * allowance names them, or its targets are new), is about to run.  When it
@@ -957,7 +1042,7 @@ void
 citus_authorize(Node *stmt, const char *tag, bool autocommit, List *findings)
 {
 	bool		dropping = IsA(stmt, DropStmt) || IsA(stmt, TruncateStmt);
-	RangeVar   *first = NULL;
+	const char *first = NULL;	/* the first object Citus propagates */
 	const char *version = NULL;
 	const char *kind;
 	const char *direction;
@@ -984,10 +1069,25 @@ citus_authorize(Node *stmt, const char *tag, bool autocommit, List *findings)
 		ListCell   *rc;
 
 		if (!OidIsValid(table))
+		{
+			ListCell   *fc;
+
+			/* a view or sequence Citus propagates: its qualified name */
+			if (!citus_distributed_object(RelationRelationId, relid))
+				continue;
+			if (first == NULL)
+				first = rangevar_text(rv);
+			foreach(fc, findings)
+			{
+				RuleFinding *f = lfirst(fc);
+
+				issue_renamed(f->rule->id, f->object, written, relation_qualified(relid), false);
+			}
 			continue;
+		}
 		if (first == NULL)
 		{
-			first = rv;
+			first = written;
 
 			/* Citus sends these on connections outside any transaction. */
 			if (autocommit)
@@ -1028,6 +1128,41 @@ citus_authorize(Node *stmt, const char *tag, bool autocommit, List *findings)
 			}
 		}
 	}
+	/* types, functions, schemas Citus propagates */
+	foreach(lc, findings)
+	{
+		RuleFinding *f = lfirst(lc);
+		char	   *name = distributed_object_name(f);
+
+		if (name == NULL)
+			continue;
+		issue_permit(f->rule->id, name, false);
+		if (first == NULL)
+			first = f->object;
+
+		/*
+		 * DROP SCHEMA ... CASCADE of a schema with Citus tables: Citus drops
+		 * each of them, and their shards, on the workers.
+		 */
+		if (strcmp(f->rule->id, "drop_schema") == 0)
+		{
+			ListCell   *tc;
+
+			foreach(tc, citus_query_oid("SELECT p.logicalrelid::pg_catalog.oid "
+										"FROM pg_catalog.pg_dist_partition p "
+										"JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) p.logicalrelid "
+										"WHERE c.relnamespace OPERATOR(pg_catalog.=) $1",
+										get_namespace_oid(f->object, false)))
+			{
+				Oid			table = (Oid) strtoul(lfirst(tc), NULL, 10);
+				ListCell   *sc;
+
+				issue_permit("drop_table", relation_qualified(table), false);
+				foreach(sc, shard_names(table, table))
+					issue_permit("drop_table", lfirst(sc), true);
+			}
+		}
+	}
 	if (first == NULL)
 		return;
 
@@ -1048,7 +1183,7 @@ citus_authorize(Node *stmt, const char *tag, bool autocommit, List *findings)
 		ereport(ERROR,
 				(errcode(ERRCODE_MIGRATOR_NO_CLUSTER_AUTHORITY),
 				 errmsg("cannot carry the authority for %s on \"%s\" to the workers",
-						tag, rangevar_text(first)),
+						tag, first),
 				 errdetail("The workers refuse destructive DDL on shards without an authority signed with the cluster key, and %s.",
 						   problem),
 				 errhint("Put the same key in a file on every node of the cluster and name it in migrator.cluster_key_file (docs/citus.md).")));

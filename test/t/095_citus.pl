@@ -65,6 +65,7 @@ $coord->safe_psql('docs', "SELECT citus_add_node('" . $_->host . "', " . $_->por
 
 # The deploy role of the rest of the suite is the one the page creates.
 $coord->safe_psql('postgres', q{
+	GRANT CREATE ON DATABASE postgres TO deployer;
 	GRANT CREATE ON SCHEMA public TO deployer;
 	GRANT USAGE ON SCHEMA migrator TO deployer;
 	GRANT EXECUTE ON ALL ROUTINES IN SCHEMA migrator TO deployer;
@@ -118,6 +119,7 @@ sub blocks_on
 # --- migrations that create, alter and drop distributed and reference tables
 deploy_ok(q{
 	SELECT version FROM migrator.register('1', $$
+		CREATE TYPE mood AS ENUM ('ok', 'meh');
 		CREATE TABLE events (id bigint PRIMARY KEY, v int CONSTRAINT v_positive CHECK (v > 0), w int, note text);
 		SELECT create_distributed_table('events', 'id');
 		CREATE TABLE kinds (id int PRIMARY KEY, name text, legacy text);
@@ -128,6 +130,13 @@ deploy_ok(q{
 		CREATE TABLE readings_2026 PARTITION OF readings FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
 		CREATE TABLE readings_2027 PARTITION OF readings FOR VALUES FROM ('2027-01-01') TO ('2028-01-01');
 		SELECT create_distributed_table('readings', 'id');
+		CREATE SCHEMA reports;
+		CREATE TABLE reports.daily (id bigint PRIMARY KEY, m mood);
+		SELECT create_distributed_table('reports.daily', 'id');
+		CREATE VIEW audit_ids AS SELECT id FROM audit;
+		CREATE FUNCTION twice(int) RETURNS int LANGUAGE sql AS 'SELECT $1 * 2';
+		SELECT create_distributed_function('twice(int)');
+		CREATE SEQUENCE tickets;
 		INSERT INTO events SELECT g, g, g, 'n' FROM generate_series(1, 200) g;
 		INSERT INTO kinds VALUES (1, 'one', 'x');
 	$$);
@@ -135,7 +144,7 @@ deploy_ok(q{
 }, 'a migration creates distributed tables and a reference table');
 is($coord->safe_psql('postgres',
 		"SELECT string_agg(logicalrelid::text || ':' || partmethod::text, ',' ORDER BY logicalrelid::text) FROM pg_dist_partition"),
-	'audit:h,events:h,kinds:n,readings:h,readings_2026:h,readings_2027:h', 'the tables are in Citus metadata');
+	'audit:h,events:h,kinds:n,readings:h,readings_2026:h,readings_2027:h,reports.daily:h', 'the tables are in Citus metadata');
 is(shards_with_column('kinds', 'legacy'), '3/3',
 	'the reference table has a placement on the coordinator and on both workers');
 
@@ -215,14 +224,27 @@ sub relations_named
 		SELECT count(*) FROM pg_class WHERE relname LIKE '$prefix%' AND relkind = 'r'}) } ($coord, @workers));
 }
 deploy_ok(q{
-	SELECT version FROM migrator.register('4', 'DROP TABLE kinds; DROP TABLE audit; DROP TABLE readings',
-		down => $$CREATE TABLE kinds (id int PRIMARY KEY, name text); SELECT create_reference_table('kinds');
+	SELECT version FROM migrator.register('4', $$
+		SET LOCAL citus.multi_shard_modify_mode TO 'sequential';  -- a type command follows
+		DROP TABLE kinds; DROP VIEW audit_ids; DROP TABLE audit; DROP TABLE readings;
+		DROP SCHEMA reports CASCADE; DROP TYPE mood; DROP FUNCTION twice(int); DROP SEQUENCE tickets$$,
+		down => $$CREATE TYPE mood AS ENUM ('ok', 'meh');
+		          CREATE TABLE kinds (id int PRIMARY KEY, name text); SELECT create_reference_table('kinds');
 		          CREATE TABLE audit (id bigint PRIMARY KEY, what text); SELECT create_distributed_table('audit', 'id');
+		          CREATE VIEW audit_ids AS SELECT id FROM audit;
 		          CREATE TABLE readings (id bigint, at date, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
-		          SELECT create_distributed_table('readings', 'id')$$,
-		plan => 'kinds moved to the catalog service, audit to the log store, readings to the TSDB');
+		          SELECT create_distributed_table('readings', 'id');
+		          CREATE SCHEMA reports;
+		          CREATE FUNCTION twice(int) RETURNS int LANGUAGE sql AS 'SELECT $1 * 2';
+		          CREATE SEQUENCE tickets$$,
+		plan => 'kinds moved to the catalog service, audit to the log store, readings to the TSDB, reports retired');
 	SELECT version FROM migrator.apply();
-}, 'a migration drops a reference table, a distributed table and a partitioned one');
+}, 'a migration drops a reference, a distributed and a partitioned table, a view, a schema with a table, a type, a function, a sequence');
+is(join(',', map { $_->safe_psql('postgres', q{
+		SELECT (SELECT count(*) FROM pg_type WHERE typname = 'mood') + (SELECT count(*) FROM pg_namespace WHERE nspname = 'reports')
+		     + (SELECT count(*) FROM pg_proc WHERE proname = 'twice') + (SELECT count(*) FROM pg_class WHERE relname IN ('tickets', 'audit_ids'))})
+		} ($coord, @workers)),
+	'0,0,0', 'the view, schema, type, function and sequence are gone from every node');
 is($coord->safe_psql('postgres',
 		"SELECT count(*) FROM pg_dist_partition WHERE logicalrelid::text IN ('kinds', 'audit') OR logicalrelid::text LIKE 'readings%'"),
 	'0', 'they are gone from Citus metadata');
@@ -371,6 +393,7 @@ push @all, $w3;
 push @all_blocks, 0;
 ($ret, $out, $err) = as($coord, 'postgres', q{
 	SELECT citus_rebalance_start(shard_transfer_mode => 'force_logical');
+	SET statement_timeout = '180s';  -- a stuck job fails the test, not the run
 	SELECT citus_rebalance_wait();
 	SELECT state FROM citus_rebalance_status();
 });
