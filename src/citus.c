@@ -62,7 +62,6 @@
 #include "parser/parse_type.h"
 #include "storage/fd.h"
 #include "utils/builtins.h"
-#include "utils/varlena.h"
 #include "utils/guc.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
