@@ -376,81 +376,28 @@ partition_descendants(Oid relid)
 	return result;
 }
 
-/*
- * The relations a statement targets, as written (RangeVars): what the
- * object of its findings starts with.
- */
-static List *
-statement_relations(Node *stmt)
-{
-	List	   *result = NIL;
-	ListCell   *lc;
-
-	switch (nodeTag(stmt))
-	{
-		case T_AlterTableStmt:
-			result = list_make1(((AlterTableStmt *) stmt)->relation);
-			break;
-		case T_DropStmt:
-			{
-				DropStmt   *ds = (DropStmt *) stmt;
-
-				if (ds->removeType != OBJECT_TABLE && ds->removeType != OBJECT_INDEX &&
-					ds->removeType != OBJECT_FOREIGN_TABLE &&
-					ds->removeType != OBJECT_VIEW && ds->removeType != OBJECT_MATVIEW &&
-					ds->removeType != OBJECT_SEQUENCE)
-					break;
-				foreach(lc, ds->objects)
-					result = lappend(result, makeRangeVarFromNameList(lfirst(lc)));
-				break;
-			}
-		case T_TruncateStmt:
-			result = list_copy(((TruncateStmt *) stmt)->relations);
-			break;
-		case T_RenameStmt:
-			if (((RenameStmt *) stmt)->relation)
-				result = list_make1(((RenameStmt *) stmt)->relation);
-			break;
-		case T_AlterObjectSchemaStmt:
-			if (((AlterObjectSchemaStmt *) stmt)->relation)
-				result = list_make1(((AlterObjectSchemaStmt *) stmt)->relation);
-			break;
-		case T_IndexStmt:
-			result = list_make1(((IndexStmt *) stmt)->relation);
-			break;
-		case T_CreateTrigStmt:
-			result = list_make1(((CreateTrigStmt *) stmt)->relation);
-			break;
-		default:
-			break;
-	}
-	return result;
-}
-
-/* relation_name() of classify.c, repeated for a RangeVar we built */
+/* relation_name() of analyze.c, as the objects of findings begin */
 static char *
 rangevar_text(RangeVar *rv)
 {
-	if (rv->schemaname)
-		return psprintf("%s.%s", rv->schemaname, rv->relname);
-	return pstrdup(rv->relname);
+	return relation_name(rv);
 }
 
 /*
  * For plan() and lint(): "each of the 6 shards of public.events, on 2 nodes
- * (a:5432, b:5432)", where a statement on the first Citus table "stmt"
- * targets takes its locks; NULL when it targets none (or Citus is not
+ * (a:5432, b:5432)", where the statement of "facts" takes its locks on the
+ * first Citus table it targets; NULL when it targets none (or Citus is not
  * installed).  What the catalog does not know yet (a table the same script
  * creates) is not described.
  */
 char *
-citus_statement_note(Node *stmt)
+citus_statement_note(StatementFacts *facts)
 {
 	ListCell   *lc;
 
 	if (!citus_present())
 		return NULL;
-	foreach(lc, statement_relations(stmt))
+	foreach(lc, facts->targets)
 	{
 		RangeVar   *rv = lfirst(lc);
 		Oid			relid = RangeVarGetRelid(rv, NoLock, true);
@@ -572,54 +519,49 @@ relation_is_orphaned_shard(Oid relid)
 }
 
 /*
- * Is "stmt" Citus's own maintenance, which destroys no data the cluster
- * uses: DROP TABLE of shards this node holds no placement of, DROP
- * PUBLICATION, DROP SUBSCRIPTION and DROP ROLE of the objects shard moves
- * and splits create (by their names)?
+ * Is the statement of "facts" Citus's own maintenance, which destroys no
+ * data the cluster uses: DROP TABLE of shards this node holds no placement
+ * of, DROP PUBLICATION, DROP SUBSCRIPTION and DROP ROLE of the objects
+ * shard moves and splits create (by their names)?
  */
 bool
-citus_maintenance_statement(Node *stmt)
+citus_maintenance_statement(StatementFacts *facts)
 {
 	ListCell   *lc;
 
 	if (!citus_present())
 		return false;
-	if (IsA(stmt, DropSubscriptionStmt))
-		return is_transfer_object(((DropSubscriptionStmt *) stmt)->subname);
-	if (IsA(stmt, DropRoleStmt))
+	if (strcmp(facts->tag, "DROP ROLE") == 0)
 	{
-		foreach(lc, ((DropRoleStmt *) stmt)->roles)
+		foreach(lc, facts->dropped_roles)
+			if (!is_transfer_object(strVal(lfirst(lc))))
+				return false;
+		return facts->dropped_roles != NIL;
+	}
+	if (strcmp(facts->tag, "DROP PUBLICATION") == 0 ||
+		strcmp(facts->tag, "DROP SUBSCRIPTION") == 0)
+	{
+		/* one drop_other finding per object, named */
+		foreach(lc, facts->findings)
 		{
-			RoleSpec   *r = lfirst(lc);
+			RuleFinding *f = lfirst(lc);
 
-			if (r->roletype != ROLESPEC_CSTRING || !is_transfer_object(r->rolename))
+			if (strcmp(f->rule->id, "drop_other") != 0 || f->object == NULL ||
+				!is_transfer_object(f->object))
 				return false;
 		}
-		return true;
+		return facts->findings != NIL;
 	}
-	if (IsA(stmt, DropStmt))
+	if (strcmp(facts->tag, "DROP TABLE") == 0 && facts->drops_targets)
 	{
-		DropStmt   *ds = (DropStmt *) stmt;
-
-		if (ds->removeType == OBJECT_PUBLICATION)
+		foreach(lc, facts->targets)
 		{
-			foreach(lc, ds->objects)
-				if (!is_transfer_object(strVal(lfirst(lc))))
-					return false;
-			return true;
-		}
-		if (ds->removeType == OBJECT_TABLE)
-		{
-			foreach(lc, ds->objects)
-			{
-				RangeVar   *rv = makeRangeVarFromNameList(lfirst(lc));
-				Oid			relid = RangeVarGetRelid(rv, NoLock, true);
+			Oid			relid = RangeVarGetRelid((RangeVar *) lfirst(lc), NoLock, true);
 
-				if (OidIsValid(relid) && !relation_is_orphaned_shard(relid))
-					return false;
-			}
-			return true;
+			if (OidIsValid(relid) && !relation_is_orphaned_shard(relid))
+				return false;
 		}
+		return facts->targets != NIL;
 	}
 	return false;
 }
@@ -936,18 +878,18 @@ send_authority(const char *authority)
 }
 
 /*
- * Does finding "f" of "stmt" name a constraint of its relation
+ * Does finding "f" of the statement of "facts" name a constraint of its relation
  * ("events.v_check")?  On a shard it keeps its name when the table was
  * created with it, and takes the shard's suffix when it was added later
  * ("public.events_102008.v_check_102008"): Citus looks for the first, then
  * names the second.
  */
 static bool
-finding_names_constraint(Node *stmt, RuleFinding *f)
+finding_names_constraint(StatementFacts *facts, RuleFinding *f)
 {
-	if (IsA(stmt, RenameStmt))
-		return ((RenameStmt *) stmt)->renameType == OBJECT_TABCONSTRAINT;
-	return IsA(stmt, AlterTableStmt) && strcmp(f->rule->id, "drop_constraint") == 0;
+	if (strcmp(f->rule->id, "rename") == 0)
+		return facts->renames_constraint;
+	return strcmp(f->rule->id, "drop_constraint") == 0;
 }
 
 /*
@@ -1027,8 +969,8 @@ distributed_object_name(RuleFinding *f)
 }
 
 /*
- * The coordinator's side: "stmt", whose destructive "findings"
- * (RuleFinding) the guard covered here (a migration declares them, an
+ * The coordinator's side: the statement of "facts", whose destructive
+ * "findings" (RuleFinding) the guard covered here (a migration declares them, an
  * allowance names them, or its targets are new), is about to run.  When it
  * targets Citus tables, issue the authority for what Citus will send to
  * the workers: each finding as written (the shell tables receive the
@@ -1038,9 +980,10 @@ distributed_object_name(RuleFinding *f)
  * carry an authority is refused here, before any worker sees it.
  */
 void
-citus_authorize(Node *stmt, const char *tag, bool autocommit, List *findings)
+citus_authorize(StatementFacts *facts, List *findings)
 {
-	bool		dropping = IsA(stmt, DropStmt) || IsA(stmt, TruncateStmt);
+	const char *tag = facts->tag;
+	bool		dropping = facts->drops_targets || facts->truncates_targets;
 	const char *first = NULL;	/* the first object Citus propagates */
 	const char *version = NULL;
 	const char *kind;
@@ -1058,7 +1001,7 @@ citus_authorize(Node *stmt, const char *tag, bool autocommit, List *findings)
 	if (propagation == NULL || strcmp(propagation, "off") == 0)
 		return;
 
-	foreach(lc, statement_relations(stmt))
+	foreach(lc, facts->targets)
 	{
 		RangeVar   *rv = lfirst(lc);
 		char	   *written = rangevar_text(rv);
@@ -1089,7 +1032,7 @@ citus_authorize(Node *stmt, const char *tag, bool autocommit, List *findings)
 			first = written;
 
 			/* Citus sends these on connections outside any transaction. */
-			if (autocommit)
+			if (facts->needs_autocommit)
 				ereport(ERROR,
 						(errcode(ERRCODE_MIGRATOR_NO_CLUSTER_AUTHORITY),
 						 errmsg("cannot carry the authority for %s on \"%s\" to the workers",
@@ -1107,7 +1050,7 @@ citus_authorize(Node *stmt, const char *tag, bool autocommit, List *findings)
 		 * Before a partitioned table goes, Citus detaches its partitions
 		 * from the shell tables on the workers.
 		 */
-		if (IsA(stmt, DropStmt) && list_length(relations) > 1)
+		if (facts->drops_targets && list_length(relations) > 1)
 			issue_permit("detach_partition", relation_qualified(relid), false);
 		foreach(rc, relations)
 		{
@@ -1123,7 +1066,7 @@ citus_authorize(Node *stmt, const char *tag, bool autocommit, List *findings)
 				issue_renamed(f->rule->id, f->object, written, relation_qualified(r), false);
 				foreach(sc, shards)
 					issue_for_shard(f, written, lfirst(sc),
-									finding_names_constraint(stmt, f));
+									finding_names_constraint(facts, f));
 			}
 		}
 	}
@@ -1172,7 +1115,7 @@ citus_authorize(Node *stmt, const char *tag, bool autocommit, List *findings)
 
 		issue_permit(f->rule->id, f->object, false);
 	}
-	if (IsA(stmt, DropStmt))
+	if (strncmp(tag, "DROP ", 5) == 0)
 		issue_permit("drop_cascade", NULL, true);
 
 	(void) session_migration(&version, &kind, &direction);

@@ -14,10 +14,10 @@
 #ifndef MIGRATOR_CITUS_H
 #define MIGRATOR_CITUS_H
 
-#include "nodes/parsenodes.h"
 #include "nodes/pg_list.h"
 
 #include "migrator.h"
+#include "analyze.h"
 #include "rules.h"
 
 /* migrator's refusal when an authority cannot be issued (citus.c) */
@@ -29,15 +29,14 @@ extern bool citus_present(void);
 
 /* Citus metadata of one relation */
 extern bool citus_relation_is_distributed(Oid relid);
-extern char *citus_statement_note(Node *stmt);
+extern char *citus_statement_note(StatementFacts *facts);
 extern void citus_hide_shards(void);
 
 /* the guard */
-extern bool citus_maintenance_statement(Node *stmt);
+extern bool citus_maintenance_statement(StatementFacts *facts);
 extern bool citus_authority_covers(const char *rule, const char *object,
 								   const char *tag);
-extern void citus_authorize(Node *stmt, const char *tag, bool autocommit,
-							List *findings);
+extern void citus_authorize(StatementFacts *facts, List *findings);
 extern char *citus_refusal_detail(void);
 extern char *citus_refusal_hint(const RuleFinding *f, const char *statement);
 

@@ -252,7 +252,7 @@ lint_statement(LintState *state, ScriptStatement *st, int what)
 				 rf->location >= 0 ? rf->location : st->location, rf->message);
 		((LintFinding *) llast(state->findings))->severity = rf->severity;
 	}
-	if ((note = citus_statement_note(st->raw->stmt)) != NULL)
+	if ((note = citus_statement_note(facts)) != NULL)
 		lint_add(state, migrator_rule("citus_distributed"), st->index, facts->tag,
 				 NULL, st->location,
 				 psprintf("%s on a Citus table takes its locks on %s", facts->tag, note));

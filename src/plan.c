@@ -41,14 +41,14 @@ PG_FUNCTION_INFO_V1(migrator_plan);
  * taken on.
  */
 static char *
-locks_text(List *locks, Node *stmt)
+locks_text(StatementFacts *facts)
 {
-	char	   *note = citus_statement_note(stmt);
+	char	   *note = citus_statement_note(facts);
 	StringInfoData buf;
 	ListCell   *lc;
 
 	initStringInfo(&buf);
-	foreach(lc, locks)
+	foreach(lc, facts->locks)
 	{
 		StatementLock *lock = lfirst(lc);
 
@@ -130,7 +130,7 @@ migrator_plan(PG_FUNCTION_ARGS)
 			values[1] = CStringGetTextDatum(m->kind);
 			values[2] = Int32GetDatum(st->index);
 			values[3] = CStringGetTextDatum(facts->tag);
-			values[4] = CStringGetTextDatum(locks_text(facts->locks, facts->stmt));
+			values[4] = CStringGetTextDatum(locks_text(facts));
 			values[5] = BoolGetDatum(rewrites);
 			values[6] = BoolGetDatum(!facts->needs_autocommit);
 			values[7] = CStringGetTextDatum(found.data);

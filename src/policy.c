@@ -588,11 +588,10 @@ policy_judge_statement(Node *stmt, bool subcommand, GuardSource *source,
 	if (analyze_exempt(ctx, facts))
 	{
 		/* what Citus propagates of it is exempt on the workers too */
-		citus_authorize(facts->stmt, facts->tag, facts->needs_autocommit,
-						destructive_findings(facts));
+		citus_authorize(facts, destructive_findings(facts));
 		return VERDICT_EXEMPT;
 	}
-	if (!facts->own_object && citus_maintenance_statement(facts->stmt))
+	if (!facts->own_object && citus_maintenance_statement(facts))
 		return VERDICT_ALLOWED;
 
 	permits = running_migration_permits();
@@ -619,8 +618,7 @@ policy_judge_statement(Node *stmt, bool subcommand, GuardSource *source,
 	 * is not passed on again.
 	 */
 	if (!reported && !by_authority)
-		citus_authorize(facts->stmt, facts->tag, facts->needs_autocommit,
-						destructive_findings(facts));
+		citus_authorize(facts, destructive_findings(facts));
 	return VERDICT_ALLOWED;
 }
 
