@@ -11,6 +11,7 @@
 #include "utils/guc.h"
 
 #include "migrator.h"
+#include "citus.h"
 #include "deploy.h"
 #include "guard.h"
 #include "lint.h"
@@ -33,6 +34,7 @@ _PG_init(void)
 	RolloutInit();
 	GuardInit();
 	ProtectInit();
+	CitusInit();
 	LintInit();
 	DeployInit();
 	MarkGUCPrefixReserved("migrator");

@@ -11,6 +11,15 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+# Does a run of these suites (MIGRATOR_SUITES) and TAP files (MIGRATOR_TAP)
+# include the Citus suite?
+citus_selected() {
+    local suites=${1:-regress upgrade isolation valgrind tap}
+    [[ " $suites " == *" tap "* ]] || return 1
+    (cd "$here/test/t" && ls ${2:-*.pl} 2>/dev/null) | grep -q citus
+}
+
 if [ "$(id -u)" = 0 ]; then
     # The real tools of the adopt test (082_cli_adopt.pl): sqitch (Debian),
     # and from npm dbmate, drizzle-kit (with drizzle-orm and the pg driver
@@ -21,6 +30,8 @@ if [ "$(id -u)" = 0 ]; then
     # first run; goose is in neither registry): their tests build the
     # history tables as the tools' documentation describes them.
     bash "$here/scripts/install-deps.sh" sqitch libdbd-pg-perl default-jre-headless
+    # What Citus needs to build, for the Citus suite (scripts/build-citus.sh).
+    bash "$here/scripts/install-deps.sh" libcurl4-openssl-dev liblz4-dev libzstd-dev libkrb5-dev
     # Debian's npm only when no npm is there (a NodeSource nodejs has one).
     command -v npm >/dev/null || bash "$here/scripts/install-deps.sh" npm
     npm_missing=()
@@ -44,8 +55,17 @@ if [ "$(id -u)" = 0 ]; then
     chown -R postgres: "$work"
     # The shared corpora are optional input; pass them on when readable.
     corpora=${MIGRATOR_CORPORA:-$here/../shared/corpora}
+    # Citus, for the Citus suite: built here, as root, into the cache outside
+    # the clone (scripts/build-citus.sh), so that the run as "postgres" only
+    # copies it.  Its tarball is optional input like the corpora.
+    citus_src=${MIGRATOR_CITUS_SRC:-$here/../shared/citus}
+    if citus_selected "${MIGRATOR_SUITES:-}" "${MIGRATOR_TAP:-}"; then
+        echo "== Citus for the Citus suite (scripts/build-citus.sh)"
+        MIGRATOR_CITUS_SRC="$citus_src" bash "$here/scripts/build-citus.sh" >/dev/null || true
+    fi
     status=0
     runuser -u postgres -- env MIGRATOR_CORPORA="$corpora" MIGRATOR_REQUIRE_TOOLS=1 \
+        MIGRATOR_CITUS_SRC="$citus_src" \
         MIGRATOR_SUITES="${MIGRATOR_SUITES:-}" MIGRATOR_TAP="${MIGRATOR_TAP:-}" \
         bash "$work/test/run.sh" || status=$?
     if [ "$status" = 0 ] && [ -z "${MIGRATOR_KEEP:-}" ]; then
@@ -58,6 +78,8 @@ fi
 
 cd "$here"
 PG_CONFIG=${PG_CONFIG:-pg_config}
+# The server's own pg_config, before tmp_install/ comes first on PATH.
+real_pg_config=$(command -v "$PG_CONFIG")
 bindir=$($PG_CONFIG --bindir)
 pgxs_dir=$(dirname "$($PG_CONFIG --pgxs)")/..
 tmp="$here/tmp_install"
@@ -192,6 +214,21 @@ WRAP
     if [ "$vg_errors" != 0 ]; then
         grep -l -E 'migrator' "$here"/valgrind/pg.*.log | head -3 | xargs cat
         failed_suites+=(valgrind); failed=$((failed + vg_errors))
+    fi
+fi
+
+# The Citus suite needs Citus in tmp_install/: a failed build fails the run,
+# a missing tarball (or a server Citus does not support) skips the suite with
+# the reason (MIGRATOR_CITUS_SKIP, read by test/lib/MigratorCitus.pm).
+if citus_selected "$suites" "${MIGRATOR_TAP:-}"; then
+    if citus_line=$(PG_CONFIG=$real_pg_config bash scripts/citus-install.sh "$tmp"); then
+        echo "$citus_line"
+    elif [ $? = 3 ]; then
+        echo "$citus_line"
+        export MIGRATOR_CITUS_SKIP=${citus_line#citus: suite skipped: }
+    else
+        echo "$citus_line"
+        failed_suites+=(citus-build); failed=$((failed + 1))
     fi
 fi
 
