@@ -31,8 +31,9 @@
  * a WARNING (warn) or silently (observe); warn and observe record it in
  * the statement's transaction (rollout.c).  Switching the guard off
  * leaves a trace (rollout.c) at the next statement.  Migrator's own
- * objects (rule alter_migrator) are never
- * exempt and never covered by a migration's findings, only by allow().
+ * objects (rule alter_migrator) are never exempt and never covered by a
+ * migration's findings or a standing exemption, only by allow(); nor is
+ * the drop of migrator itself.
  *
  * Every refusal leaves a server-log line starting with "migrator guard:"
  * and a migrator.events row written by a background worker (worker.c); both
