@@ -27,7 +27,10 @@ OBJS = \
 	src/protect.o \
 	src/worker.o \
 	src/deploy.o \
-	src/backfill.o
+	src/backfill.o \
+	src/staged.o \
+	src/staged_spec.o \
+	src/staged_views.o
 
 # The install script of the current version is assembled from src/sql/*.sql
 # (one file per module).  Install scripts of released versions

@@ -38,6 +38,33 @@ extern void migration_record_applied(Migration *m, Interval *duration);
 extern void migration_run_script(const char *version, const char *kind,
 								 const char *direction, const char *sql);
 
+/*
+ * Staged changes (staged.c) are migrations that run phases instead of an
+ * up script.  staged.c sits above apply and deploy (it runs its scripts
+ * with migration_run_script() and its steps with deploy's retries), so it
+ * registers these at start-up and apply(), deploy(), rollback(), check()
+ * and plan() call them through staged_routines (NULL before StagedInit()).
+ */
+typedef struct StagedRoutines
+{
+	/* Is "m" a staged change?  (The caller is connected to SPI.) */
+	bool		(*is_staged) (Migration *m);
+	/* apply() and deploy() start, with the migrations they will run */
+	void		(*begin_call) (List *todo);
+	/* apply() of "m", in the caller's transaction */
+	Interval   *(*apply) (Migration *m);
+	/* deploy() of "m", committing; returns the retries */
+	int			(*deploy) (Migration *m, int lock_timeout_ms, int lock_retries);
+	/* rollback() of "m", in the caller's transaction */
+	void		(*rollback) (Migration *m);
+	/* after any other migration applied in this transaction */
+	void		(*after_migration) (Migration *m);
+} StagedRoutines;
+
+extern void migration_set_staged_routines(const StagedRoutines *routines);
+extern const StagedRoutines *migration_staged_routines(Migration *m);
+extern void migration_begin_call(List *todo);
+
 extern Interval *elapsed_interval(TimestampTz start);
 extern char *interval_text(Interval *iv);
 

@@ -40,6 +40,7 @@
 #include "utils/syscache.h"
 
 #include "migrator.h"
+#include "backfill.h"
 #include "history.h"
 
 PG_FUNCTION_INFO_V1(migrator_backfill);
@@ -126,10 +127,6 @@ migrator_backfill(PG_FUNCTION_ARGS)
 	int32		batch_size;
 	char	   *key;
 	bool		restart;
-	char	   *relation;
-	char	   *column;
-	Oid			keytype;
-	LOCKTAG		tag;
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		ereport(ERROR,
@@ -152,6 +149,24 @@ migrator_backfill(PG_FUNCTION_ARGS)
 				 errmsg("migrator.backfill() cannot run inside a transaction block"),
 				 errdetail("It commits after each batch."),
 				 errhint("Run CALL migrator.backfill() on its own, or as a statement of a migration registered with transactional => false.")));
+	backfill_relation(relid, set, filter, batch_size, key, restart);
+	PG_RETURN_VOID();
+}
+
+/*
+ * The body of backfill(), also run by a staged change's backfill
+ * (staged.c): checks, the per-table lock, the batches.  The caller runs in
+ * a non-atomic context (a procedure).
+ */
+void
+backfill_relation(Oid relid, const char *set, const char *filter,
+				  int32 batch_size, const char *key, bool restart)
+{
+	char	   *relation;
+	char	   *column;
+	Oid			keytype;
+	LOCKTAG		tag;
+
 	PreventCommandIfReadOnly("migrator.backfill()");
 	PreventCommandDuringRecovery("migrator.backfill()");
 
@@ -207,7 +222,6 @@ migrator_backfill(PG_FUNCTION_ARGS)
 	PG_END_TRY();
 
 	SPI_finish();
-	PG_RETURN_VOID();
 }
 
 /*

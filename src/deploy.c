@@ -98,6 +98,19 @@ DeployInit(void)
 							NULL, NULL, NULL);
 }
 
+/* migrator.lock_timeout and migrator.lock_retries, for complete() and abort(). */
+int
+deploy_default_lock_timeout(void)
+{
+	return deploy_lock_timeout;
+}
+
+int
+deploy_default_lock_retries(void)
+{
+	return deploy_lock_retries;
+}
+
 /*
  * Timer handler, in signal context: note the lock this backend is waiting
  * for, if any.  Only copies memory.
@@ -293,13 +306,12 @@ backoff_ms(int lock_timeout_ms, int attempt)
 }
 
 /*
- * One attempt at transactional migration "m", in a subtransaction with
- * lock_timeout set.  Returns NULL on success (the outer transaction then
- * holds the migration's changes and history row), else the error, after
- * rolling the attempt back.
+ * One attempt at "step", in a subtransaction with lock_timeout set.
+ * Returns NULL on success (the outer transaction then holds what the step
+ * did), else the error, after rolling the attempt back.
  */
 static ErrorData *
-try_apply(Migration *m, int lock_timeout_ms)
+try_step(DeployStep step, void *arg, int lock_timeout_ms)
 {
 	MemoryContext oldcxt = CurrentMemoryContext;
 	ResourceOwner oldowner = CurrentResourceOwner;
@@ -316,10 +328,8 @@ try_apply(Migration *m, int lock_timeout_ms)
 								 PGC_USERSET, PGC_S_SESSION,
 								 GUC_ACTION_SAVE, true, 0, false);
 		lock_watch_start(lock_timeout_ms);
-		(void) migration_apply(m);
+		step(arg);
 		lock_watch_stop();
-		/* drift() compares with the schema as each commit leaves it */
-		fingerprint_record("deploy");
 		AtEOXact_GUC(true, save_nestlevel);
 
 		ReleaseCurrentSubTransaction();
@@ -337,12 +347,21 @@ try_apply(Migration *m, int lock_timeout_ms)
 }
 
 /*
- * Apply transactional migration "m", retrying on lock timeout.  Returns
- * the number of retries.  When they run out, records a 'partial' event,
- * commits it, and raises an error that names the blocking sessions.
+ * Run "step" ("what" of migration "version" of "kind", recorded as
+ * "action" in events) in the current transaction, retrying on lock
+ * timeout: each attempt waits at most "lock_timeout_ms" for its locks and
+ * is rolled back when it times out, which lets the application's queries
+ * queued behind it through; the next one follows after a pause with
+ * jitter.  Returns the number of retries.  When they run out, or the step
+ * fails otherwise, records the outcome as an event, commits it, and
+ * raises the error (naming the sessions that held the lock).  The caller
+ * is connected to SPI, non-atomic.  Used for the migrations of deploy()
+ * and for each step of a staged change (staged.c).
  */
-static int
-deploy_transactional(Migration *m, int lock_timeout_ms, int lock_retries)
+int
+deploy_with_retries(const char *version, const char *kind, const char *action,
+					const char *what, DeployStep step, void *arg,
+					int lock_timeout_ms, int lock_retries)
 {
 	int			attempt;
 
@@ -352,14 +371,14 @@ deploy_transactional(Migration *m, int lock_timeout_ms, int lock_retries)
 		char	   *blockers;
 		int			pause;
 
-		report_step("migration %s (%s), attempt %d", m->version, m->kind, attempt);
-		error = try_apply(m, lock_timeout_ms);
+		report_step("%s %s (%s), attempt %d", what, version, kind, attempt);
+		error = try_step(step, arg, lock_timeout_ms);
 		if (error == NULL)
 			return attempt - 1;
 		if (error->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE)
 		{
-			/* The migration failed: say so in the events, then re-raise. */
-			history_event(m->version, "apply", m->kind, "failed", NULL, NULL,
+			/* The step failed: say so in the events, then re-raise. */
+			history_event(version, action, kind, "failed", NULL, NULL,
 						  error->message);
 			SPI_commit();
 			ReThrowError(error);
@@ -368,15 +387,15 @@ deploy_transactional(Migration *m, int lock_timeout_ms, int lock_retries)
 		blockers = describe_blockers();
 		if (attempt > lock_retries)
 		{
-			history_event(m->version, "apply", m->kind, "partial", NULL, NULL,
+			history_event(version, action, kind, "partial", NULL, NULL,
 						  psprintf("lock timeout after %d %s: %s", attempt,
 								   attempt == 1 ? "attempt" : "attempts", blockers));
 			SPI_commit();
 			ereport(ERROR,
 					(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
-					 errmsg_plural("migration \"%s\" could not take its locks after %d attempt",
-								   "migration \"%s\" could not take its locks after %d attempts",
-								   attempt, m->version, attempt),
+					 errmsg_plural("%s \"%s\" could not take its locks after %d attempt",
+								   "%s \"%s\" could not take its locks after %d attempts",
+								   attempt, what, version, attempt),
 					 errdetail_plural("The attempt waited %d ms for %s.",
 									  "Each attempt waited %d ms for %s.",
 									  attempt, lock_timeout_ms, blockers),
@@ -385,16 +404,36 @@ deploy_transactional(Migration *m, int lock_timeout_ms, int lock_retries)
 
 		pause = backoff_ms(lock_timeout_ms, attempt + 1);
 		ereport(NOTICE,
-				(errmsg("migration %s: lock timeout on attempt %d of %d, retrying in %d ms",
-						m->version, attempt, lock_retries + 1, pause),
+				(errmsg("%s %s: lock timeout on attempt %d of %d, retrying in %d ms",
+						what, version, attempt, lock_retries + 1, pause),
 				 errdetail("Waited %d ms for %s.", lock_timeout_ms, blockers)));
 		FreeErrorData(error);
 		/* Nothing of the attempt is held while we wait. */
 		SPI_commit();
-		report_step("migration %s (%s), waiting %d ms before attempt %d",
-					m->version, m->kind, pause, attempt + 1);
+		report_step("%s %s (%s), waiting %d ms before attempt %d",
+					what, version, kind, pause, attempt + 1);
 		deploy_sleep(pause);
 	}
+}
+
+/* A transactional migration, as one step: apply it, record the schema. */
+static void
+apply_step(void *arg)
+{
+	(void) migration_apply((Migration *) arg);
+	/* drift() compares with the schema as each commit leaves it */
+	fingerprint_record("deploy");
+}
+
+/*
+ * Apply transactional migration "m", retrying on lock timeout.  Returns
+ * the number of retries.
+ */
+static int
+deploy_transactional(Migration *m, int lock_timeout_ms, int lock_retries)
+{
+	return deploy_with_retries(m->version, m->kind, "apply", "migration",
+							   apply_step, m, lock_timeout_ms, lock_retries);
 }
 
 /* An invalid index found by invalid_indexes(). */
@@ -616,8 +655,8 @@ deploy_lock_tag(LOCKTAG *tag)
 /*
  * The lock_timeout argument in milliseconds (a month counts 30 days).
  */
-static int
-interval_ms(Interval *iv)
+int
+deploy_interval_ms(Interval *iv)
 {
 	int64		ms = iv->time / 1000 +
 		((int64) iv->day + (int64) iv->month * DAYS_PER_MONTH) * (USECS_PER_DAY / 1000);
@@ -638,7 +677,7 @@ migrator_deploy(PG_FUNCTION_ARGS)
 {
 	char	   *target = PG_ARGISNULL(0) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(0));
 	int			lock_timeout_ms = PG_ARGISNULL(1) ? deploy_lock_timeout
-		: interval_ms(PG_GETARG_INTERVAL_P(1));
+		: deploy_interval_ms(PG_GETARG_INTERVAL_P(1));
 	int			lock_retries = PG_ARGISNULL(2) ? deploy_lock_retries : PG_GETARG_INT32(2);
 	bool		allow_out_of_order = !PG_ARGISNULL(3) && PG_GETARG_BOOL(3);
 	const char *query = debug_query_string;
@@ -675,6 +714,7 @@ migrator_deploy(PG_FUNCTION_ARGS)
 		List	   *todo = pending_migrations(target, allow_out_of_order, true);
 		ListCell   *lc;
 
+		migration_begin_call(todo);
 		SPI_commit();
 		foreach(lc, todo)
 		{
@@ -682,7 +722,11 @@ migrator_deploy(PG_FUNCTION_ARGS)
 			TimestampTz start = GetCurrentTimestamp();
 			int			retries = 0;
 
-			if (m->transactional)
+			const StagedRoutines *staged = migration_staged_routines(m);
+
+			if (staged)
+				retries = staged->deploy(m, lock_timeout_ms, lock_retries);
+			else if (m->transactional)
 				retries = deploy_transactional(m, lock_timeout_ms, lock_retries);
 			else
 				deploy_nontransactional(m);

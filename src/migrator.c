@@ -16,6 +16,7 @@
 #include "lint.h"
 #include "protect.h"
 #include "session.h"
+#include "staged.h"
 
 PG_MODULE_MAGIC;
 
@@ -33,5 +34,6 @@ _PG_init(void)
 	ProtectInit();
 	LintInit();
 	DeployInit();
+	StagedInit();
 	MarkGUCPrefixReserved("migrator");
 }

@@ -1,0 +1,139 @@
+/*-------------------------------------------------------------------------
+ *
+ * staged_spec.h
+ *	  What a staged change does: the statement given to stage() as the
+ *	  parser reads it (StagedRequest), and resolved against the catalog into
+ *	  the SQL of every phase (StagedSpec).  See staged_spec.c.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef MIGRATOR_STAGED_SPEC_H
+#define MIGRATOR_STAGED_SPEC_H
+
+#include "nodes/parsenodes.h"
+
+/* Directions of the scripts a staged change runs (the guard permits them). */
+#define STAGED_EXPAND	"expand"
+#define STAGED_COMPLETE "complete"
+#define STAGED_ABORT	"abort"
+#define STAGED_SYNC		"versioned schemas"
+
+/* What one statement given to stage() changes. */
+typedef enum StagedOp
+{
+	STAGED_RENAME_COLUMN,
+	STAGED_RENAME_TABLE,
+	STAGED_RESHAPE,				/* ADD COLUMN, DROP COLUMN, ALTER COLUMN TYPE */
+	STAGED_SET_NOT_NULL,
+	STAGED_ADD_CHECK,
+	STAGED_ADD_FOREIGN_KEY,
+	STAGED_ADD_UNIQUE
+} StagedOp;
+
+/* A column the new shape has and the old one has not. */
+typedef struct StagedAdd
+{
+	char	   *name;			/* its name in the new shape */
+	TypeName   *type;
+	CollateClause *collate;
+	Node	   *default_expr;	/* raw DEFAULT, or NULL */
+	bool		not_null;
+	Node	   *up;				/* raw up expression (up => or USING) */
+	char	   *replaces;		/* ALTER COLUMN TYPE: the old column */
+} StagedAdd;
+
+/* A column the old shape has and the new one has not. */
+typedef struct StagedDrop
+{
+	char	   *name;
+	Node	   *down;			/* raw down expression, or NULL */
+} StagedDrop;
+
+/*
+ * A statement given to stage(), with its up and down expressions, as the
+ * parser reads it: no catalog access, so that a change can be staged
+ * before the migrations that create its table are applied.
+ */
+typedef struct StagedRequest
+{
+	StagedOp	op;
+	const char *operation;		/* staged_changes.operation */
+	RangeVar   *relation;
+	char	   *from_name;		/* RENAME: old and new name */
+	char	   *to_name;
+	List	   *adds;			/* StagedAdd */
+	List	   *drops;			/* StagedDrop */
+	char	   *column;			/* SET NOT NULL */
+	Constraint *constraint;		/* ADD CONSTRAINT */
+	List	   *fix;			/* ResTarget: up of a constraint change */
+} StagedRequest;
+
+/*
+ * A staged change resolved against the catalog when it expands (or, for
+ * plan(), when it would): names, the SQL of every phase, and what is
+ * stored in staged_changes.spec for the later phases.
+ */
+typedef struct StagedSpec
+{
+	const char *version;
+	StagedRequest *req;
+	Oid			relid;
+	char	   *nspname;
+	char	   *relname;
+	char	   *qualified;		/* quoted schema.table */
+	char	   *new_relname;	/* RENAME TO, else relname */
+	char	   *old_schema;		/* version schema of the old shape */
+	char	   *old_version;	/* version it is named after, or NULL */
+	char	   *new_schema;		/* version schema of the new shape */
+	char	   *function;		/* quoted, qualified trigger function */
+	char	   *trigger;		/* trigger name (unquoted) */
+	List	   *view_columns;	/* StagedViewColumn: the new shape's changes */
+	List	   *drop_names;		/* char *: columns hidden from the new shape */
+	char	   *expand_sql;
+	char	   *backfill_set;	/* NULL: nothing to backfill */
+	char	   *backfill_filter;
+	char	   *constrain_sql;	/* after the backfill: NOT VALID constraints */
+	List	   *index_sql;		/* char *: CREATE INDEX CONCURRENTLY, one each */
+	List	   *index_sql_blocking; /* the same without CONCURRENTLY (apply()) */
+	List	   *index_names;	/* char *: quoted, qualified */
+	char	   *validate_sql;
+	char	   *complete_sql;
+	char	   *abort_sql;
+	char	   *down_sql;		/* rollback() of the completed change */
+	char	   *describe;		/* one line, for events and plan() */
+	char	   *function_head;	/* trigger body before the schema array */
+	char	   *function_tail;	/* and after it (NULL: no array) */
+	/* a foreign key's trigger is written once the constraint exists */
+	char	   *fk_fix;
+	char	   *fk_set;
+	char	   *fk_notnull;
+	char	   *fk_changed;
+	char	   *fk_pkqual;
+	char	   *fk_name;
+	struct Reshape *reshape;	/* staged_spec.c's working state */
+	struct Resolver *resolver;
+} StagedSpec;
+
+/* A column of the new shape that is not the old one's under its name. */
+typedef struct StagedViewColumn
+{
+	char	   *name;			/* name in the new shape */
+	char	   *real;			/* column of the table while in flight */
+	char	   *view_default;	/* default of the new shape's view, or NULL */
+	bool		added;			/* not in the old shape at all */
+} StagedViewColumn;
+
+extern StagedRequest *staged_parse(const char *statement, const char *up,
+								   const char *down);
+extern StagedSpec *staged_resolve(const char *version, StagedRequest *req,
+								  bool missing_ok);
+extern void staged_finish(StagedSpec *spec, bool dry_run);
+extern void staged_render_down(StagedSpec *spec);
+extern char *staged_function_sql(const char *function, const char *head,
+								 const char *tail, List *schemas);
+extern char *staged_spec_json(StagedSpec *spec);
+extern const char *staged_supported_text(void);
+extern bool staged_statement_is_supported(Node *stmt);
+extern char *staged_version_schema_name(const char *nspname, const char *version);
+
+#endif							/* MIGRATOR_STAGED_SPEC_H */
