@@ -13,6 +13,7 @@
  *	origin				worker.c, from its segment (a backend's own origin
  *						is its application_name and client address)
  *	allowances			guard.c's migrator.allow()
+ *	staged script		staged.c, around each script of a staged change
  *
  * and everybody else only reads.
  *

@@ -1062,6 +1062,12 @@ check_column_dependents(Resolver *r, TableColumn *col, bool type_change)
 							  "   AND NOT (d.classid = 'pg_catalog.pg_attrdef'::pg_catalog.regclass AND "
 							  "            EXISTS (SELECT 1 FROM pg_catalog.pg_attrdef a WHERE a.oid = d.objid "
 							  "                     AND a.adrelid = $1 AND a.adnum = $2)) "
+							  "   AND NOT (d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass AND "
+							  "            EXISTS (SELECT 1 FROM pg_catalog.pg_rewrite w "
+							  "                      JOIN pg_catalog.pg_class v ON v.oid = w.ev_class "
+							  "                     WHERE w.oid = d.objid AND pg_catalog.starts_with("
+							  "                           pg_catalog.obj_description(v.relnamespace, 'pg_namespace'), "
+							  "                           'migrator: version schema of '))) "
 							  "   AND NOT (NOT $3 AND d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass "
 							  "            AND d.deptype = 'a' AND EXISTS (SELECT 1 FROM pg_catalog.pg_class s "
 							  "                     WHERE s.oid = d.objid AND s.relkind = 'S')) "
@@ -1245,6 +1251,8 @@ typedef struct Reshape
 	List	   *olds;			/* OldColumn */
 	List	   *checks;			/* translated CHECKs: pairs of names (temp, final) */
 	List	   *checks_final;
+	List	   *checks_definition;	/* pg_get_constraintdef() of the originals */
+	List	   *checks_column;	/* the old column each one reads */
 	List	   *indexes_temp;	/* index copies: temp and final names */
 	List	   *indexes_final;
 } Reshape;
@@ -1513,7 +1521,7 @@ copy_indexes(Resolver *r, Reshape *rs, StringInfo abort_indexes)
 
 /* The CHECK constraints of the table that read column "attnum". */
 static List *
-checks_on_column(Resolver *r, AttrNumber attnum, List **names)
+checks_on_column(Resolver *r, AttrNumber attnum, List **names, List **defs)
 {
 	Oid			types[2] = {OIDOID, INT2OID};
 	Datum		values[2];
@@ -1522,7 +1530,7 @@ checks_on_column(Resolver *r, AttrNumber attnum, List **names)
 
 	values[0] = ObjectIdGetDatum(r->spec->relid);
 	values[1] = Int16GetDatum(attnum);
-	if (SPI_execute_with_args("SELECT conname, conbin FROM pg_catalog.pg_constraint "
+	if (SPI_execute_with_args("SELECT conname, conbin, pg_catalog.pg_get_constraintdef(oid) FROM pg_catalog.pg_constraint "
 							  "WHERE conrelid = $1 AND contype = 'c' AND $2 = ANY (conkey) ORDER BY conname",
 							  2, types, values, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not list check constraints");
@@ -1530,6 +1538,7 @@ checks_on_column(Resolver *r, AttrNumber attnum, List **names)
 	{
 		*names = lappend(*names, SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1));
 		exprs = lappend(exprs, stringToNode(SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2)));
+		*defs = lappend(*defs, SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 3));
 	}
 	return exprs;
 }
@@ -2042,10 +2051,12 @@ render_reshape_rest(Resolver *r, Reshape *rs, bool dry_run)
 			if (nc->replaced && !dry_run)
 			{
 				List	   *names = NIL;
-				List	   *exprs = checks_on_column(r, nc->replaced->attnum, &names);
+				List	   *defs = NIL;
+				List	   *exprs = checks_on_column(r, nc->replaced->attnum, &names, &defs);
 				ListCell   *nl,
 						   *el;
 
+				rs->checks_definition = list_concat(rs->checks_definition, defs);
 				forboth(nl, names, el, exprs)
 				{
 					char	   *final = lfirst(nl);
@@ -2067,6 +2078,7 @@ render_reshape_rest(Resolver *r, Reshape *rs, bool dry_run)
 							quote_identifier(temp));
 					rs->checks = lappend(rs->checks, temp);
 					rs->checks_final = lappend(rs->checks_final, final);
+					rs->checks_column = lappend(rs->checks_column, nc->replaced->name);
 				}
 			}
 		}
@@ -2439,7 +2451,8 @@ render_foreign_key_rest(Resolver *r, bool dry_run)
 	values[1] = CStringGetTextDatum(spec->fk_name);
 	if (SPI_execute_with_args("SELECT fa.attname, pa.attname, k.op "
 							  "  FROM pg_catalog.pg_constraint c, "
-							  "       pg_catalog.unnest(c.conkey, c.confkey, c.conpfeqop) WITH ORDINALITY AS k(fk, pk, op, n) "
+							  "       ROWS FROM (pg_catalog.unnest(c.conkey), pg_catalog.unnest(c.confkey), "
+							  "                  pg_catalog.unnest(c.conpfeqop)) WITH ORDINALITY AS k(fk, pk, op, n) "
 							  "  JOIN pg_catalog.pg_attribute fa ON fa.attrelid = $1 AND fa.attnum = k.fk "
 							  "  JOIN pg_catalog.pg_attribute pa ON pa.attnum = k.pk "
 							  " WHERE c.conrelid = $1 AND c.conname = $2 AND pa.attrelid = c.confrelid "
@@ -2811,8 +2824,21 @@ staged_render_down(StagedSpec *spec)
 		}
 		if (repl)
 		{
+			ListCell   *nl,
+					   *dl,
+					   *cl;
+
+			/* its CHECKs as they were, not as ALTER TYPE would adapt them */
+			forthree(nl, rs->checks_final, dl, rs->checks_definition, cl, rs->checks_column)
+				if (strcmp(lfirst(cl), oc->col->name) == 0)
+					add_sql(&buf, "ALTER TABLE %s DROP CONSTRAINT %s", spec->qualified,
+							quote_identifier(lfirst(nl)));
 			add_sql(&buf, "ALTER TABLE %s ALTER COLUMN %s TYPE %s%s USING %s", spec->qualified,
 					q, type, coll, down);
+			forthree(nl, rs->checks_final, dl, rs->checks_definition, cl, rs->checks_column)
+				if (strcmp(lfirst(cl), oc->col->name) == 0)
+					add_sql(&buf, "ALTER TABLE %s ADD CONSTRAINT %s %s", spec->qualified,
+							quote_identifier(lfirst(nl)), (char *) lfirst(dl));
 			if (oc->col->default_text)
 				add_sql(&buf, "ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s", spec->qualified,
 						q, oc->col->default_text);
