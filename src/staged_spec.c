@@ -163,12 +163,42 @@ staged_version_schema_name(const char *nspname, const char *version)
  */
 
 /*
+ * raw_parser() of "sql", NULL on a syntax error (whose message goes to
+ * *error): the callers say what was expected.
+ */
+static List *
+try_raw_parser(const char *sql, char **error)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+	List	   *volatile raw = NIL;
+
+	*error = NULL;
+	PG_TRY();
+	{
+		raw = raw_parser(sql, RAW_PARSE_DEFAULT);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(oldcxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		*error = edata->message;
+		raw = NIL;
+	}
+	PG_END_TRY();
+	return raw;
+}
+
+/*
  * Parse "text" as one expression: the up or down of a single column.
  */
 static Node *
 parse_expression(const char *text, const char *what)
 {
-	List	   *raw = raw_parser(psprintf("SELECT %s", text), RAW_PARSE_DEFAULT);
+	char	   *error;
+	List	   *raw = try_raw_parser(psprintf("SELECT %s", text), &error);
 	SelectStmt *sel;
 	ResTarget  *rt;
 
@@ -192,7 +222,7 @@ bad:
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("%s must be one expression", what),
-			 errdetail("Got: %s", text),
+			 error ? errdetail("Got: %s (%s).", text, error) : errdetail("Got: %s", text),
 			 errhint("Write an expression over the columns of the row, such as amount::numeric(12,2).")));
 	return NULL;				/* keep the compiler quiet */
 }
@@ -204,8 +234,8 @@ bad:
 static List *
 parse_assignments(const char *text, const char *what)
 {
-	List	   *raw = raw_parser(psprintf("UPDATE pg_catalog.pg_class SET %s", text),
-								 RAW_PARSE_DEFAULT);
+	char	   *error;
+	List	   *raw = try_raw_parser(psprintf("UPDATE pg_catalog.pg_class SET %s", text), &error);
 	UpdateStmt *upd;
 	ListCell   *lc;
 
@@ -238,7 +268,7 @@ bad:
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("%s must be a list of assignments", what),
-			 errdetail("Got: %s", text),
+			 error ? errdetail("Got: %s (%s).", text, error) : errdetail("Got: %s", text),
 			 errhint("Write column = expression, column = expression, ... for the columns it fills.")));
 	return NIL;
 }

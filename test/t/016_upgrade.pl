@@ -151,6 +151,9 @@ for my $v (@older)
 	# A DBA grants the deploy role what the update added, as it did for the
 	# rest; the grants of the older routines are the update's to keep.
 	$node->safe_psql($db, $grant_new_routines);
+	# status() is created again by 0.3 (a new column): its grant stays.
+	is($node->safe_psql($db, q{SELECT has_function_privilege('deploy', 'migrator.status()', 'EXECUTE')}),
+		't', "$v: the deploy role keeps EXECUTE on status()");
 	my $objects = $node->safe_psql($db, $objects_sql);
 	is($objects, $fresh_objects, "$v: the updated installation equals a fresh $current")
 	  or diag(join("\n", grep { my $l = $_; index($fresh_objects, $l) < 0 } split /\n/, $objects));
