@@ -249,6 +249,9 @@ describe_blockers(void)
 	return buf.data;
 }
 
+/* What pg_stat_activity's query column says runs. */
+static const char *activity_call = "CALL migrator.deploy()";
+
 /*
  * Show the current step in pg_stat_activity's query column.
  */
@@ -264,7 +267,17 @@ report_step(const char *fmt,...)
 	va_start(args, fmt);
 	vsnprintf(step, sizeof(step), fmt, args);
 	va_end(args);
-	pgstat_report_activity(STATE_RUNNING, psprintf("CALL migrator.deploy() -- %s", step));
+	pgstat_report_activity(STATE_RUNNING, psprintf("%s -- %s", activity_call, step));
+}
+
+/*
+ * The call that deploy_with_retries() runs for, as pg_stat_activity shows
+ * it ("CALL migrator.complete()"); a string constant.
+ */
+void
+deploy_set_activity(const char *call)
+{
+	activity_call = call;
 }
 
 /*
@@ -696,6 +709,7 @@ migrator_deploy(PG_FUNCTION_ARGS)
 				 errdetail("It commits after each migration."),
 				 errhint("Run CALL migrator.deploy() on its own, not inside BEGIN or a function; migrator.apply() applies migrations in the caller's transaction.")));
 	session_begin_state_change("migrator.deploy()");
+	deploy_set_activity("CALL migrator.deploy()");
 
 	SPI_connect_ext(SPI_OPT_NONATOMIC);
 

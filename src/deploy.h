@@ -24,6 +24,9 @@ extern int	deploy_with_retries(const char *version, const char *kind,
 								DeployStep step, void *arg,
 								int lock_timeout_ms, int lock_retries);
 
+/* What pg_stat_activity shows for the steps ("CALL migrator.complete()"). */
+extern void deploy_set_activity(const char *call);
+
 /* migrator.lock_timeout, migrator.lock_retries, and a lock_timeout argument. */
 extern int	deploy_default_lock_timeout(void);
 extern int	deploy_default_lock_retries(void);

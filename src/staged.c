@@ -55,6 +55,7 @@
 #include "storage/lock.h"
 #include "tcop/tcopprot.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
@@ -82,8 +83,8 @@ PG_FUNCTION_INFO_V1(migrator_abort);
 #define STAGED_DOWN_PLACEHOLDER \
 	"-- staged change: rollback() aborts it while it is in flight; complete() writes the script that undoes it"
 
-/* Rows per batch of a staged change's backfill. */
-#define STAGED_BACKFILL_BATCH 1000
+/* GUC: rows per batch of a staged change's backfill. */
+static int	staged_batch_size = 1000;
 
 /* Versions of this call whose tables did not exist when it began. */
 static List *fresh_versions = NIL;
@@ -752,7 +753,7 @@ staged_deploy(Migration *m, int lock_timeout_ms, int lock_retries)
 
 		SPI_commit();
 		report("%s: backfill of %s", m->version, c->relation);
-		backfill_relation(relid, set, filter, STAGED_BACKFILL_BATCH, NULL, false);
+		backfill_relation(relid, set, filter, staged_batch_size, NULL, false);
 		history_event(m->version, "apply", "staged", "partial", NULL, NULL,
 					  psprintf("backfill of %s done", c->relation));
 		SPI_commit();
@@ -1079,6 +1080,7 @@ staged_procedure(FunctionCallInfo fcinfo, bool completing)
 				 errhint("Run CALL %s on its own%s.", function,
 						 completing ? "" : "; migrator.rollback() aborts a change in flight in the caller's transaction")));
 	session_begin_state_change(function);
+	deploy_set_activity(completing ? "CALL migrator.complete()" : "CALL migrator.abort()");
 
 	SPI_connect_ext(SPI_OPT_NONATOMIC);
 	lock_migrator(&tag, completing ? "completing a staged change" : "aborting a staged change");
@@ -1178,8 +1180,20 @@ static const StagedRoutines staged_routines = {
 	.after_migration = staged_after_migration,
 };
 
+/*
+ * Register the routines apply.c calls, and define migrator.staged_batch_size
+ * (USERSET: the deploying role chooses how long each batch holds its row
+ * locks).  Called from _PG_init before MarkGUCPrefixReserved().
+ */
 void
 StagedInit(void)
 {
+	DefineCustomIntVariable("migrator.staged_batch_size",
+							"Rows per batch of the backfill of a staged change run by migrator.deploy().",
+							"Each batch is a transaction that locks its rows until it commits.",
+							&staged_batch_size,
+							1000, 1, INT_MAX,
+							PGC_USERSET, 0,
+							NULL, NULL, NULL);
 	migration_set_staged_routines(&staged_routines);
 }
