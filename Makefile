@@ -29,6 +29,7 @@ OBJS = \
 	src/deploy.o \
 	src/backfill.o \
 	src/staged.o \
+	src/staged_parse.o \
 	src/staged_spec.o \
 	src/staged_views.o
 

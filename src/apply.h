@@ -38,6 +38,16 @@ extern void migration_record_applied(Migration *m, Interval *duration);
 extern void migration_run_script(const char *version, const char *kind,
 								 const char *direction, const char *sql);
 
+/* A step plan() shows for a staged change (StagedRoutines.plan). */
+typedef struct StagedPlanStep
+{
+	const char *phase;			/* "expand", "backfill", ..., "complete", "abort" */
+	char	   *sql;			/* its statements, or NULL: "what" describes it */
+	char	   *what;
+	const char *locks;			/* for a described step */
+	bool		transactional;	/* can run in a transaction block */
+} StagedPlanStep;
+
 /*
  * Staged changes (staged.c) are migrations that run phases instead of an
  * up script.  staged.c sits above apply and deploy (it runs its scripts
@@ -59,6 +69,17 @@ typedef struct StagedRoutines
 	void		(*rollback) (Migration *m);
 	/* after any other migration applied in this transaction */
 	void		(*after_migration) (Migration *m);
+	/* plan() of "m": its steps (StagedPlanStep), without running anything */
+	List	   *(*plan) (Migration *m);
+
+	/*
+	 * check() of "m", applied in this transaction from the schema
+	 * "before" (a fingerprint): do abort, and the down script of the
+	 * completed change, give "before" back?  Sets *outcome ("ok" or what
+	 * failed) and *changes (FingerprintChange) or *failure.
+	 */
+	void		(*check) (Migration *m, List *before, const char **outcome,
+						  List **changes, char **failure);
 } StagedRoutines;
 
 extern void migration_set_staged_routines(const StagedRoutines *routines);

@@ -57,6 +57,7 @@
 #include "lint.h"
 #include "rules.h"
 #include "script.h"
+#include "staged_parse.h"
 
 PG_FUNCTION_INFO_V1(migrator_lint);
 
@@ -206,6 +207,44 @@ lint_long_identifiers(LintState *state, ScriptStatement *st)
 }
 
 /*
+ * A destructive or blocking change of an existing table that
+ * migrator.stage() runs (staged_parse.c): rule stage_it, whose hint says
+ * how.  Read from the statement's findings and hazards lint just added
+ * ("first" is the first of them); not for a table the script created
+ * ("is_new": nothing uses it yet).
+ */
+static void
+lint_stage_it(LintState *state, ScriptStatement *st, const char *tag,
+			  RangeVar *rv, bool is_new, int first)
+{
+	static const char *const blocking[] = {
+		"set_not_null_scan", "add_check_validating", "add_foreign_key_validating",
+		"add_unique_blocking", "add_column_rewrite", "alter_column_type_rewrite",
+	};
+	bool		found = false;
+	ListCell   *fc;
+
+	if (rv == NULL || is_new)
+		return;
+	for_each_from(fc, state->findings, first)
+	{
+		LintFinding *f = lfirst(fc);
+		int			i;
+
+		if (f->rule->kind == MIGRATION_DESTRUCTIVE)
+			found = true;
+		for (i = 0; i < lengthof(blocking); i++)
+			if (strcmp(f->rule->id, blocking[i]) == 0)
+				found = true;
+	}
+	if (found && staged_statement_is_supported(st->raw->stmt))
+		lint_add(state, migrator_rule("stage_it"), st->index, tag, relation_name(rv),
+				 st->location,
+				 psprintf("%s on \"%s\" can be staged: both application versions keep working",
+						  tag, relation_name(rv)));
+}
+
+/*
  * Lint one statement: append its findings to state->findings and return
  * its facts ("what" asks analyze_statement() for more, e.g. the locks).
  * A destructive finding on what the script created in the same
@@ -217,9 +256,15 @@ lint_statement(LintState *state, ScriptStatement *st, int what)
 {
 	StatementFacts *facts;
 	ListCell   *fc;
+	Node	   *stmt = st->raw->stmt;
+	RangeVar   *rv = IsA(stmt, RenameStmt) ? ((RenameStmt *) stmt)->relation
+		: IsA(stmt, AlterTableStmt) ? ((AlterTableStmt *) stmt)->relation : NULL;
+	bool		is_new;
+	int			first = list_length(state->findings);
 
 	if (state->ctx == NULL)
 		lint_begin_script(state, true, NIL);
+	is_new = rv != NULL && oracle_relation_is_new(state->ctx->oracle, rv);
 	state->ctx->current = st->index;
 	facts = analyze_statement(state->ctx, st->raw->stmt,
 							  what | ANALYZE_HAZARDS | ANALYZE_EXEMPTION);
@@ -251,6 +296,7 @@ lint_statement(LintState *state, ScriptStatement *st, int what)
 		((LintFinding *) llast(state->findings))->severity = rf->severity;
 	}
 	lint_long_identifiers(state, st);
+	lint_stage_it(state, st, facts->tag, rv, is_new, first);
 	return facts;
 }
 

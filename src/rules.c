@@ -149,6 +149,9 @@ static const MigratorRule rule_table[] = {
 	{"non_transactional", MIGRATION_ADDITIVE,
 		"statement cannot run in a transaction block: the migration is not transactional",
 	"info", "Register the migration with transactional => false; keep such statements in a migration of their own.", false},
+	{"stage_it", MIGRATION_ADDITIVE,
+		"a destructive or blocking change of an existing table that migrator.stage() runs as expand, backfill and contract",
+	"info", "Stage it: SELECT migrator.stage(version, statement, up => ..., down => ...) and CALL migrator.deploy(); both application versions work until CALL migrator.complete(version) (docs/staged.md).", false},
 	{NULL, MIGRATION_ADDITIVE, NULL}
 };
 

@@ -70,6 +70,7 @@
 #include "script.h"
 #include "session.h"
 #include "staged.h"
+#include "staged_parse.h"
 #include "staged_spec.h"
 #include "staged_views.h"
 #include "version.h"
@@ -1170,6 +1171,152 @@ migrator_abort(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
+
+/* ----------------------------------------------------------------
+ * plan() and check()
+ * ----------------------------------------------------------------
+ */
+
+static StagedPlanStep *
+plan_step(const char *phase, char *sql, char *what, const char *locks, bool transactional)
+{
+	StagedPlanStep *step = palloc0(sizeof(StagedPlanStep));
+
+	step->phase = phase;
+	step->sql = sql && !script_is_blank(sql) ? sql : NULL;
+	step->what = what;
+	step->locks = locks;
+	step->transactional = transactional;
+	return step;
+}
+
+/*
+ * plan() of a staged migration: the SQL its expand would run, resolved
+ * against the catalog as it is (nothing runs), and the steps after it.
+ * When its table does not exist yet, one described step.
+ */
+static List *
+staged_plan(Migration *m)
+{
+	StagedChange *c = load_change(m->version, false);
+	StagedRequest *req = staged_parse(c->statement, c->up, c->down);
+	StagedSpec *spec = staged_resolve(m->version, req, true);
+	List	   *steps = NIL;
+	ListCell   *lc;
+
+	if (spec == NULL)
+		return list_make1(plan_step("expand", NULL,
+									psprintf("%s of %s, whose table an earlier migration creates: its steps are resolved when it runs, and it completes in the same call",
+											 req->operation, relation_name(req->relation)),
+									"", true));
+	staged_finish(spec, true);
+	steps = lappend(steps, plan_step("expand", spec->expand_sql, NULL, NULL, true));
+	if (spec->function_head)
+		steps = lappend(steps, plan_step("expand", NULL,
+										 psprintf("CREATE FUNCTION %s() and CREATE TRIGGER %s BEFORE INSERT OR UPDATE ON %s: the dual-write trigger",
+												  spec->function, quote_identifier(spec->trigger), spec->qualified),
+										 psprintf("SHARE ROW EXCLUSIVE on %s", spec->qualified), true));
+	steps = lappend(steps, plan_step("expand", NULL,
+									 psprintf("CREATE SCHEMA %s and %s with a view of every table of schema %s",
+											  quote_identifier(spec->old_schema), quote_identifier(spec->new_schema),
+											  quote_identifier(spec->nspname)),
+									 psprintf("ACCESS SHARE on the tables of %s", quote_identifier(spec->nspname)),
+									 true));
+	if (spec->backfill_set)
+		steps = lappend(steps, plan_step("backfill",
+										 psprintf("UPDATE %s SET %s%s%s", spec->qualified, spec->backfill_set,
+												  spec->backfill_filter ? " WHERE " : "",
+												  spec->backfill_filter ? spec->backfill_filter : ""),
+										 NULL, NULL, true));
+	steps = lappend(steps, plan_step("constrain", spec->constrain_sql, NULL, NULL, true));
+	foreach(lc, spec->index_sql)
+		steps = lappend(steps, plan_step("index", lfirst(lc), NULL, NULL, false));
+	steps = lappend(steps, plan_step("validate", spec->validate_sql, NULL, NULL, true));
+	steps = lappend(steps, plan_step("complete", spec->complete_sql, NULL, NULL, true));
+	steps = lappend(steps, plan_step("abort", spec->abort_sql, NULL, NULL, true));
+	return steps;
+}
+
+/*
+ * Run "fn" on "version" in a subtransaction that is always rolled back,
+ * and compare the schema it leaves with "before".  Returns false, with
+ * *failure set, when "fn" failed.
+ */
+static bool
+check_in_subtransaction(const char *version, void (*fn) (const char *version),
+						List *before, List **changes, char **failure)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+	volatile bool ok = true;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(oldcxt);
+	PG_TRY();
+	{
+		fn(version);
+		*changes = fingerprint_diff(before, fingerprint_take());
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata = subtransaction_abort(oldcxt, oldowner);
+
+		*failure = psprintf("%s (SQLSTATE %s)", edata->message, unpack_sql_state(edata->sqlerrcode));
+		FreeErrorData(edata);
+		ok = false;
+	}
+	PG_END_TRY();
+	return ok;
+}
+
+static void
+check_abort(const char *version)
+{
+	abort_in_xact(version, "aborted");
+}
+
+/* Complete (unless done already), then run the down script it wrote. */
+static void
+check_complete_and_down(const char *version)
+{
+	StagedChange *c = load_change(version, false);
+
+	if (strcmp(c->state, "completed") != 0)
+		complete_in_xact(version);
+	migration_run_script(version, "staged", "down", spec_text(version, "down"));
+}
+
+static void
+staged_check(Migration *m, List *before, const char **outcome,
+			 List **changes, char **failure)
+{
+	StagedChange *c = load_change(m->version, false);
+
+	*changes = NIL;
+	*failure = NULL;
+	*outcome = "ok";
+	if (strcmp(c->state, "completed") != 0)
+	{
+		if (!check_in_subtransaction(m->version, check_abort, before, changes, failure))
+		{
+			*outcome = "abort fails";
+			return;
+		}
+		if (*changes != NIL)
+		{
+			*outcome = "abort does not restore";
+			return;
+		}
+	}
+	if (!check_in_subtransaction(m->version, check_complete_and_down, before, changes, failure))
+		*outcome = "complete or down fails";
+	else if (*changes != NIL)
+		*outcome = "down does not restore";
+}
+
 /* What apply.c calls for staged changes. */
 static const StagedRoutines staged_routines = {
 	.is_staged = staged_is_change,
@@ -1178,6 +1325,8 @@ static const StagedRoutines staged_routines = {
 	.deploy = staged_deploy,
 	.rollback = staged_rollback,
 	.after_migration = staged_after_migration,
+	.plan = staged_plan,
+	.check = staged_check,
 };
 
 /*

@@ -12,61 +12,13 @@
 
 #include "nodes/parsenodes.h"
 
+#include "staged_parse.h"
+
 /* Directions of the scripts a staged change runs (the guard permits them). */
 #define STAGED_EXPAND	"expand"
 #define STAGED_COMPLETE "complete"
 #define STAGED_ABORT	"abort"
 #define STAGED_SYNC		"versioned schemas"
-
-/* What one statement given to stage() changes. */
-typedef enum StagedOp
-{
-	STAGED_RENAME_COLUMN,
-	STAGED_RENAME_TABLE,
-	STAGED_RESHAPE,				/* ADD COLUMN, DROP COLUMN, ALTER COLUMN TYPE */
-	STAGED_SET_NOT_NULL,
-	STAGED_ADD_CHECK,
-	STAGED_ADD_FOREIGN_KEY,
-	STAGED_ADD_UNIQUE
-} StagedOp;
-
-/* A column the new shape has and the old one has not. */
-typedef struct StagedAdd
-{
-	char	   *name;			/* its name in the new shape */
-	TypeName   *type;
-	CollateClause *collate;
-	Node	   *default_expr;	/* raw DEFAULT, or NULL */
-	bool		not_null;
-	Node	   *up;				/* raw up expression (up => or USING) */
-	char	   *replaces;		/* ALTER COLUMN TYPE: the old column */
-} StagedAdd;
-
-/* A column the old shape has and the new one has not. */
-typedef struct StagedDrop
-{
-	char	   *name;
-	Node	   *down;			/* raw down expression, or NULL */
-} StagedDrop;
-
-/*
- * A statement given to stage(), with its up and down expressions, as the
- * parser reads it: no catalog access, so that a change can be staged
- * before the migrations that create its table are applied.
- */
-typedef struct StagedRequest
-{
-	StagedOp	op;
-	const char *operation;		/* staged_changes.operation */
-	RangeVar   *relation;
-	char	   *from_name;		/* RENAME: old and new name */
-	char	   *to_name;
-	List	   *adds;			/* StagedAdd */
-	List	   *drops;			/* StagedDrop */
-	char	   *column;			/* SET NOT NULL */
-	Constraint *constraint;		/* ADD CONSTRAINT */
-	List	   *fix;			/* ResTarget: up of a constraint change */
-} StagedRequest;
 
 /*
  * A staged change resolved against the catalog when it expands (or, for
@@ -123,8 +75,6 @@ typedef struct StagedViewColumn
 	bool		added;			/* not in the old shape at all */
 } StagedViewColumn;
 
-extern StagedRequest *staged_parse(const char *statement, const char *up,
-								   const char *down);
 extern StagedSpec *staged_resolve(const char *version, StagedRequest *req,
 								  bool missing_ok);
 extern void staged_finish(StagedSpec *spec, bool dry_run);
@@ -132,8 +82,6 @@ extern void staged_render_down(StagedSpec *spec);
 extern char *staged_function_sql(const char *function, const char *head,
 								 const char *tail, List *schemas);
 extern char *staged_spec_json(StagedSpec *spec);
-extern const char *staged_supported_text(void);
-extern bool staged_statement_is_supported(Node *stmt);
 extern char *staged_version_schema_name(const char *nspname, const char *version);
 
 #endif							/* MIGRATOR_STAGED_SPEC_H */
