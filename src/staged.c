@@ -297,7 +297,7 @@ run_staged_script(const char *version, const char *direction, const char *sql)
 static void
 sync_schema(const char *version, const char *direction, const char *nspname)
 {
-	char	   *sql = staged_sync_sql(nspname);
+	char	   *sql = staged_sync_sql(nspname, InvalidOid);
 
 	run_staged_script(version, direction, sql);
 }
@@ -380,6 +380,60 @@ check_table_free(StagedSpec *spec)
 	}
 }
 
+/*
+ * The spec of the change being expanded by this call, kept between its two
+ * expand steps (which deploy() commits separately).  A change resumed in
+ * another call has none: its second step then needs only what
+ * staged_changes.spec holds, and its down script was already written.
+ */
+static char *kept_version = NULL;
+static StagedSpec *kept_spec = NULL;
+
+static void
+spec_keep(const char *version, StagedSpec *spec)
+{
+	kept_version = pstrdup(version);
+	kept_spec = spec;
+}
+
+static StagedSpec *
+spec_kept(const char *version)
+{
+	if (kept_version && strcmp(kept_version, version) == 0)
+		return kept_spec;
+	return NULL;
+}
+
+/* Does the dual-write trigger of the change exist? */
+static bool
+trigger_exists(StagedChange *c)
+{
+	Oid			types[2] = {TEXTOID, TEXTOID};
+	Datum		values[2];
+
+	values[0] = CStringGetTextDatum(c->relation);
+	values[1] = CStringGetTextDatum(spec_text(c->version, "trigger"));
+	if (SPI_execute_with_args("SELECT 1 FROM pg_catalog.pg_trigger "
+							  " WHERE tgrelid = pg_catalog.to_regclass($1) AND tgname = $2",
+							  2, types, values, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not look up a trigger");
+	return SPI_processed > 0;
+}
+
+/* Mark a step of the change done in its spec ("views": the second expand step). */
+static void
+set_spec_flag(const char *version, const char *flag)
+{
+	Oid			types[2] = {TEXTOID, TEXTOID};
+	Datum		values[2];
+
+	values[0] = CStringGetTextDatum(version);
+	values[1] = CStringGetTextDatum(flag);
+	history_exec("UPDATE migrator.staged_changes "
+				 "   SET spec = spec || pg_catalog.jsonb_build_object($2, true) WHERE version = $1",
+				 2, types, values, NULL);
+}
+
 /* How many times the change of "version" expanded before (aborts). */
 static int
 expansion_number(const char *version)
@@ -394,46 +448,75 @@ expansion_number(const char *version)
 }
 
 /*
- * The expand step of the change of migration "m", in the current
- * transaction: resolve it, add the new columns and constraints, write the
- * rest of its SQL, create the version schemas, the trigger function and
- * the trigger.  The change is then "expanding".
+ * The first expand step of the change of migration "m", in the current
+ * transaction: resolve it against the catalog, add the new columns (and a
+ * foreign key, NOT VALID), write the rest of its SQL into staged_changes
+ * (the change is then "expanding") and create the trigger function.  The
+ * ACCESS EXCLUSIVE lock of ADD COLUMN is held only for this short step.
  */
 static void
-expand(Migration *m, StagedChange *c)
+expand_columns(Migration *m, StagedChange *c)
 {
 	StagedRequest *req = staged_parse(c->statement, c->up, c->down);
 	StagedSpec *spec = staged_resolve(m->version, req, false);
-	char	   *json;
 
 	check_table_free(spec);
-	run_staged_script(m->version, STAGED_EXPAND, spec->expand_sql);
+	/* a CHECK or NOT NULL is added after the trigger that fixes rows */
+	if (req->op == STAGED_RESHAPE || req->op == STAGED_ADD_FOREIGN_KEY)
+		run_staged_script(m->version, STAGED_EXPAND, spec->expand_sql);
 	staged_finish(spec, false);
 	if (spec->backfill_set)
 		spec->backfill_set = psprintf("%s /* migrator staged change %s, expansion %d */",
 									  spec->backfill_set, m->version,
 									  expansion_number(m->version));
-	json = staged_spec_json(spec);
-	set_state(m->version, "expanding", json, spec->qualified);
+	set_state(m->version, "expanding", staged_spec_json(spec), spec->qualified);
 	if (spec->function_head)
-	{
 		run_staged_script(m->version, STAGED_EXPAND,
 						  staged_function_sql(spec->function, spec->function_head,
 											  spec->function_tail,
 											  list_make1(spec->new_schema)));
+	/* a foreign key checks new rows at once: its fix-up must come with it */
+	if (spec->function_head && req->op == STAGED_ADD_FOREIGN_KEY)
 		run_staged_script(m->version, STAGED_EXPAND,
 						  psprintf("CREATE TRIGGER %s BEFORE INSERT OR UPDATE ON %s "
 								   "FOR EACH ROW EXECUTE FUNCTION %s()",
 								   quote_identifier(spec->trigger), spec->qualified,
 								   spec->function));
-	}
-	sync_schema(m->version, STAGED_EXPAND, spec->nspname);
-	staged_render_down(spec);
-	set_state(m->version, "expanding", staged_spec_json(spec), NULL);
 	history_event(m->version, "apply", "staged", "partial", NULL, NULL,
 				  psprintf("expand: %s; old shape in schema %s, new shape in schema %s",
 						   spec->describe, spec->old_schema, spec->new_schema));
+	spec_keep(m->version, spec);
 }
+
+/*
+ * The second expand step: the version schemas, then the trigger and the
+ * constraints that need it, last, so that the locks that stop writers are
+ * held for the end of the step only; then the down script, which reads the
+ * new shape's view.
+ */
+static void
+expand_views(Migration *m, StagedChange *c)
+{
+	StagedSpec *spec = spec_kept(m->version);
+	char	   *function = spec_text(m->version, "function");
+
+	sync_schema(m->version, STAGED_EXPAND, c->schema);
+	if (function && !trigger_exists(c))
+		run_staged_script(m->version, STAGED_EXPAND,
+						  psprintf("CREATE TRIGGER %s BEFORE INSERT OR UPDATE ON %s "
+								   "FOR EACH ROW EXECUTE FUNCTION %s()",
+								   quote_identifier(spec_text(m->version, "trigger")),
+								   c->relation, function));
+	if (spec && spec->req->op != STAGED_RESHAPE && spec->req->op != STAGED_ADD_FOREIGN_KEY)
+		run_staged_script(m->version, STAGED_EXPAND, spec->expand_sql);
+	if (spec)
+	{
+		staged_render_down(spec);
+		set_state(m->version, "expanding", staged_spec_json(spec), NULL);
+	}
+	set_spec_flag(m->version, "views");
+}
+
 
 /* The OID of the table of an expanded change. */
 static Oid
@@ -477,10 +560,13 @@ complete_in_xact(const char *version)
 	Oid			types[2] = {TEXTOID, TEXTOID};
 	Datum		values[2];
 
-	run_staged_script(version, STAGED_COMPLETE,
-					  psprintf("%s%s", staged_detach_sql(c->schema, change_relid(c)),
-							   spec_text(version, "complete")));
+	Oid			relid = change_relid(c);
+
+	/* views first; the table's own ACCESS EXCLUSIVE locks last */
 	set_state(version, "completed", NULL, NULL);
+	run_staged_script(version, STAGED_COMPLETE, staged_detach_sql(c->schema, relid));
+	run_staged_script(version, STAGED_COMPLETE, staged_sync_sql(c->schema, relid));
+	run_staged_script(version, STAGED_COMPLETE, spec_text(version, "complete"));
 	sync_schema(version, STAGED_COMPLETE, c->schema);
 	/* rollback() of the completed change runs this */
 	down = spec_text(version, "down");
@@ -494,16 +580,21 @@ complete_in_xact(const char *version)
 
 /* The abort step, in the current transaction. */
 static void
-abort_in_xact(const char *version, const char *final_state)
+abort_in_xact(const char *version, const char *final_state, bool record)
 {
 	StagedChange *c = load_change(version, true);
 
-	run_staged_script(version, STAGED_ABORT,
-					  psprintf("%s%s", staged_detach_sql(c->schema, change_relid(c)),
-							   spec_text(version, "abort")));
+	Oid			relid = change_relid(c);
+
 	set_state(version, final_state, NULL, NULL);
-	set_migration_pending(version);
+	run_staged_script(version, STAGED_ABORT, staged_detach_sql(c->schema, relid));
+	run_staged_script(version, STAGED_ABORT, staged_sync_sql(c->schema, relid));
+	run_staged_script(version, STAGED_ABORT, spec_text(version, "abort"));
 	sync_schema(version, STAGED_ABORT, c->schema);
+	/* rollback() records the migration pending itself */
+	if (!record)
+		return;
+	set_migration_pending(version);
 	history_event(version, "rollback", "staged", "success", NULL, NULL,
 				  psprintf("abort: back to the old shape of %s", c->relation));
 }
@@ -551,10 +642,11 @@ staged_apply(Migration *m)
 
 	migration_check_checksum(m);
 	if (strcmp(c->state, "expanding") != 0)
-	{
-		expand(m, c);
-		c = load_change(m->version, true);
-	}
+		expand_columns(m, c);
+	c = load_change(m->version, true);
+	if (spec_text(m->version, "views") == NULL)
+		expand_views(m, c);
+	c = load_change(m->version, true);
 	finish_expansion_in_xact(c);
 	mark_expanded(m->version, start);
 	if (is_fresh(m->version))
@@ -578,11 +670,20 @@ typedef struct StepArg
 } StepArg;
 
 static void
-expand_step(void *arg)
+expand_columns_step(void *arg)
 {
 	StepArg    *a = arg;
 
-	expand(a->m, load_change(a->m->version, true));
+	expand_columns(a->m, load_change(a->m->version, true));
+	fingerprint_record("deploy");
+}
+
+static void
+expand_views_step(void *arg)
+{
+	StepArg    *a = arg;
+
+	expand_views(a->m, load_change(a->m->version, true));
 	fingerprint_record("deploy");
 }
 
@@ -617,7 +718,7 @@ abort_step(void *arg)
 {
 	StepArg    *a = arg;
 
-	abort_in_xact(a->version, a->final_state);
+	abort_in_xact(a->version, a->final_state, true);
 	fingerprint_record("abort");
 }
 
@@ -733,7 +834,17 @@ staged_deploy(Migration *m, int lock_timeout_ms, int lock_retries)
 	if (strcmp(c->state, "expanding") != 0)
 	{
 		retries = deploy_with_retries(m->version, "staged", "apply", "staged change",
-									  expand_step, &arg, lock_timeout_ms, lock_retries);
+									  expand_columns_step, &arg, lock_timeout_ms, lock_retries);
+		SPI_commit();
+	}
+	else
+		ereport(NOTICE,
+				(errmsg("resuming staged change %s", m->version),
+				 errdetail("It was interrupted after its expand step.")));
+	if (spec_text(m->version, "views") == NULL)
+	{
+		retries += deploy_with_retries(m->version, "staged", "apply", "staged change",
+									   expand_views_step, &arg, lock_timeout_ms, lock_retries);
 		SPI_commit();
 		c = load_change(m->version, false);
 		ereport(NOTICE,
@@ -741,10 +852,7 @@ staged_deploy(Migration *m, int lock_timeout_ms, int lock_retries)
 				 errdetail("Old shape in schema %s, new shape in schema %s.",
 						   c->old_schema, c->new_schema)));
 	}
-	else
-		ereport(NOTICE,
-				(errmsg("resuming staged change %s", m->version),
-				 errdetail("It was interrupted after its expand step.")));
+	c = load_change(m->version, false);
 
 	set = spec_text(m->version, "backfill_set");
 	if (set)
@@ -835,11 +943,7 @@ staged_rollback(Migration *m)
 
 	if (strcmp(c->state, "expanding") == 0 || strcmp(c->state, "expanded") == 0)
 	{
-		run_staged_script(m->version, STAGED_ABORT,
-						  psprintf("%s%s", staged_detach_sql(c->schema, change_relid(c)),
-								   spec_text(m->version, "abort")));
-		set_state(m->version, "aborted", NULL, NULL);
-		sync_schema(m->version, STAGED_ABORT, c->schema);
+		abort_in_xact(m->version, "aborted", false);
 	}
 	else
 	{
@@ -1275,7 +1379,7 @@ check_in_subtransaction(const char *version, void (*fn) (const char *version),
 static void
 check_abort(const char *version)
 {
-	abort_in_xact(version, "aborted");
+	abort_in_xact(version, "aborted", true);
 }
 
 /* Complete (unless done already), then run the down script it wrote. */

@@ -355,10 +355,12 @@ view_definition(const char *nspname, Oid relid, const char *relname,
 
 /*
  * The SQL that makes the version schemas of schema "nspname" what the
- * changes in flight on its tables want.  The caller is connected to SPI.
+ * changes in flight on its tables want, leaving out the views of table
+ * "skip_relid" (when valid: complete and abort create them once they
+ * changed it).  The caller is connected to SPI.
  */
 char *
-staged_sync_sql(const char *nspname)
+staged_sync_sql(const char *nspname, Oid skip_relid)
 {
 	List	   *changes = changes_in_flight(nspname);
 	List	   *wanted = NIL;	/* VersionSchema */
@@ -547,6 +549,9 @@ staged_sync_sql(const char *nspname)
 			uint32		hash;
 			bool		same = false;
 
+			/* its views come after what is about to change it */
+			if (relid == skip_relid)
+				continue;
 			foreach(cc, changes)
 				if (strcmp(((FlightChange *) lfirst(cc))->table, relname) == 0)
 					change = lfirst(cc);
