@@ -1027,6 +1027,22 @@ write_change(const char *version, const char *statement, const char *up,
 }
 
 /*
+ * The plan recorded with a staged change.  When the table exists, expand's
+ * checks run now rather than at deploy.
+ */
+static char *
+staged_plan_text(const char *version, StagedRequest *req, const char *relation)
+{
+	StagedSpec *spec = staged_resolve(version, req, true);
+
+	if (spec)
+		staged_finish(spec, true);
+	return psprintf("staged change: %s", spec ? spec->describe
+					: psprintf("%s of %s (its table does not exist yet)",
+							   req->operation, relation));
+}
+
+/*
  * migrator.stage(version, statement, up, down, name) RETURNS
  * migrator.migrations: register a staged change.
  */
@@ -1039,10 +1055,10 @@ migrator_stage(PG_FUNCTION_ARGS)
 	char	   *down = text_arg(fcinfo, 3);
 	char	   *name = text_arg(fcinfo, 4);
 	StagedRequest *req;
-	StagedSpec *spec;
 	char	   *checksum;
 	char	   *plan;
 	char	   *relation;
+	bool		unchanged = false;
 	TupleDesc	resdesc;
 	Datum		result;
 	MemoryContext callercxt = CurrentMemoryContext;
@@ -1070,13 +1086,6 @@ migrator_stage(PG_FUNCTION_ARGS)
 				 errmsg("staged changes need migrator 0.3"),
 				 errhint("Run ALTER EXTENSION migrator UPDATE.")));
 
-	/* When the table exists, expand's checks now rather than at deploy. */
-	spec = staged_resolve(version, req, true);
-	if (spec)
-		staged_finish(spec, true);
-	plan = psprintf("staged change: %s", spec ? spec->describe
-					: psprintf("%s of %s (its table does not exist yet)",
-							   req->operation, relation));
 	checksum = script_checksum(statement);
 
 	values[0] = CStringGetTextDatum(version);
@@ -1092,9 +1101,10 @@ migrator_stage(PG_FUNCTION_ARGS)
 		bool		same = sstate != NULL && same_text(mup, statement) &&
 			same_text(value(3), up) && same_text(value(4), down);
 
-		if (same && strcmp(mstate, "pending") != 0)
+		if (same && (strcmp(mstate, "pending") != 0 || strcmp(sstate, "pending") == 0))
 		{
-			/* the same change again: nothing to do */
+			/* the same change again (as register() does): nothing to do */
+			unchanged = true;
 		}
 		else if (strcmp(mstate, "pending") != 0)
 			ereport(ERROR,
@@ -1109,6 +1119,7 @@ migrator_stage(PG_FUNCTION_ARGS)
 							 version)));
 		else
 		{
+			plan = staged_plan_text(version, req, relation);
 			write_migration(version, statement, checksum, plan, name, true);
 			write_change(version, statement, up, down, req->operation, relation);
 			history_event(version, "register", "staged", "success", NULL, NULL,
@@ -1116,8 +1127,9 @@ migrator_stage(PG_FUNCTION_ARGS)
 								   req->operation, relation, checksum));
 		}
 	}
-	else
+	else if (!unchanged)
 	{
+		plan = staged_plan_text(version, req, relation);
 		write_migration(version, statement, checksum, plan, name, false);
 		write_change(version, statement, up, down, req->operation, relation);
 		history_event(version, "register", "staged", "success", NULL, NULL,

@@ -398,6 +398,9 @@ parse_reshape(StagedRequest *req, AlterTableStmt *stmt)
 					break;
 				}
 			default:
+				if (list_length(stmt->cmds) == 1)
+					staged_unsupported("this ALTER TABLE subcommand",
+									   "It is none of the changes stage() supports.");
 				staged_unsupported("this ALTER TABLE subcommand together with ADD COLUMN, DROP COLUMN or ALTER COLUMN TYPE",
 							"One staged change either reshapes columns or adds one constraint.");
 		}
