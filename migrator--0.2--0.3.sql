@@ -66,7 +66,14 @@ REVOKE ALL ON migrator.staged_changes FROM PUBLIC;
 -- gave on it (EXECUTE for a deploy role) are copied onto the new one in
 -- pg_proc, so that they stay privileges pg_dump dumps and not initial
 -- privileges of the extension.
-ALTER FUNCTION migrator.status() RENAME TO status_0_2;
+-- (The old one is dropped, not renamed: the guard refuses a rename even in
+-- an extension script; its privileges wait in a setting of this
+-- transaction.)
+SELECT pg_catalog.set_config('migrator_update.status_acl',
+                             COALESCE(p.proacl::text, ''), true)
+  FROM pg_catalog.pg_proc AS p
+ WHERE p.oid = 'migrator.status()'::pg_catalog.regprocedure;
+DROP FUNCTION migrator.status();
 CREATE FUNCTION migrator.status()
 RETURNS TABLE (version text, name text, kind text, state text,
                applied_at timestamptz, applied_by text, transactional boolean,
@@ -96,12 +103,9 @@ COMMENT ON FUNCTION migrator.status() IS
 
 REVOKE ALL ON FUNCTION migrator.status() FROM PUBLIC;
 UPDATE pg_catalog.pg_proc
-   SET proacl = (SELECT o.proacl FROM pg_catalog.pg_proc AS o
-                  WHERE o.oid = 'migrator.status_0_2()'::pg_catalog.regprocedure)
+   SET proacl = pg_catalog.current_setting('migrator_update.status_acl')::pg_catalog.aclitem[]
  WHERE oid = 'migrator.status()'::pg_catalog.regprocedure
-   AND (SELECT o.proacl FROM pg_catalog.pg_proc AS o
-         WHERE o.oid = 'migrator.status_0_2()'::pg_catalog.regprocedure) IS NOT NULL;
-DROP FUNCTION migrator.status_0_2();
+   AND pg_catalog.current_setting('migrator_update.status_acl') <> '';
 
 -- stage(), complete(), abort() (as in src/sql/50_staged.sql).
 CREATE FUNCTION migrator.stage(

@@ -138,5 +138,6 @@ SELECT has_function_privilege('public', 'migrator.stage(text, text, text, text, 
        has_table_privilege('public', 'migrator.staged_changes', 'SELECT') AS staged_changes;
 
 \c postgres
+SET migrator.guard = off;
 DROP DATABASE migrator_staged_changes;
 DROP DATABASE migrator_staged_fresh;

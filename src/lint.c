@@ -211,7 +211,8 @@ lint_long_identifiers(LintState *state, ScriptStatement *st)
  * migrator.stage() runs (staged_parse.c): rule stage_it, whose hint says
  * how.  Read from the statement's findings and hazards lint just added
  * ("first" is the first of them); not for a table the script created
- * ("is_new": nothing uses it yet).
+ * ("is_new": nothing uses it yet), nor for a blocking hazard that the
+ * table's size made info.
  */
 static void
 lint_stage_it(LintState *state, ScriptStatement *st, const char *tag,
@@ -233,8 +234,10 @@ lint_stage_it(LintState *state, ScriptStatement *st, const char *tag,
 
 		if (f->rule->kind == MIGRATION_DESTRUCTIVE)
 			found = true;
+		/* a blocking hazard on a small table (info) is not worth a rollout */
 		for (i = 0; i < lengthof(blocking); i++)
-			if (strcmp(f->rule->id, blocking[i]) == 0)
+			if (strcmp(f->rule->id, blocking[i]) == 0 &&
+				strcmp(lint_finding_severity(f), "info") != 0)
 				found = true;
 	}
 	if (found && staged_statement_is_supported(st->raw->stmt))
