@@ -137,6 +137,11 @@ SELECT has_function_privilege('public', 'migrator.stage(text, text, text, text, 
        has_function_privilege('public', 'migrator.abort(text, interval, integer)', 'EXECUTE') AS abort,
        has_table_privilege('public', 'migrator.staged_changes', 'SELECT') AS staged_changes;
 
+-- Both databases are protected (CREATE EXTENSION): a superuser removes the
+-- protection in each, as documented, before dropping them.
+SECURITY LABEL FOR migrator ON DATABASE migrator_staged_fresh IS NULL;
+\c migrator_staged_changes
+SECURITY LABEL FOR migrator ON DATABASE migrator_staged_changes IS NULL;
 \c postgres
 SET migrator.guard = off;
 DROP DATABASE migrator_staged_changes;

@@ -212,10 +212,10 @@ lint_long_identifiers(LintState *state, ScriptStatement *st)
  * how.  Read from the statement's findings and hazards lint just added
  * ("first" is the first of them); not for a table the script created
  * ("is_new": nothing uses it yet), nor for a blocking hazard that the
- * table's size made info.
+ * table's size made info, nor for migrator's own objects (never staged).
  */
 static void
-lint_stage_it(LintState *state, ScriptStatement *st, const char *tag,
+lint_stage_it(LintState *state, ScriptStatement *st, StatementFacts *facts,
 			  RangeVar *rv, bool is_new, int first)
 {
 	static const char *const blocking[] = {
@@ -225,7 +225,7 @@ lint_stage_it(LintState *state, ScriptStatement *st, const char *tag,
 	bool		found = false;
 	ListCell   *fc;
 
-	if (rv == NULL || is_new)
+	if (rv == NULL || is_new || facts->own_object)
 		return;
 	for_each_from(fc, state->findings, first)
 	{
@@ -241,10 +241,10 @@ lint_stage_it(LintState *state, ScriptStatement *st, const char *tag,
 				found = true;
 	}
 	if (found && staged_statement_is_supported(st->raw->stmt))
-		lint_add(state, migrator_rule("stage_it"), st->index, tag, relation_name(rv),
-				 st->location,
+		lint_add(state, migrator_rule("stage_it"), st->index, facts->tag,
+				 relation_name(rv), st->location,
 				 psprintf("%s on \"%s\" can be staged: both application versions keep working",
-						  tag, relation_name(rv)));
+						  facts->tag, relation_name(rv)));
 }
 
 /*
@@ -299,7 +299,7 @@ lint_statement(LintState *state, ScriptStatement *st, int what)
 		((LintFinding *) llast(state->findings))->severity = rf->severity;
 	}
 	lint_long_identifiers(state, st);
-	lint_stage_it(state, st, facts->tag, rv, is_new, first);
+	lint_stage_it(state, st, facts, rv, is_new, first);
 	return facts;
 }
 
