@@ -225,4 +225,36 @@ sub old_shape_rows
 		'every row is there');
 }
 
+# ---- keys: a composite primary key, an empty table ----
+{
+	my $db = 'keys';
+	$node->safe_psql('postgres', "CREATE DATABASE $db");
+	$node->safe_psql($db, q{
+		CREATE EXTENSION migrator;
+		CREATE SCHEMA app;
+		CREATE TABLE app.lines (order_id int, line int, qty int NOT NULL, PRIMARY KEY (order_id, line));
+		INSERT INTO app.lines SELECT g / 10, g % 10, g FROM generate_series(1, 300) g;
+		CREATE TABLE app.empty (id int PRIMARY KEY, qty int NOT NULL);
+		SELECT migrator.register('1', 'SELECT 1', 'SELECT 1');
+		SELECT count(*) FROM migrator.apply();
+		SELECT version FROM migrator.stage('2', $$ALTER TABLE app.lines ALTER COLUMN qty TYPE bigint$$);
+		SELECT version FROM migrator.stage('3', $$ALTER TABLE app.empty ALTER COLUMN qty TYPE numeric(10,2)$$,
+			up => 'qty::numeric(10,2)', down => 'round(qty)::int');
+	});
+	my ($rc, $out, $err) = $node->psql($db, 'SET migrator.staged_batch_size = 50; CALL migrator.deploy()');
+	is($rc, 0, 'keys: deploy() expands both changes') or diag($err);
+	like($err, qr/backfill of app\.lines done: 300 rows in 6 batches/,
+		'keys: the backfill walks a composite primary key in batches');
+	like($err, qr/backfill of app\.empty done: 0 rows in 0 batches/, 'keys: an empty table is backfilled at once');
+	is($node->safe_psql($db, q{SELECT count(*) FROM app_1.lines o JOIN app_3.lines n USING (order_id, line)
+		WHERE o.qty = n.qty}), '300', 'keys: every row of the composite key consistent in both shapes');
+	$node->safe_psql($db, q{SET search_path = app_3, app; INSERT INTO empty VALUES (1, 2.5)});
+	is($node->safe_psql($db, q{SELECT qty FROM app_1.empty}), '3', 'keys: a row written into the empty table, converted');
+	($rc, $out, $err) = $node->psql($db, q{CALL migrator.complete('2'); CALL migrator.complete('3')});
+	is($rc, 0, 'keys: complete() of both') or diag($err);
+	is($node->safe_psql($db, q{SELECT string_agg(format_type(atttypid, atttypmod), ',' ORDER BY attrelid::regclass::text)
+		FROM pg_attribute WHERE attrelid IN ('app.lines'::regclass, 'app.empty'::regclass) AND attname = 'qty'}),
+		'numeric(10,2),bigint', 'keys: both columns have their new types');
+}
+
 done_testing();
