@@ -168,6 +168,7 @@ SELECT migrator.stage('2', $$ALTER TABLE app.users RENAME COLUMN name TO full_na
 SELECT migrator.stage('3', $$ALTER TABLE app.orders ALTER COLUMN amount TYPE numeric(12,2)$$,
                       up => 'amount::numeric(12,2)', down => 'round(amount)::int');
 SQL
+b_start=$(now)
 client old_staged staged "app_1,app" "$run/old.sql"
 sleep 3
 s_start=$(now)
@@ -182,12 +183,19 @@ consistent=$(psql -qXAt -d staged -c "
       JOIN app_1.users ou ON ou.id = o.user_id JOIN app_3.users nu ON nu.id = o.user_id")
 total=$(psql -qXAt -d staged -c "SELECT count(*) FROM app.orders")
 wait_client old_staged old.sql
+s_complete=$(now)
 psql -qX -d staged -c "CALL migrator.complete('2')" -c "CALL migrator.complete('3')" 2>"$run/complete.notices"
 s_end=$(now)
 sleep 3
 wait_client new_staged new.sql
 read -r so_max so_p99 so_n <<<"$(latency old_staged "$s_start" "$s_end")"
 read -r sn_max sn_p99 sn_n <<<"$(latency new_staged "$s_start" "$s_end")"
+# the machine's own noise: the old client before anything runs
+read -r bo_max bo_p99 bo_n <<<"$(latency old_staged "$b_start" "$(calc "$s_start - 1")")"
+# the new client's worst wait in each phase
+read -r sd_max _ _ <<<"$(latency new_staged "$s_expanded" "$(calc "$s_expanded + $CHUNK")")"
+read -r sc_max _ _ <<<"$(latency new_staged "$s_complete" "$s_end")"
+read -r od_max _ _ <<<"$(latency old_staged "$s_start" "$s_expanded")"
 so_err=$(errors old_staged)
 sn_err=$(errors new_staged)
 final=$(psql -qXAt -d staged -c "SELECT format_type(atttypid, atttypmod) FROM pg_attribute
@@ -211,6 +219,8 @@ printf '  %-34s errors %5s  max %9.1f ms  p99 %9.1f ms  (%s transactions)\n' \
 printf '  %-34s errors %5s  max %9.1f ms  p99 %9.1f ms  (%s transactions)\n' \
     "new client (app_3,app)" "$sn_err" "$sn_max" "$sn_p99" "$sn_n"
 echo "  rows consistent in both shapes: $consistent of $total; amount after complete: $final"
+echo "  worst wait by phase: old client during deploy() $od_max ms; new client in its first ${CHUNK}s $sd_max ms, during complete() $sc_max ms"
+echo "  (before any change, the old client alone: max $bo_max ms, p99 $bo_p99 ms, $bo_n transactions: the machine's noise)"
 echo
 if [ "$po_n" != 0 ] && [ "$(calc "$so_max > 0")" = 1 ]; then
     echo "ratio plain/staged, old client: max $(calc "$po_max / $so_max")x, p99 $(calc "$po_p99 / $so_p99")x;" \
