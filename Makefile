@@ -30,7 +30,11 @@ OBJS = \
 	src/deploy.o \
 	src/backfill.o \
 	src/housekeeping.o \
-	src/rollout.o
+	src/rollout.o \
+	src/staged.o \
+	src/staged_parse.o \
+	src/staged_spec.o \
+	src/staged_views.o
 
 # The install script of the current version is assembled from src/sql/*.sql
 # (one file per module).  Install scripts of released versions

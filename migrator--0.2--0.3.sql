@@ -166,13 +166,60 @@ COMMENT ON COLUMN migrator.migrations.imported IS
 COMMENT ON COLUMN migrator.migrations.irreversible IS
     'why rollback() refuses the migration, e.g. ''irreversible (imported)'' for an imported one whose down script is empty; NULL when it has a down script';
 
--- status() shows an irreversible migration among its findings; the same
--- columns, so its grants stay
-CREATE OR REPLACE FUNCTION migrator.status()
+-- Staged changes: their catalog table (as in src/sql/00_catalog.sql) ...
+
+-- Staged changes (src/staged.c, docs/staged.md): one row per migration
+-- registered with migrator.stage(), with the statement, its up and down
+-- expressions, its phase, and in spec what its expand step generated
+-- (names, the SQL of the later phases).  Written only by migrator's C
+-- code; dumped, so that a change in flight survives pg_dump and restore.
+CREATE TABLE migrator.staged_changes (
+    version       text PRIMARY KEY,
+    statement     text NOT NULL,
+    up            text,
+    down          text,
+    operation     text NOT NULL,
+    relation      text NOT NULL,
+    state         text NOT NULL DEFAULT 'pending'
+                  CHECK (state IN ('pending', 'expanding', 'expanded', 'completed', 'aborted')),
+    spec          jsonb,
+    staged_at     timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    staged_by     text NOT NULL DEFAULT CURRENT_USER,
+    expanded_at   timestamptz,
+    completed_at  timestamptz,
+    aborted_at    timestamptz
+);
+
+COMMENT ON TABLE migrator.staged_changes IS
+    'staged changes registered with migrator.stage() and their phase; written only by migrator''s functions';
+
+SELECT pg_catalog.pg_extension_config_dump('migrator.staged_changes', '');
+
+CREATE TRIGGER protect_history
+    BEFORE UPDATE OR DELETE OR TRUNCATE ON migrator.staged_changes
+    FOR EACH STATEMENT EXECUTE FUNCTION migrator.protect_history();
+ALTER TABLE migrator.staged_changes ENABLE ALWAYS TRIGGER protect_history;
+REVOKE ALL ON migrator.staged_changes FROM PUBLIC;
+
+-- ... status() shows the phase of a staged change in a new last column.
+-- Its result type changes, so it is created again.  The privileges a DBA
+-- gave on it (EXECUTE for a deploy role) are copied onto the new one in
+-- pg_proc, so that they stay privileges pg_dump dumps and not initial
+-- privileges of the extension.
+-- (The old one is dropped, not renamed: the guard refuses a rename even in
+-- an extension script; its privileges wait in a setting of this
+-- transaction.)
+SELECT pg_catalog.set_config('migrator_update.status_acl',
+                             COALESCE(p.proacl::text, ''), true)
+  FROM pg_catalog.pg_proc AS p
+ WHERE p.oid = 'migrator.status()'::pg_catalog.regprocedure;
+DROP FUNCTION migrator.status();
+CREATE FUNCTION migrator.status()
 RETURNS TABLE (version text, name text, kind text, state text,
                applied_at timestamptz, applied_by text, transactional boolean,
                checksum text, findings jsonb, depends_on text[],
-               errors integer, warnings integer, infos integer)
+               errors integer, warnings integer, infos integer,
+               stage text)
     LANGUAGE sql STABLE
     -- Callers need EXECUTE only, not privileges on the tables (see the
     -- deploy role in the README); search_path is pinned.
@@ -181,8 +228,9 @@ RETURNS TABLE (version text, name text, kind text, state text,
     AS $$
     SELECT m.version, m.name, m.kind, m.state, m.applied_at, m.applied_by,
            m.transactional, m.checksum, a.findings, m.depends_on,
-           s.errors, s.warnings, s.infos
-      FROM migrator.migrations AS m,
+           s.errors, s.warnings, s.infos, sc.state
+      FROM migrator.migrations AS m
+      LEFT JOIN migrator.staged_changes AS sc ON sc.version = m.version,
            -- an irreversible migration says so among its findings (0.3)
            LATERAL (SELECT m.findings || CASE WHEN m.irreversible IS NULL THEN '[]'::jsonb
                            ELSE jsonb_build_array(jsonb_build_object(
@@ -195,6 +243,15 @@ RETURNS TABLE (version text, name text, kind text, state text,
                       FROM jsonb_array_elements(a.findings) AS f) AS s
      ORDER BY migrator.version_key(m.version), m.version
 $$;
+
+COMMENT ON FUNCTION migrator.status() IS
+    'one row per registered migration, in version order; stage is the phase of a staged change';
+
+REVOKE ALL ON FUNCTION migrator.status() FROM PUBLIC;
+UPDATE pg_catalog.pg_proc
+   SET proacl = pg_catalog.current_setting('migrator_update.status_acl')::pg_catalog.aclitem[]
+ WHERE oid = 'migrator.status()'::pg_catalog.regprocedure
+   AND pg_catalog.current_setting('migrator_update.status_acl') <> '';
 
 -- 0.3: import registers a history as it is.  A function of its own, not a
 -- register() argument, so that it has a grant of its own: a role allowed
@@ -218,3 +275,41 @@ COMMENT ON FUNCTION migrator.import(text, text, text, text, text, text, text, bo
     'register a migration of a history applied before migrator as it is: a destructive one without plan gets an imported-history plan, one without a usable down script is irreversible (imported)';
 
 REVOKE ALL ON FUNCTION migrator.import(text, text, text, text, text, text, text, boolean, text[]) FROM PUBLIC;
+
+-- stage(), complete(), abort() (as in src/sql/50_staged.sql).
+CREATE FUNCTION migrator.stage(
+    version text,
+    statement text,
+    up text DEFAULT NULL,
+    down text DEFAULT NULL,
+    name text DEFAULT NULL)
+RETURNS migrator.migrations
+    LANGUAGE c VOLATILE
+    AS 'MODULE_PATHNAME', 'migrator_stage';
+
+COMMENT ON FUNCTION migrator.stage(text, text, text, text, text) IS
+    'register a destructive statement as a staged change: deploy() expands and backfills it, complete() contracts, abort() returns to the old shape';
+
+CREATE PROCEDURE migrator.complete(
+    version text,
+    lock_timeout interval DEFAULT NULL,
+    lock_retries integer DEFAULT NULL)
+    LANGUAGE c
+    AS 'MODULE_PATHNAME', 'migrator_complete';
+
+COMMENT ON PROCEDURE migrator.complete(text, interval, integer) IS
+    'the contract step of an expanded staged change: the old shape goes away';
+
+CREATE PROCEDURE migrator.abort(
+    version text,
+    lock_timeout interval DEFAULT NULL,
+    lock_retries integer DEFAULT NULL)
+    LANGUAGE c
+    AS 'MODULE_PATHNAME', 'migrator_abort';
+
+COMMENT ON PROCEDURE migrator.abort(text, interval, integer) IS
+    'return a staged change in flight to the old shape, keeping every row';
+
+REVOKE ALL ON FUNCTION migrator.stage(text, text, text, text, text) FROM PUBLIC;
+REVOKE ALL ON PROCEDURE migrator.complete(text, interval, integer) FROM PUBLIC;
+REVOKE ALL ON PROCEDURE migrator.abort(text, interval, integer) FROM PUBLIC;

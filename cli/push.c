@@ -21,9 +21,16 @@
  *-------------------------------------------------------------------------
  */
 #include "migrator_cli.h"
+#include "layouts.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define STAGE_SQL \
+	"SELECT r.version, r.kind, r.registered_at = pg_catalog.now() AS changed " \
+	"FROM migrator.stage(version => $1, statement => $2, up => $3, down => $4, " \
+	"name => $5) AS r"
 
 #define REGISTER_SQL \
 	"SELECT r.version, r.kind, r.registered_at = pg_catalog.now() AS changed " \
@@ -36,6 +43,90 @@
 	"r.plan IS DISTINCT FROM $6 AS plan_marked, r.irreversible " \
 	"FROM migrator.import(version => $1, up => $2, down => $3, verify => $4, " \
 	"name => $5, plan => $6, transactional => $7) AS r"
+
+/*
+ * The text of the lines "-- <marker> TEXT" of "sql", joined with newlines
+ * ("" for a marker line without text); NULL when no line has the marker.
+ * The marker must be followed by white space or the end of the line.
+ */
+static char *
+marker_lines(const char *sql, const char *marker)
+{
+	size_t		mlen = strlen(marker);
+	const char *p = sql;
+	StrBuf		sb;
+	bool		found = false;
+
+	sb_init(&sb);
+	while (*p)
+	{
+		const char *nl = strchr(p, '\n');
+		const char *e = nl ? nl : p + strlen(p);
+		const char *q = p;
+
+		while (q < e && isspace((unsigned char) *q))
+			q++;
+		if ((size_t) (e - q) >= 3 + mlen && strncmp(q, "-- ", 3) == 0 &&
+			strncmp(q + 3, marker, mlen) == 0 &&
+			(q + 3 + mlen == e || isspace((unsigned char) q[3 + mlen])))
+		{
+			const char *t = q + 3 + mlen;
+
+			while (t < e && isspace((unsigned char) *t))
+				t++;
+			while (e > t && isspace((unsigned char) e[-1]))
+				e--;
+			if (found && t < e)
+				sb_append(&sb, "\n");
+			sb_append_n(&sb, t, e - t);
+			found = true;
+		}
+		p = nl ? nl + 1 : p + strlen(p);
+	}
+	if (!found)
+	{
+		free(sb.data);
+		return NULL;
+	}
+	return sb.data;
+}
+
+/*
+ * A staged change ("-- migrator:stage" in its up script, with its
+ * conversions as "-- migrator:up EXPR" and "-- migrator:down EXPR" lines):
+ * migrator.stage() registers it; its steps, down script included, are
+ * generated, so a down or verify script of its own is refused.
+ */
+static PGresult *
+stage_one(PGconn *conn, const MigrationFile *m, bool *refused)
+{
+	const char *params[5];
+	char	   *up = marker_lines(m->up, "migrator:up");
+	char	   *down = marker_lines(m->up, "migrator:down");
+	PGresult   *r = NULL;
+
+	*refused = false;
+	if ((m->down && !is_blank(m->down)) || (m->verify && !is_blank(m->verify)))
+	{
+		cli_error("cannot register \"%s\" (version %s): it is a staged change (\"-- migrator:stage\"), whose down script is generated",
+				  m->file, m->version);
+		fprintf(stderr, "HINT:  Remove its %s script, or the \"-- migrator:stage\" line; write conversions as \"-- migrator:up EXPR\" and \"-- migrator:down EXPR\" lines (docs/staged.md).\n",
+				m->down && !is_blank(m->down) ? "down" : "verify");
+		*refused = true;
+	}
+	else
+	{
+		params[0] = m->version;
+		params[1] = m->up;
+		params[2] = up && *up ? up : NULL;
+		params[3] = down && *down ? down : NULL;
+		params[4] = m->name;
+		r = cli_exec(conn, STAGE_SQL, 5, params);
+	}
+	free(up);
+	free(down);
+	return r;
+}
 
 /*
  * Register migration "m" in the open transaction.  On success add its row
@@ -52,6 +143,7 @@ register_one(PGconn *conn, const CliOptions *opts, const MigrationSet *set,
 	PGresult   *r;
 	bool		existed = false;
 	double		t0 = now_ms();
+	char	   *stage;
 	int			k;
 	int			rc;
 
@@ -65,7 +157,17 @@ register_one(PGconn *conn, const CliOptions *opts, const MigrationSet *set,
 	params[4] = m->name;
 	params[5] = m->plan ? m->plan : opts->plan;
 	params[6] = m->transactional ? "true" : "false";
-	r = cli_exec(conn, opts->import ? IMPORT_SQL : REGISTER_SQL, 7, params);
+	if ((stage = marker_lines(m->up, "migrator:stage")) != NULL)
+	{
+		bool		refused;
+
+		free(stage);
+		r = stage_one(conn, m, &refused);
+		if (refused)
+			return EXIT_REFUSED;
+	}
+	else
+		r = cli_exec(conn, opts->import ? IMPORT_SQL : REGISTER_SQL, 7, params);
 	if (!cli_command_ok(r))
 	{
 		char	   *context = xasprintf("cannot %s \"%s\" (version %s)",

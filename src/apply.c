@@ -48,6 +48,32 @@ PG_FUNCTION_INFO_V1(migrator_rollback);
 PG_FUNCTION_INFO_V1(migrator_rollback_to);
 PG_FUNCTION_INFO_V1(migrator_verify);
 
+/* What staged.c registered (StagedInit()); NULL before. */
+static const StagedRoutines *staged_routines = NULL;
+
+void
+migration_set_staged_routines(const StagedRoutines *routines)
+{
+	staged_routines = routines;
+}
+
+/* apply() and deploy() start running "todo". */
+void
+migration_begin_call(List *todo)
+{
+	if (staged_routines)
+		staged_routines->begin_call(todo);
+}
+
+/* The staged routines when "m" is a staged change, else NULL. */
+const StagedRoutines *
+migration_staged_routines(Migration *m)
+{
+	if (staged_routines == NULL || !staged_routines->is_staged(m))
+		return NULL;
+	return staged_routines;
+}
+
 #define MIGRATION_SELECT \
 	"SELECT version, kind, transactional, up, down, verify, checksum, state " \
 	"FROM migrator.migrations "
@@ -282,9 +308,15 @@ migration_apply(Migration *m)
 	TimestampTz start = GetCurrentTimestamp();
 	Interval   *duration;
 
+	/* A staged change runs its phases instead (staged.c). */
+	if (migration_staged_routines(m))
+		return staged_routines->apply(m);
 	migration_check_checksum(m);
 	check_dependencies(m);
 	run_script(m, "up", m->up);
+	/* The versioned schemas of staged changes in flight follow. */
+	if (staged_routines)
+		staged_routines->after_migration(m);
 	duration = elapsed_interval(start);
 	migration_record_applied(m, duration);
 	return duration;
@@ -409,6 +441,7 @@ migrator_apply(PG_FUNCTION_ARGS)
 	history_lock("applying migrations");
 
 	todo = pending_migrations(target, allow_out_of_order, false);
+	migration_begin_call(todo);
 
 	foreach(lc, todo)
 	{
@@ -516,7 +549,11 @@ migration_rollback(Migration *m)
 	TimestampTz start = GetCurrentTimestamp();
 	Interval   *duration;
 
-	run_script(m, "down", m->down);
+	/* A staged change is aborted, or undone after complete (staged.c). */
+	if (migration_staged_routines(m))
+		staged_routines->rollback(m);
+	else
+		run_script(m, "down", m->down);
 	duration = elapsed_interval(start);
 	migration_record_rolled_back(m, duration);
 	return duration;

@@ -45,6 +45,54 @@ extern void migration_record_rolled_back(Migration *m, Interval *duration);
 extern void migration_run_script(const char *version, const char *kind,
 								 const char *direction, const char *sql);
 
+/* A step plan() shows for a staged change (StagedRoutines.plan). */
+typedef struct StagedPlanStep
+{
+	const char *phase;			/* "expand", "backfill", ..., "complete", "abort" */
+	char	   *sql;			/* its statements, or NULL: "what" describes it */
+	char	   *what;
+	const char *locks;			/* for a described step */
+	bool		transactional;	/* can run in a transaction block */
+} StagedPlanStep;
+
+/*
+ * Staged changes (staged.c) are migrations that run phases instead of an
+ * up script.  staged.c sits above apply and deploy (it runs its scripts
+ * with migration_run_script() and its steps with deploy's retries), so it
+ * registers these at start-up and apply(), deploy(), rollback(), check()
+ * and plan() call them through staged_routines (NULL before StagedInit()).
+ */
+typedef struct StagedRoutines
+{
+	/* Is "m" a staged change?  (The caller is connected to SPI.) */
+	bool		(*is_staged) (Migration *m);
+	/* apply() and deploy() start, with the migrations they will run */
+	void		(*begin_call) (List *todo);
+	/* apply() of "m", in the caller's transaction */
+	Interval   *(*apply) (Migration *m);
+	/* deploy() of "m", committing; returns the retries */
+	int			(*deploy) (Migration *m, int lock_timeout_ms, int lock_retries);
+	/* rollback() of "m", in the caller's transaction */
+	void		(*rollback) (Migration *m);
+	/* after any other migration applied in this transaction */
+	void		(*after_migration) (Migration *m);
+	/* plan() of "m": its steps (StagedPlanStep), without running anything */
+	List	   *(*plan) (Migration *m);
+
+	/*
+	 * check() of "m", applied in this transaction from the schema
+	 * "before" (a fingerprint): do abort, and the down script of the
+	 * completed change, give "before" back?  Sets *outcome ("ok" or what
+	 * failed) and *changes (FingerprintChange) or *failure.
+	 */
+	void		(*check) (Migration *m, List *before, const char **outcome,
+						  List **changes, char **failure);
+} StagedRoutines;
+
+extern void migration_set_staged_routines(const StagedRoutines *routines);
+extern const StagedRoutines *migration_staged_routines(Migration *m);
+extern void migration_begin_call(List *todo);
+
 extern Interval *elapsed_interval(TimestampTz start);
 extern char *interval_text(Interval *iv);
 

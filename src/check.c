@@ -93,6 +93,38 @@ try_script(Migration *m, const char *direction, const char *sql)
  * In a PG_CATCH block: roll back the current subtransaction and raise the
  * error again, in the caller's context.
  */
+/*
+ * apply() of staged migration "m" in a subtransaction of its own, kept
+ * when it succeeds.  Returns NULL, or the error.
+ */
+static char *
+try_staged_apply(Migration *m)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+	char	   *volatile failure = NULL;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(oldcxt);
+	PG_TRY();
+	{
+		(void) migration_staged_routines(m)->apply(m);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata = subtransaction_abort(oldcxt, oldowner);
+
+		failure = psprintf("%s (SQLSTATE %s)", edata->message,
+						   unpack_sql_state(edata->sqlerrcode));
+		FreeErrorData(edata);
+	}
+	PG_END_TRY();
+	return failure;
+}
+
 static void
 abort_subtransaction_and_rethrow(MemoryContext oldcxt, ResourceOwner oldowner)
 {
@@ -223,6 +255,22 @@ check_migrations(ReturnSetInfo *rsinfo, List *todo)
 			continue;
 		}
 		before = fingerprint_take();
+		if (migration_staged_routines(m))
+		{
+			/* A staged change: its phases, then abort and down (staged.c). */
+			List	   *changes;
+
+			failure = try_staged_apply(m);
+			if (failure)
+			{
+				put_row(rsinfo, m, "up fails", failure);
+				break;
+			}
+			migration_staged_routines(m)->check(m, before, &outcome, &changes, &failure);
+			put_row(rsinfo, m, outcome,
+					failure ? failure : changes ? describe_differences(changes) : NULL);
+			continue;
+		}
 		failure = try_script(m, "up", m->up);
 		if (failure)
 		{
@@ -265,6 +313,7 @@ migrator_check(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 	SPI_connect();
 	todo = migrations_pending_upto(target, false);
+	migration_begin_call(todo);
 
 	oldcxt = CurrentMemoryContext;
 	oldowner = CurrentResourceOwner;

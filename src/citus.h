@@ -21,7 +21,6 @@
 #include "rules.h"
 
 /* migrator's refusal when an authority cannot be issued (citus.c) */
-#define ERRCODE_MIGRATOR_NO_CLUSTER_AUTHORITY	MAKE_SQLSTATE('M','G','0','1','2')
 
 extern void CitusInit(void);
 

@@ -99,6 +99,19 @@ DeployInit(void)
 							NULL, NULL, NULL);
 }
 
+/* migrator.lock_timeout and migrator.lock_retries, for complete() and abort(). */
+int
+deploy_default_lock_timeout(void)
+{
+	return deploy_lock_timeout;
+}
+
+int
+deploy_default_lock_retries(void)
+{
+	return deploy_lock_retries;
+}
+
 /*
  * Timer handler, in signal context: note the lock this backend is waiting
  * for, if any.  Only copies memory.
@@ -237,6 +250,9 @@ describe_blockers(void)
 	return buf.data;
 }
 
+/* What pg_stat_activity's query column says runs. */
+static const char *activity_call = "CALL migrator.deploy()";
+
 /*
  * Show the current step in pg_stat_activity's query column.
  */
@@ -252,7 +268,17 @@ report_step(const char *fmt,...)
 	va_start(args, fmt);
 	vsnprintf(step, sizeof(step), fmt, args);
 	va_end(args);
-	pgstat_report_activity(STATE_RUNNING, psprintf("CALL migrator.deploy() -- %s", step));
+	pgstat_report_activity(STATE_RUNNING, psprintf("%s -- %s", activity_call, step));
+}
+
+/*
+ * The call that deploy_with_retries() runs for, as pg_stat_activity shows
+ * it ("CALL migrator.complete()"); a string constant.
+ */
+void
+deploy_set_activity(const char *call)
+{
+	activity_call = call;
 }
 
 /*
@@ -294,14 +320,12 @@ backoff_ms(int lock_timeout_ms, int attempt)
 }
 
 /*
- * One attempt at transactional migration "m" in direction "up" (apply it)
- * or "down" (roll it back), in a subtransaction with lock_timeout set.
- * Returns NULL on success (the outer transaction then holds the
- * migration's changes and history row), else the error, after rolling the
- * attempt back.
+ * One attempt at "step", in a subtransaction with lock_timeout set.
+ * Returns NULL on success (the outer transaction then holds what the step
+ * did), else the error, after rolling the attempt back.
  */
 static ErrorData *
-try_step(Migration *m, bool up, int lock_timeout_ms)
+try_step(DeployStep step, void *arg, int lock_timeout_ms)
 {
 	MemoryContext oldcxt = CurrentMemoryContext;
 	ResourceOwner oldowner = CurrentResourceOwner;
@@ -318,13 +342,8 @@ try_step(Migration *m, bool up, int lock_timeout_ms)
 								 PGC_USERSET, PGC_S_SESSION,
 								 GUC_ACTION_SAVE, true, 0, false);
 		lock_watch_start(lock_timeout_ms);
-		if (up)
-			(void) migration_apply(m);
-		else
-			(void) migration_rollback(m);
+		step(arg);
 		lock_watch_stop();
-		/* drift() compares with the schema as each commit leaves it */
-		fingerprint_record(up ? "deploy" : "undeploy");
 		AtEOXact_GUC(true, save_nestlevel);
 
 		ReleaseCurrentSubTransaction();
@@ -342,16 +361,23 @@ try_step(Migration *m, bool up, int lock_timeout_ms)
 }
 
 /*
- * Apply ("up") or roll back transactional migration "m", retrying on lock
- * timeout.  Returns the number of retries.  When they run out, records a
- * 'partial' event, commits it, and raises an error that names the blocking
- * sessions.
+ * Run "step" ("what" of migration "version" of "kind", recorded as
+ * "action" in events) in the current transaction, retrying on lock
+ * timeout: each attempt waits at most "lock_timeout_ms" for its locks and
+ * is rolled back when it times out, which lets the application's queries
+ * queued behind it through; the next one follows after a pause with
+ * jitter.  Returns the number of retries.  When they run out, or the step
+ * fails otherwise, records the outcome as an event, commits it, and
+ * raises the error (naming the sessions that held the lock).  The caller
+ * is connected to SPI, non-atomic.  Used for the migrations of deploy()
+ * and for each step of a staged change (staged.c).
  */
-static int
-step_transactional(Migration *m, bool up, int lock_timeout_ms, int lock_retries)
+int
+deploy_with_retries(const char *version, const char *kind, const char *action,
+					const char *what, DeployStep step, void *arg,
+					int lock_timeout_ms, int lock_retries)
 {
-	const char *action = up ? "apply" : "rollback";
-	const char *procedure = up ? "deploy" : "undeploy";
+	bool		down = strcmp(action, "rollback") == 0;
 	int			attempt;
 
 	for (attempt = 1;; attempt++)
@@ -360,15 +386,14 @@ step_transactional(Migration *m, bool up, int lock_timeout_ms, int lock_retries)
 		char	   *blockers;
 		int			pause;
 
-		report_step("migration %s (%s%s), attempt %d", m->version, m->kind,
-					up ? "" : ", down", attempt);
-		error = try_step(m, up, lock_timeout_ms);
+		report_step("%s %s (%s), attempt %d", what, version, kind, attempt);
+		error = try_step(step, arg, lock_timeout_ms);
 		if (error == NULL)
 			return attempt - 1;
 		if (error->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE)
 		{
-			/* The migration failed: say so in the events, then re-raise. */
-			history_event(m->version, action, m->kind, "failed", NULL, NULL,
+			/* The step failed: say so in the events, then re-raise. */
+			history_event(version, action, kind, "failed", NULL, NULL,
 						  error->message);
 			SPI_commit();
 			ReThrowError(error);
@@ -377,35 +402,64 @@ step_transactional(Migration *m, bool up, int lock_timeout_ms, int lock_retries)
 		blockers = describe_blockers();
 		if (attempt > lock_retries)
 		{
-			history_event(m->version, action, m->kind, "partial", NULL, NULL,
+			history_event(version, action, kind, "partial", NULL, NULL,
 						  psprintf("lock timeout after %d %s: %s", attempt,
 								   attempt == 1 ? "attempt" : "attempts", blockers));
 			SPI_commit();
 			ereport(ERROR,
 					(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
-					 errmsg_plural("migration \"%s\" could not take its locks after %d attempt",
-								   "migration \"%s\" could not take its locks after %d attempts",
-								   attempt, m->version, attempt),
+					 errmsg_plural("%s \"%s\" could not take its locks after %d attempt",
+								   "%s \"%s\" could not take its locks after %d attempts",
+								   attempt, what, version, attempt),
 					 errdetail_plural("The attempt waited %d ms for %s.",
 									  "Each attempt waited %d ms for %s.",
 									  attempt, lock_timeout_ms, blockers),
-					 up
-					 ? errhint("End the blocking sessions or wait for them, then run CALL migrator.%s() again: migrations deployed so far stay applied.", procedure)
-					 : errhint("End the blocking sessions or wait for them, then run CALL migrator.%s() again: migrations rolled back so far stay pending.", procedure)));
+					 down
+					 ? errhint("End the blocking sessions or wait for them, then run CALL migrator.undeploy() again: migrations rolled back so far stay pending.")
+					 : errhint("End the blocking sessions or wait for them, then run CALL migrator.deploy() again: migrations deployed so far stay applied.")));
 		}
 
 		pause = backoff_ms(lock_timeout_ms, attempt + 1);
 		ereport(NOTICE,
-				(errmsg("migration %s: lock timeout on attempt %d of %d, retrying in %d ms",
-						m->version, attempt, lock_retries + 1, pause),
+				(errmsg("%s %s: lock timeout on attempt %d of %d, retrying in %d ms",
+						what, version, attempt, lock_retries + 1, pause),
 				 errdetail("Waited %d ms for %s.", lock_timeout_ms, blockers)));
 		FreeErrorData(error);
 		/* Nothing of the attempt is held while we wait. */
 		SPI_commit();
-		report_step("migration %s (%s%s), waiting %d ms before attempt %d",
-					m->version, m->kind, up ? "" : ", down", pause, attempt + 1);
+		report_step("%s %s (%s), waiting %d ms before attempt %d",
+					what, version, kind, pause, attempt + 1);
 		deploy_sleep(pause);
 	}
+}
+
+/* A transactional migration, as one step: apply it, record the schema. */
+static void
+apply_step(void *arg)
+{
+	(void) migration_apply((Migration *) arg);
+	/* drift() compares with the schema as each commit leaves it */
+	fingerprint_record("deploy");
+}
+
+/* A transactional migration, as one step: roll it back, record the schema. */
+static void
+rollback_step(void *arg)
+{
+	(void) migration_rollback((Migration *) arg);
+	fingerprint_record("undeploy");
+}
+
+/*
+ * Apply ("up") or roll back transactional migration "m", retrying on lock
+ * timeout.  Returns the number of retries.
+ */
+static int
+step_transactional(Migration *m, bool up, int lock_timeout_ms, int lock_retries)
+{
+	return deploy_with_retries(m->version, m->kind, up ? "apply" : "rollback",
+							   "migration", up ? apply_step : rollback_step, m,
+							   lock_timeout_ms, lock_retries);
 }
 
 /* An invalid index found by invalid_indexes(). */
@@ -627,8 +681,8 @@ deploy_lock_tag(LOCKTAG *tag)
 /*
  * The lock_timeout argument in milliseconds (a month counts 30 days).
  */
-static int
-interval_ms(Interval *iv)
+int
+deploy_interval_ms(Interval *iv)
 {
 	int64		ms = iv->time / 1000 +
 		((int64) iv->day + (int64) iv->month * DAYS_PER_MONTH) * (USECS_PER_DAY / 1000);
@@ -659,6 +713,7 @@ procedure_begin(FunctionCallInfo fcinfo, const char *procedure, const char *doin
 				 errhint("Run CALL migrator.%s() on its own, not inside BEGIN or a function; %s",
 						 procedure, hint)));
 	session_begin_state_change(psprintf("migrator.%s()", procedure));
+	deploy_set_activity(psprintf("CALL migrator.%s()", procedure));
 
 	SPI_connect_ext(SPI_OPT_NONATOMIC);
 
@@ -682,7 +737,7 @@ migrator_deploy(PG_FUNCTION_ARGS)
 {
 	char	   *target = PG_ARGISNULL(0) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(0));
 	int			lock_timeout_ms = PG_ARGISNULL(1) ? deploy_lock_timeout
-		: interval_ms(PG_GETARG_INTERVAL_P(1));
+		: deploy_interval_ms(PG_GETARG_INTERVAL_P(1));
 	int			lock_retries = PG_ARGISNULL(2) ? deploy_lock_retries : PG_GETARG_INT32(2);
 	bool		allow_out_of_order = !PG_ARGISNULL(3) && PG_GETARG_BOOL(3);
 	const char *query = debug_query_string;
@@ -701,6 +756,7 @@ migrator_deploy(PG_FUNCTION_ARGS)
 		List	   *todo = pending_migrations(target, allow_out_of_order, true);
 		ListCell   *lc;
 
+		migration_begin_call(todo);
 		SPI_commit();
 		foreach(lc, todo)
 		{
@@ -708,7 +764,11 @@ migrator_deploy(PG_FUNCTION_ARGS)
 			TimestampTz start = GetCurrentTimestamp();
 			int			retries = 0;
 
-			if (m->transactional)
+			const StagedRoutines *staged = migration_staged_routines(m);
+
+			if (staged)
+				retries = staged->deploy(m, lock_timeout_ms, lock_retries);
+			else if (m->transactional)
 				retries = step_transactional(m, true, lock_timeout_ms, lock_retries);
 			else
 				deploy_nontransactional(m);
@@ -801,7 +861,7 @@ migrator_undeploy(PG_FUNCTION_ARGS)
 	int			steps = have_steps ? PG_GETARG_INT32(0) : 1;
 	char	   *target = PG_ARGISNULL(1) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(1));
 	int			lock_timeout_ms = PG_ARGISNULL(2) ? deploy_lock_timeout
-		: interval_ms(PG_GETARG_INTERVAL_P(2));
+		: deploy_interval_ms(PG_GETARG_INTERVAL_P(2));
 	int			lock_retries = PG_ARGISNULL(3) ? deploy_lock_retries : PG_GETARG_INT32(3);
 	const char *query = debug_query_string;
 	LOCKTAG		tag;

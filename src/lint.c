@@ -58,6 +58,7 @@
 #include "lint.h"
 #include "rules.h"
 #include "script.h"
+#include "staged_parse.h"
 
 PG_FUNCTION_INFO_V1(migrator_lint);
 
@@ -207,6 +208,47 @@ lint_long_identifiers(LintState *state, ScriptStatement *st)
 }
 
 /*
+ * A destructive or blocking change of an existing table that
+ * migrator.stage() runs (staged_parse.c): rule stage_it, whose hint says
+ * how.  Read from the statement's findings and hazards lint just added
+ * ("first" is the first of them); not for a table the script created
+ * ("is_new": nothing uses it yet), nor for a blocking hazard that the
+ * table's size made info, nor for migrator's own objects (never staged).
+ */
+static void
+lint_stage_it(LintState *state, ScriptStatement *st, StatementFacts *facts,
+			  RangeVar *rv, bool is_new, int first)
+{
+	static const char *const blocking[] = {
+		"set_not_null_scan", "add_check_validating", "add_foreign_key_validating",
+		"add_unique_blocking", "add_column_rewrite", "alter_column_type_rewrite",
+	};
+	bool		found = false;
+	ListCell   *fc;
+
+	if (rv == NULL || is_new || facts->own_object)
+		return;
+	for_each_from(fc, state->findings, first)
+	{
+		LintFinding *f = lfirst(fc);
+		int			i;
+
+		if (f->rule->kind == MIGRATION_DESTRUCTIVE)
+			found = true;
+		/* a blocking hazard on a small table (info) is not worth a rollout */
+		for (i = 0; i < lengthof(blocking); i++)
+			if (strcmp(f->rule->id, blocking[i]) == 0 &&
+				strcmp(lint_finding_severity(f), "info") != 0)
+				found = true;
+	}
+	if (found && staged_statement_is_supported(st->raw->stmt))
+		lint_add(state, migrator_rule("stage_it"), st->index, facts->tag,
+				 relation_name(rv), st->location,
+				 psprintf("%s on \"%s\" can be staged: both application versions keep working",
+						  facts->tag, relation_name(rv)));
+}
+
+/*
  * Lint one statement: append its findings to state->findings and return
  * its facts ("what" asks analyze_statement() for more, e.g. the locks).
  * A destructive finding on what the script created in the same
@@ -219,9 +261,15 @@ lint_statement(LintState *state, ScriptStatement *st, int what)
 	StatementFacts *facts;
 	char	   *note;
 	ListCell   *fc;
+	Node	   *stmt = st->raw->stmt;
+	RangeVar   *rv = IsA(stmt, RenameStmt) ? ((RenameStmt *) stmt)->relation
+		: IsA(stmt, AlterTableStmt) ? ((AlterTableStmt *) stmt)->relation : NULL;
+	bool		is_new;
+	int			first = list_length(state->findings);
 
 	if (state->ctx == NULL)
 		lint_begin_script(state, true, NIL);
+	is_new = rv != NULL && oracle_relation_is_new(state->ctx->oracle, rv);
 	state->ctx->current = st->index;
 	facts = analyze_statement(state->ctx, st->raw->stmt,
 							  what | ANALYZE_HAZARDS | ANALYZE_EXEMPTION);
@@ -257,6 +305,7 @@ lint_statement(LintState *state, ScriptStatement *st, int what)
 				 NULL, st->location,
 				 psprintf("%s on a Citus table takes its locks on %s", facts->tag, note));
 	lint_long_identifiers(state, st);
+	lint_stage_it(state, st, facts, rv, is_new, first);
 	return facts;
 }
 

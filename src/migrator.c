@@ -18,6 +18,7 @@
 #include "protect.h"
 #include "rollout.h"
 #include "session.h"
+#include "staged.h"
 
 PG_MODULE_MAGIC;
 
@@ -37,5 +38,6 @@ _PG_init(void)
 	CitusInit();
 	LintInit();
 	DeployInit();
+	StagedInit();
 	MarkGUCPrefixReserved("migrator");
 }

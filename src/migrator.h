@@ -33,6 +33,9 @@
 #define ERRCODE_MIGRATOR_RECURSION			MAKE_SQLSTATE('M','G','0','0','9')
 #define ERRCODE_MIGRATOR_HISTORY_PROTECTED	MAKE_SQLSTATE('M','G','0','1','0')
 #define ERRCODE_MIGRATOR_GUARD_BLOCKED		MAKE_SQLSTATE('M','G','0','1','1')
+#define ERRCODE_MIGRATOR_NOT_STAGEABLE		MAKE_SQLSTATE('M','G','0','1','2')
+#define ERRCODE_MIGRATOR_STAGED_STATE		MAKE_SQLSTATE('M','G','0','1','3')
+#define ERRCODE_MIGRATOR_NO_CLUSTER_AUTHORITY	MAKE_SQLSTATE('M','G','0','1','4')
 
 /*
  * The advisory lock that serialises migrator's state changes in one

@@ -64,6 +64,62 @@ locks_text(StatementFacts *facts)
 }
 
 /*
+ * The rows of a staged change: each statement of each step, "phase:
+ * statement" in the command column, with its locks; a described step as
+ * one row.
+ */
+static void
+plan_staged(ReturnSetInfo *rsinfo, Migration *m, List *steps)
+{
+	ListCell   *lc;
+	int			n = 0;
+
+	foreach(lc, steps)
+	{
+		StagedPlanStep *step = lfirst(lc);
+		List	   *statements;
+		LintState	lint = {0};
+		ListCell   *sc;
+
+		if (step->sql == NULL)
+		{
+			Datum		values[8];
+			bool		nulls[8] = {false, false, false, false, false, false, false, true};
+
+			if (step->what == NULL)
+				continue;
+			values[0] = CStringGetTextDatum(m->version);
+			values[1] = CStringGetTextDatum(m->kind);
+			values[2] = Int32GetDatum(++n);
+			values[3] = CStringGetTextDatum(psprintf("%s: %s", step->phase, step->what));
+			values[4] = CStringGetTextDatum(step->locks ? step->locks : "");
+			values[5] = BoolGetDatum(false);
+			values[6] = BoolGetDatum(step->transactional);
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+			continue;
+		}
+		statements = script_parse(step->sql, "staged step");
+		lint_begin_script(&lint, step->transactional, statements);
+		foreach(sc, statements)
+		{
+			ScriptStatement *st = lfirst(sc);
+			StatementFacts *facts = lint_statement(&lint, st, ANALYZE_LOCKS);
+			Datum		values[8];
+			bool		nulls[8] = {false, false, false, false, false, false, false, true};
+
+			values[0] = CStringGetTextDatum(m->version);
+			values[1] = CStringGetTextDatum(m->kind);
+			values[2] = Int32GetDatum(++n);
+			values[3] = CStringGetTextDatum(psprintf("%s: %s", step->phase, st->sql));
+			values[4] = CStringGetTextDatum(locks_text(facts));
+			values[5] = BoolGetDatum(false);
+			values[6] = BoolGetDatum(step->transactional && !facts->needs_autocommit);
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		}
+	}
+}
+
+/*
  * migrator.plan(target text) RETURNS TABLE (version, kind, statement,
  * command, locks, rewrites, transactional, findings)
  */
@@ -85,6 +141,12 @@ migrator_plan(PG_FUNCTION_ARGS)
 		List	   *statements;
 		ListCell   *sc;
 
+		/* A staged change shows the steps it generates (staged.c). */
+		if (migration_staged_routines(m))
+		{
+			plan_staged(rsinfo, m, migration_staged_routines(m)->plan(m));
+			continue;
+		}
 		statements = script_parse(m->up, "up script");
 		lint_begin_script(&lint, m->transactional, statements);
 

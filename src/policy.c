@@ -275,6 +275,27 @@ migration_permits(const char *version, const char *direction)
 	Datum		value = CStringGetTextDatum(version);
 	uint64		i;
 
+	/*
+	 * A staged change's phase (staged.c) declares exactly the destructive
+	 * statements of the script it runs, which it generated; not cached,
+	 * since one phase runs several scripts.
+	 */
+	if (session_staged_script() != NULL)
+	{
+		LintState	lint = {0};
+		ListCell   *fc;
+
+		foreach(fc, lint_script(script_parse(session_staged_script(), "staged script"),
+								&lint, true))
+		{
+			LintFinding *f = lfirst(fc);
+
+			if (f->rule->kind == MIGRATION_DESTRUCTIVE)
+				permits = lappend(permits, make_permit(f->rule->id, f->object));
+		}
+		return permits;
+	}
+
 	if (declared_version && strcmp(declared_version, version) == 0 &&
 		strcmp(declared_direction, direction) == 0)
 		return declared_permits;

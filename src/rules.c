@@ -152,6 +152,9 @@ static const MigratorRule rule_table[] = {
 	{"citus_distributed", MIGRATION_ADDITIVE,
 		"statement on a Citus distributed or reference table: it takes its locks on every shard, on every node that holds one",
 	"info", "Keep the statement short: it waits for and holds its lock on each shard, and lock_timeout applies on each node.", false},
+	{"stage_it", MIGRATION_ADDITIVE,
+		"a destructive or blocking change of an existing table that migrator.stage() runs as expand, backfill and contract",
+	"info", "Stage it: SELECT migrator.stage(version, statement, up => ..., down => ...) and CALL migrator.deploy(); both application versions work until CALL migrator.complete(version) (docs/staged.md).", false},
 	{NULL, MIGRATION_ADDITIVE, NULL}
 };
 

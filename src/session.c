@@ -49,6 +49,9 @@ typedef struct SessionAllowance
 /* Allowances of the current transaction, in TopTransactionContext. */
 static List *allowances = NIL;
 
+/* The script of a staged change's phase now running (staged.c's copy). */
+static const char *staged_script = NULL;
+
 /* A copy of "s" in TopMemoryContext, or NULL. */
 static char *
 top_strdup(const char *s)
@@ -200,6 +203,18 @@ session_allowed(const char *rule, const char *object)
 			return true;
 	}
 	return false;
+}
+
+void
+session_set_staged_script(const char *sql)
+{
+	staged_script = sql;
+}
+
+const char *
+session_staged_script(void)
+{
+	return staged_script;
 }
 
 /*

@@ -13,6 +13,7 @@
  *	origin				worker.c, from its segment (a backend's own origin
  *						is its application_name and client address)
  *	allowances			guard.c's migrator.allow()
+ *	staged script		staged.c, around each script of a staged change
  *
  * and everybody else only reads.
  *
@@ -59,5 +60,13 @@ extern void session_origin(char **application_name, char **client_addr);
  */
 extern void session_allow(const char *rule, const char *object);
 extern bool session_allowed(const char *rule, const char *object);
+
+/*
+ * The script a staged change's phase is running (staged.c sets it around
+ * each script, the guard reads it): its destructive statements are the
+ * planned ones.  NULL when none.  Not copied: the caller keeps it alive.
+ */
+extern void session_set_staged_script(const char *sql);
+extern const char *session_staged_script(void);
 
 #endif							/* MIGRATOR_SESSION_H */

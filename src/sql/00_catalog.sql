@@ -102,6 +102,39 @@ CREATE TRIGGER protect_history
 ALTER TABLE migrator.migrations ENABLE ALWAYS TRIGGER protect_history;
 ALTER TABLE migrator.events ENABLE ALWAYS TRIGGER protect_history;
 
+-- Staged changes (src/staged.c, docs/staged.md): one row per migration
+-- registered with migrator.stage(), with the statement, its up and down
+-- expressions, its phase, and in spec what its expand step generated
+-- (names, the SQL of the later phases).  Written only by migrator's C
+-- code; dumped, so that a change in flight survives pg_dump and restore.
+CREATE TABLE migrator.staged_changes (
+    version       text PRIMARY KEY,
+    statement     text NOT NULL,
+    up            text,
+    down          text,
+    operation     text NOT NULL,
+    relation      text NOT NULL,
+    state         text NOT NULL DEFAULT 'pending'
+                  CHECK (state IN ('pending', 'expanding', 'expanded', 'completed', 'aborted')),
+    spec          jsonb,
+    staged_at     timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    staged_by     text NOT NULL DEFAULT CURRENT_USER,
+    expanded_at   timestamptz,
+    completed_at  timestamptz,
+    aborted_at    timestamptz
+);
+
+COMMENT ON TABLE migrator.staged_changes IS
+    'staged changes registered with migrator.stage() and their phase; written only by migrator''s functions';
+
+SELECT pg_catalog.pg_extension_config_dump('migrator.staged_changes', '');
+
+CREATE TRIGGER protect_history
+    BEFORE UPDATE OR DELETE OR TRUNCATE ON migrator.staged_changes
+    FOR EACH STATEMENT EXECUTE FUNCTION migrator.protect_history();
+ALTER TABLE migrator.staged_changes ENABLE ALWAYS TRIGGER protect_history;
+REVOKE ALL ON migrator.staged_changes FROM PUBLIC;
+
 REVOKE ALL ON ALL TABLES IN SCHEMA migrator FROM PUBLIC;
 REVOKE ALL ON ALL SEQUENCES IN SCHEMA migrator FROM PUBLIC;
 REVOKE ALL ON SCHEMA migrator FROM PUBLIC;

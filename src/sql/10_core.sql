@@ -62,7 +62,8 @@ CREATE FUNCTION migrator.status()
 RETURNS TABLE (version text, name text, kind text, state text,
                applied_at timestamptz, applied_by text, transactional boolean,
                checksum text, findings jsonb, depends_on text[],
-               errors integer, warnings integer, infos integer)
+               errors integer, warnings integer, infos integer,
+               stage text)
     LANGUAGE sql STABLE
     -- Callers need EXECUTE only, not privileges on the tables (see the
     -- deploy role in the README); search_path is pinned.
@@ -71,8 +72,9 @@ RETURNS TABLE (version text, name text, kind text, state text,
     AS $$
     SELECT m.version, m.name, m.kind, m.state, m.applied_at, m.applied_by,
            m.transactional, m.checksum, a.findings, m.depends_on,
-           s.errors, s.warnings, s.infos
-      FROM migrator.migrations AS m,
+           s.errors, s.warnings, s.infos, sc.state
+      FROM migrator.migrations AS m
+      LEFT JOIN migrator.staged_changes AS sc ON sc.version = m.version,
            -- an irreversible migration says so among its findings (0.3)
            LATERAL (SELECT m.findings || CASE WHEN m.irreversible IS NULL THEN '[]'::jsonb
                            ELSE jsonb_build_array(jsonb_build_object(
@@ -87,6 +89,6 @@ RETURNS TABLE (version text, name text, kind text, state text,
 $$;
 
 COMMENT ON FUNCTION migrator.status() IS
-    'one row per registered migration, in version order';
+    'one row per registered migration, in version order; stage is the phase of a staged change';
 
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA migrator FROM PUBLIC;

@@ -163,6 +163,9 @@ for my $v (@older)
 		   AND has_function_privilege('deploy', oid, 'EXECUTE')}), '0',
 		"$v: routines added by the update are not granted to the deploy role");
 	$node->safe_psql($db, $grant_new_routines);
+	# status() is created again by 0.3 (a new column): its grant stays.
+	is($node->safe_psql($db, q{SELECT has_function_privilege('deploy', 'migrator.status()', 'EXECUTE')}),
+		't', "$v: the deploy role keeps EXECUTE on status()");
 	my $objects = $node->safe_psql($db, $objects_sql);
 	is($objects, $fresh_objects, "$v: the updated installation equals a fresh $current")
 	  or diag(join("\n", grep { my $l = $_; index($fresh_objects, $l) < 0 } split /\n/, $objects));

@@ -171,5 +171,35 @@ is($node->safe_psql('postgres',
 		"SELECT batches FROM migrator.backfills WHERE set_clause = 'staged = id * 2'"),
 	'6', 'in batches');
 
+# A key of several columns: the primary key by default, or named; the
+# batch walks the rows in the order of the key compared as a row, and an
+# interrupted backfill resumes after the last key, recorded as a text[]
+# of the values in fixed formats.
+$node->safe_psql('postgres', q{
+	CREATE TABLE lines (tenant int, day date, qty int NOT NULL DEFAULT 0, PRIMARY KEY (tenant, day));
+	INSERT INTO lines (tenant, day) SELECT t, date '2024-01-01' + g FROM generate_series(1, 3) t, generate_series(1, 40) g;
+	CREATE TABLE lines_fail (fail boolean);
+	INSERT INTO lines_fail VALUES (true);
+});
+($ret, $out, $err) = $node->psql('postgres', q{SET datestyle = 'SQL, DMY';
+	CALL migrator.backfill('lines', set => 'qty = CASE WHEN (SELECT fail FROM lines_fail) AND tenant = 3 AND day > date ''2024-01-30'' THEN 1 / (qty - qty) ELSE qty + 1 END',
+		batch_size => 7)});
+like($err, qr/division by zero/, 'a backfill over a composite primary key fails in a later batch');
+is($node->safe_psql('postgres', q{SELECT key_column || ' ' || last_key || ' ' || rows_done FROM migrator.backfills WHERE relation = 'public.lines'}),
+	'tenant, day {"3","2024-01-26"} 105', 'it walked the primary key, and recorded the last key in ISO format');
+($ret, $out, $err) = $node->psql('postgres', q{SET datestyle = 'German'; UPDATE lines_fail SET fail = false;
+	CALL migrator.backfill('lines', set => 'qty = CASE WHEN (SELECT fail FROM lines_fail) AND tenant = 3 AND day > date ''2024-01-30'' THEN 1 / (qty - qty) ELSE qty + 1 END',
+		batch_size => 7)});
+like($err, qr/resuming backfill of public\.lines after key \{"3","2024-01-26"\} \(105 rows done\)/,
+	'it resumes after that key in another DateStyle');
+is($node->safe_psql('postgres', q{SELECT count(*) FILTER (WHERE qty = 1) || ',' || count(*) FILTER (WHERE qty > 1) FROM lines}),
+	'120,0', 'every row was updated once');
+($ret, $out, $err) = $node->psql('postgres',
+	q{CALL migrator.backfill('lines', set => 'qty = qty', key => 'day, tenant')});
+like($err, qr/backfill of public\.lines done: 120 rows/, 'a named key of the columns of a unique index, in any order');
+($ret, $out, $err) = $node->psql('postgres',
+	q{CALL migrator.backfill('lines', set => 'qty = qty', key => 'qty, day')});
+like($err, qr/columns qty, day of table "lines" cannot be a backfill key/, 'columns that are not a unique key are refused');
+
 $node->stop;
 done_testing();

@@ -332,7 +332,7 @@ chmod 0600, $w2->data_dir . '/migrator_cluster.key';
 $coord->append_conf('postgresql.conf', "migrator.cluster_key_file = ''\n");
 $coord->reload;
 ($ret, $out, $err) = as($coord, 'deployer', 'SELECT version FROM migrator.apply()');
-like($err, qr/MG012: .*events/, 'a coordinator without a cluster key refuses a destructive statement on a distributed table');
+like($err, qr/MG014: .*events/, 'a coordinator without a cluster key refuses a destructive statement on a distributed table');
 like($err, qr/HINT:.*migrator\.cluster_key_file/, 'and names the setting');
 $coord->append_conf('postgresql.conf', "migrator.cluster_key_file = 'migrator_cluster.key'\n");
 $coord->reload;
@@ -409,7 +409,7 @@ is(join(',', map { blocks_on($_) } @all), join(',', @all_blocks),
 as($coord, 'deployer', q{SELECT version FROM migrator.register('6', 'DROP INDEX CONCURRENTLY events_v',
 	down => 'CREATE INDEX CONCURRENTLY events_v ON events (v)', plan => 'unused', transactional => false)});
 ($ret, $out, $err) = as($coord, 'deployer', 'CALL migrator.deploy()');
-like($err, qr/MG012: cannot carry the authority for DROP INDEX on "events_v" to the workers/,
+like($err, qr/MG014: cannot carry the authority for DROP INDEX on "events_v" to the workers/,
 	'DROP INDEX CONCURRENTLY of a distributed index is refused on the coordinator');
 is(on_shards('events', q{SELECT count(*) FROM pg_index WHERE indrelid = '%s'::regclass AND indkey::text = '2'}),
 	'1,1,1,1,1', 'the index is still on every shard');
