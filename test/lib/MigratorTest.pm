@@ -10,11 +10,13 @@ use Exporter 'import';
 our @EXPORT = qw(migrator_node);
 
 # A started cluster with migrator preloaded and installed in database
-# "postgres".  Extra postgresql.conf lines may be passed.
+# "postgres".  Extra postgresql.conf lines may be passed; install_path runs
+# another installation's server (pg_upgrade from an older major version).
 sub migrator_node
 {
 	my ($name, %opts) = @_;
-	my $node = PostgreSQL::Test::Cluster->new($name);
+	my $node = PostgreSQL::Test::Cluster->new($name,
+		$opts{install_path} ? (install_path => $opts{install_path}) : ());
 	$node->init(%{ $opts{init} // {} });
 	$node->append_conf('postgresql.conf',
 		"shared_preload_libraries = 'migrator'\n" . ($opts{conf} // ''));
