@@ -84,7 +84,7 @@ if ! (
     tar -xf "$tarball" -C "$build"
     cd "$build/postgresql-$version"
     ./configure --prefix="$prefix" "${configure_opts[@]}"
-    nice make -s -j"$jobs"
+    make -s -j"$jobs"
     make -s install
     for m in "${contrib[@]}"; do
         make -s -C "contrib/$m" install
