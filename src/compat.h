@@ -10,11 +10,65 @@
  * without knowing which server they are built for.  It is included through
  * migrator.h, which every file includes right after postgres.h.
  *
- * Nothing to bridge yet: migrator builds against PostgreSQL 15 only.
+ * Built and tested: 15, 16 and 18 (docs/versions.md).  17 and 19 are
+ * expected to work: every difference below is tested at the version that
+ * introduced it (17 for what 17 and 18 share), so a 17 build takes the
+ * same branches as 18 except where 18 itself differs.
+ *
+ * Two kinds of bridges:
+ *	- server API: a function or macro under its newest signature, rewritten
+ *	  for older servers (the declaration is included first, so that the
+ *	  macro does not rewrite it);
+ *	- parse trees: questions about a node whose layout differs ("is this
+ *	  generated column virtual?"), answered with the older versions' fixed
+ *	  answer where the feature does not exist.  Which statements and
+ *	  subcommands exist, and how each is judged, is in analyze.c.
  *
  *-------------------------------------------------------------------------
  */
 #ifndef MIGRATOR_COMPAT_H
 #define MIGRATOR_COMPAT_H
+
+#include "nodes/parsenodes.h"
+#include "storage/lock.h"
+#include "tcop/pquery.h"
+
+/*
+ * 16 moved the varlena macros (VARDATA, SET_VARSIZE, ...) out of
+ * postgres.h into varatt.h.
+ */
+#if PG_VERSION_NUM >= 160000
+#include "varatt.h"
+#endif
+
+/*
+ * 17 gave LockHeldByMe() a third argument: whether a stronger mode than the
+ * one asked for counts.  Lock modes are numbered by strength, as 17's own
+ * implementation assumes.
+ */
+#if PG_VERSION_NUM < 170000
+static inline bool
+compat_lock_held_by_me(const LOCKTAG *locktag, LOCKMODE lockmode, bool orstronger)
+{
+	LOCKMODE	mode;
+
+	if (LockHeldByMe(locktag, lockmode))
+		return true;
+	for (mode = lockmode + 1; orstronger && mode <= MaxLockMode; mode++)
+		if (LockHeldByMe(locktag, mode))
+			return true;
+	return false;
+}
+#define LockHeldByMe(locktag, lockmode, orstronger) \
+	compat_lock_held_by_me((locktag), (lockmode), (orstronger))
+#endif
+
+/*
+ * 18 dropped PortalRun()'s run_once argument (a portal is run once).
+ */
+#if PG_VERSION_NUM < 180000
+#define PortalRun(portal, count, isTopLevel, dest, altdest, qc) \
+	PortalRun((portal), (count), (isTopLevel), true, (dest), (altdest), (qc))
+#endif
 
 #endif							/* MIGRATOR_COMPAT_H */

@@ -524,7 +524,7 @@ relid_is_empty(Oid relid)
 		pg_class_aclcheck(relid, GetUserId(), ACL_TRUNCATE) != ACLCHECK_OK)
 		return false;
 	SET_LOCKTAG_RELATION(tag, MyDatabaseId, relid);
-	held = LockHeldByMe(&tag, AccessExclusiveLock);
+	held = LockHeldByMe(&tag, AccessExclusiveLock, false);
 	if (!held)
 	{
 		MemoryContext oldcxt;
