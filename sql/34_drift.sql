@@ -30,7 +30,7 @@ ALTER TABLE acct ALTER COLUMN balance SET DEFAULT 1;
 DROP INDEX acct_balance;
 GRANT SELECT ON acct TO public;
 CREATE FUNCTION helper() RETURNS int LANGUAGE sql AS 'SELECT 1';
-CREATE VIEW rich AS SELECT * FROM acct WHERE balance > 100;
+CREATE VIEW rich AS SELECT count(*) AS n FROM acct;
 ALTER TABLE acct ADD CONSTRAINT positive CHECK (balance >= 0);
 CREATE TRIGGER t BEFORE UPDATE ON acct FOR EACH ROW EXECUTE FUNCTION suppress_redundant_updates_trigger();
 SELECT change, kind, object, recorded, current FROM migrator.drift();

@@ -64,8 +64,10 @@ run_suite() {
         bad=$(sed -n 's/^Failed \([0-9]*\)\/[0-9]* subtests.*/\1/p' "$log" | awk '{s+=$1} END {print s+0}')
         ok=$(( ${ok:-0} - bad ))
     else
-        ok=$(grep -cE '^(test |     |ok )? *[A-Za-z0-9_-]+ +\.\.\. ok' "$log" || true)
-        bad=$(grep -cE '\.\.\. FAILED' "$log" || true)
+        # 15: "test x ... ok" / "... FAILED"; 16 and later: "ok 1 - x",
+        # "not ok 2 - x" (+ instead of - inside a parallel group).
+        ok=$(grep -cE '^(test |     |ok )? *[A-Za-z0-9_-]+ +\.\.\. ok|^ok +[0-9]+ +[-+] ' "$log" || true)
+        bad=$(grep -cE '\.\.\. FAILED|^not ok +[0-9]+ ' "$log" || true)
     fi
     passed=$((passed + ok)); failed=$((failed + bad))
 }
