@@ -12,7 +12,8 @@
 #                    lives in pg-X.Y-HASH, HASH naming the configure options and
 #                    contrib modules below, so a change of recipe builds afresh
 #                    and a cache filled by one run (or CI, as root) serves the next.
-# MIGRATOR_BUILD_JOBS  make -j (default 2)
+# MIGRATOR_BUILD_JOBS  make -j (default 2); the build runs at nice 10, beside
+#                    other work on a shared machine
 #
 # Exit status: 0 and the pg_config path on stdout; 3 when neither sources nor
 # a cached build of that version exist (the caller skips the version and says
@@ -84,7 +85,7 @@ if ! (
     tar -xf "$tarball" -C "$build"
     cd "$build/postgresql-$version"
     ./configure --prefix="$prefix" "${configure_opts[@]}"
-    make -s -j"$jobs"
+    nice -n 10 make -s -j"$jobs"
     make -s install
     for m in "${contrib[@]}"; do
         make -s -C "contrib/$m" install
