@@ -168,7 +168,9 @@ WRAP
     fi
 fi
 
-[[ " $suites " == *" tap "* ]] && run_suite tap prove --timer -I "$pgxs_dir/test/perl" -I test/lib test/t/${MIGRATOR_TAP:-*.pl}
+# The test modules of 16 and later write logs to TESTLOGDIR (default log/),
+# those of 15 to tmp_check/log: the same place on every version.
+[[ " $suites " == *" tap "* ]] && run_suite tap env TESTDATADIR=tmp_check TESTLOGDIR=tmp_check/log prove --timer -I "$pgxs_dir/test/perl" -I test/lib test/t/${MIGRATOR_TAP:-*.pl}
 
 echo
 if [ ${#failed_suites[@]} -gt 0 ]; then
