@@ -261,8 +261,17 @@ migrator_drift(PG_FUNCTION_ARGS)
 	recorded_at = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 	id = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
 
+	/*
+	 * The record is read through its text form, as pg_dump reads it: each
+	 * composite element stored on disk carries the header of the server
+	 * that wrote it, and a record written by Debian's 15.20 (which tags
+	 * composite values with a row-type version) is refused by an upstream
+	 * 16 or 18 after pg_upgrade ("rows returned by function are not all of
+	 * the same row type"), while its text reads the same everywhere.
+	 */
 	history_exec("SELECT f.kind, f.object, f.definition "
-				 "FROM migrator.schema_state, pg_catalog.unnest(fingerprint) AS f "
+				 "FROM migrator.schema_state, "
+				 "     pg_catalog.unnest(fingerprint::pg_catalog.text::migrator.fingerprint_item[]) AS f "
 				 "WHERE id = $1"
 				 FINGERPRINT_ORDER, 1, (Oid[]) {INT8OID}, &id, NULL);
 	recorded = fingerprint_from_spi();
