@@ -27,13 +27,17 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
+#include "miscadmin.h"
+#include "parser/parser.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
 #include "migrator.h"
 #include "fingerprint.h"
 #include "history.h"
+#include "script.h"
 #include "session.h"
 
 PG_FUNCTION_INFO_V1(migrator_drift);
@@ -230,6 +234,87 @@ fingerprint_record(const char *reason)
 }
 
 /*
+ * Is the recorded definition of view "object" its current one, deparsed by
+ * another server version?  A view's definition is the server's deparse of
+ * its query, and deparsers change between major versions (16 stopped
+ * qualifying the columns of a single-relation view), so after pg_upgrade a
+ * view recorded by the old server may read differently although it is the
+ * same.  The recorded query is deparsed once more by this server, through a
+ * temporary view created in a subtransaction that is always rolled back,
+ * and compared with the current deparse.  Anything that goes wrong (the
+ * recorded query no longer parses or refers to objects that are gone) keeps
+ * the difference: it is reported as a change.  The caller has done
+ * SPI_connect().
+ */
+static bool
+view_redeparses_to_current(const char *object, const char *recorded,
+						   const char *current)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+	Datum		arg = CStringGetTextDatum(object);
+	char	   *viewdef;
+	char	   *query;
+	size_t		prefix_len;
+	size_t		len;
+	bool		same = false;
+
+	/* "owner ... <deparse>": the part before the deparse must be equal */
+	history_exec("SELECT pg_catalog.pg_get_viewdef(pg_catalog.to_regclass($1))",
+				 1, (Oid[]) {TEXTOID}, &arg, NULL);
+	if (SPI_processed != 1 ||
+		(viewdef = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1)) == NULL)
+		return false;
+	if (strlen(current) < strlen(viewdef) ||
+		strcmp(current + strlen(current) - strlen(viewdef), viewdef) != 0)
+		return false;
+	prefix_len = strlen(current) - strlen(viewdef);
+	if (strlen(recorded) < prefix_len || strncmp(recorded, current, prefix_len) != 0)
+		return false;
+	query = pstrdup(recorded + prefix_len);
+	len = strlen(query);
+	while (len > 0 && (query[len - 1] == ';' || isspace((unsigned char) query[len - 1])))
+		query[--len] = '\0';
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(oldcxt);
+	PG_TRY();
+	{
+		List	   *parsed = raw_parser(query, RAW_PARSE_DEFAULT);
+		int			save_nestlevel = NewGUCNestLevel();
+
+		/* one SELECT, deparsed with the fingerprint's search_path */
+		(void) set_config_option("search_path", "pg_catalog, pg_temp",
+								 PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+		if (list_length(parsed) == 1 &&
+			IsA(linitial_node(RawStmt, parsed)->stmt, SelectStmt) &&
+			SPI_execute(psprintf("CREATE TEMPORARY VIEW migrator_drift_redeparse AS %s",
+								 query), false, 0) == SPI_OK_UTILITY &&
+			SPI_execute("SELECT pg_catalog.pg_get_viewdef('pg_temp.migrator_drift_redeparse'::pg_catalog.regclass)",
+						false, 1) == SPI_OK_SELECT &&
+			SPI_processed == 1)
+		{
+			char	   *again = SPI_getvalue(SPI_tuptable->vals[0],
+											 SPI_tuptable->tupdesc, 1);
+
+			same = again != NULL && strcmp(again, viewdef) == 0;
+		}
+		AtEOXact_GUC(false, save_nestlevel);
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+	}
+	PG_CATCH();
+	{
+		FreeErrorData(subtransaction_abort(oldcxt, oldowner));
+		same = false;
+	}
+	PG_END_TRY();
+	return same;
+}
+
+/*
  * migrator.drift() RETURNS TABLE (change, kind, object, recorded, current,
  * recorded_at): schema changes made since apply() or rollback() last
  * recorded the fingerprint, that is, outside migrator.
@@ -283,6 +368,12 @@ migrator_drift(PG_FUNCTION_ARGS)
 		FingerprintItem *item = c->before ? c->before : c->after;
 		Datum		values[6];
 		bool		nulls[6] = {false, false, false, false, false, false};
+
+		if (c->before && c->after &&
+			(strcmp(item->kind, "view") == 0 || strcmp(item->kind, "materialized view") == 0) &&
+			view_redeparses_to_current(item->object, c->before->definition,
+									   c->after->definition))
+			continue;
 
 		values[0] = CStringGetTextDatum(c->change);
 		values[1] = CStringGetTextDatum(item->kind);
