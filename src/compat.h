@@ -29,6 +29,7 @@
 #ifndef MIGRATOR_COMPAT_H
 #define MIGRATOR_COMPAT_H
 
+#include "catalog/pg_attribute.h"
 #include "nodes/parsenodes.h"
 #include "storage/lock.h"
 #include "tcop/pquery.h"
@@ -70,5 +71,75 @@ compat_lock_held_by_me(const LOCKTAG *locktag, LOCKMODE lockmode, bool orstronge
 #define PortalRun(portal, count, isTopLevel, dest, altdest, qc) \
 	PortalRun((portal), (count), (isTopLevel), true, (dest), (altdest), (qc))
 #endif
+
+/*
+ * ALTER TABLE subcommands that exist in some versions only.  The analyser
+ * names every subcommand of every version in one switch (over the value as
+ * an int, so that a name needs no enumerator); on a server without one, its
+ * name is a value that no subcommand has, and its case is never taken.
+ * 16 removed the *Recurse subcommands (internal to tablecmds.c), 17 added
+ * SET EXPRESSION and removed AT_CheckNotNull (internal as well).
+ */
+#if PG_VERSION_NUM >= 160000
+#define AT_AddColumnRecurse			(-1)
+#define AT_DropColumnRecurse		(-2)
+#define AT_AddConstraintRecurse		(-3)
+#define AT_ValidateConstraintRecurse (-4)
+#define AT_DropConstraintRecurse	(-5)
+#endif
+#if PG_VERSION_NUM < 170000
+#define AT_SetExpression			(-6)
+#else
+#define AT_CheckNotNull				(-7)
+#endif
+
+/*
+ * Generated columns are stored, or from 18 on virtual (the default when
+ * neither STORED nor VIRTUAL is written): a virtual one is computed when
+ * read, so adding one rewrites nothing.
+ */
+static inline bool
+constraint_is_virtual_generated(const Constraint *con)
+{
+#if PG_VERSION_NUM >= 180000
+	return con->contype == CONSTR_GENERATED &&
+		con->generated_kind == ATTRIBUTE_GENERATED_VIRTUAL;
+#else
+	return false;
+#endif
+}
+
+/*
+ * CHECK and FOREIGN KEY constraints can be NOT ENFORCED from 18 on: added
+ * so, they scan nothing; ALTER CONSTRAINT ... NOT ENFORCED stops checking
+ * one, which readers relied on as on a dropped one.
+ */
+static inline bool
+constraint_is_enforced(const Constraint *con)
+{
+#if PG_VERSION_NUM >= 180000
+	return con->is_enforced;
+#else
+	return true;
+#endif
+}
+
+/*
+ * Does this ALTER CONSTRAINT (AT_AlterConstraint) make the constraint NOT
+ * ENFORCED?  18 gives the subcommand a node of its own (ATAlterConstraint);
+ * before, it is a Constraint and changes deferrability only.
+ */
+static inline bool
+alter_constraint_unenforces(const AlterTableCmd *cmd)
+{
+#if PG_VERSION_NUM >= 180000
+	const ATAlterConstraint *ac = (const ATAlterConstraint *) cmd->def;
+
+	return ac != NULL && IsA(ac, ATAlterConstraint) &&
+		ac->alterEnforceability && !ac->is_enforced;
+#else
+	return false;
+#endif
+}
 
 #endif							/* MIGRATOR_COMPAT_H */
