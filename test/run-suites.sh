@@ -23,10 +23,12 @@ fi
 
 cd "$here"
 PG_CONFIG=${PG_CONFIG:-pg_config}
-# The server the tree is built for, for tests that read its headers (PG_CONFIG
-# itself stays unexported: make in the docs examples must find the private
-# installation's pg_config on PATH).
+# The server the tree is built for, for tests that read its headers.
+# PG_CONFIG itself is not passed on (test/run.sh sets it in the environment):
+# make in the docs examples must find the private installation's pg_config
+# on PATH.
 export MIGRATOR_PG_CONFIG="$PG_CONFIG"
+export -n PG_CONFIG
 bindir=$($PG_CONFIG --bindir)
 pgxs_dir=$(dirname "$($PG_CONFIG --pgxs)")/..
 tmp="$here/tmp_install"
