@@ -354,10 +354,24 @@ migrator_drift(PG_FUNCTION_ARGS)
 	 * 16 or 18 after pg_upgrade ("rows returned by function are not all of
 	 * the same row type"), while its text reads the same everywhere.
 	 */
-	history_exec("SELECT f.kind, f.object, f.definition "
+	/*
+	 * A record made by the fingerprint SQL of 0.1 or 0.2 on 17 or later (an
+	 * older installation on a newer server, or its dump restored) holds
+	 * what 0.3 reads differently there (src/sql/30_lint.sql): NOT NULL
+	 * constraints as rows of their own, which the column rows already say,
+	 * and MAINTAIN in full table privileges.  Both are read as 0.3 writes
+	 * them; a 0.3 record has neither.
+	 */
+	history_exec("SELECT f.kind, f.object, "
+				 "       CASE WHEN f.kind IN ('table', 'view', 'materialized view', 'foreign table') "
+				 "            THEN pg_catalog.regexp_replace(f.definition, "
+				 "                   '=a(\\*?)r(\\*?)w(\\*?)d(\\*?)D(\\*?)x(\\*?)t(\\*?)m\\*?/', "
+				 "                   '=a\\1r\\2w\\3d\\4D\\5x\\6t\\7/', 'g') "
+				 "            ELSE f.definition END "
 				 "FROM migrator.schema_state, "
 				 "     pg_catalog.unnest(fingerprint::pg_catalog.text::migrator.fingerprint_item[]) AS f "
-				 "WHERE id = $1"
+				 "WHERE id = $1 "
+				 "  AND NOT (f.kind = 'constraint' AND f.definition LIKE 'NOT NULL %')"
 				 FINGERPRINT_ORDER, 1, (Oid[]) {INT8OID}, &id, NULL);
 	recorded = fingerprint_from_spi();
 	current = fingerprint_take();

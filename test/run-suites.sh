@@ -104,6 +104,10 @@ if [[ " $suites " == *" upgrade "* ]]; then
         failed_suites+=(frozen); failed=$((failed + 1))
     fi
     current=$(sed -n "s/^default_version = '\(.*\)'/\1/p" migrator.control)
+    # pg_regress of 18 reads expected files from --expecteddir (default ".",
+    # 16.2 read them from --inputdir); 15's has no such option.
+    expecteddir_opt=()
+    "$PG_REGRESS" --help | grep -q -- --expecteddir && expecteddir_opt=(--expecteddir)
     for script in migrator--*.sql; do
         v=${script#migrator--}; v=${v%.sql}
         case $v in *--*|"$current") continue;; esac
@@ -123,7 +127,7 @@ if [[ " $suites " == *" upgrade "* ]]; then
         fi
         run_suite "upgrade-$v" "$PG_REGRESS" --temp-instance=./tmp_check_up \
             --temp-config=test/regress.conf --bindir="$tmp$bindir" \
-            --inputdir="$dir" --outputdir="$dir" $regress_tests
+            --inputdir="$dir" --outputdir="$dir" ${expecteddir_opt[@]/%/="$dir"} $regress_tests
     done
 fi
 
