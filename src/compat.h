@@ -29,8 +29,11 @@
 #ifndef MIGRATOR_COMPAT_H
 #define MIGRATOR_COMPAT_H
 
+#include "access/relation.h"
+#include "catalog/dependency.h"
 #include "catalog/pg_attribute.h"
 #include "nodes/parsenodes.h"
+#include "parser/scanner.h"
 #include "storage/lock.h"
 #include "tcop/pquery.h"
 
@@ -41,6 +44,32 @@
 #if PG_VERSION_NUM >= 160000
 #include "varatt.h"
 #endif
+
+/*
+ * 16 stopped installing parser/gram.h, which holds the grammar's token
+ * codes; the scanner (parser/scanner.h) is still installed.  The code of
+ * an identifier token is what the scanner returns for one, asked once: the
+ * same answer on every version, with no header of the grammar.
+ */
+static inline int
+scanner_ident_token(void)
+{
+	static int	ident = 0;
+
+	if (ident == 0)
+	{
+		core_yy_extra_type extra;
+		core_YYSTYPE yylval;
+		YYLTYPE		yylloc;
+		core_yyscan_t scanner;
+
+		scanner = scanner_init("migrator_identifier", &extra, &ScanKeywords,
+							   ScanKeywordTokens);
+		ident = core_yylex(&yylval, &yylloc, scanner);
+		scanner_finish(scanner);
+	}
+	return ident;
+}
 
 /*
  * 17 gave LockHeldByMe() a third argument: whether a stronger mode than the
@@ -63,6 +92,32 @@ compat_lock_held_by_me(const LOCKTAG *locktag, LOCKMODE lockmode, bool orstronge
 #define LockHeldByMe(locktag, lockmode, orstronger) \
 	compat_lock_held_by_me((locktag), (lockmode), (orstronger))
 #endif
+
+/*
+ * 17 made getIdentitySequence() take the relation (a partition's identity
+ * is the sequence of its topmost parent).  Callers name the table by OID:
+ * it is opened for the lookup only, its lock released at once.
+ */
+static inline Oid
+identity_sequence(Oid relid, AttrNumber attnum, bool missing_ok)
+{
+#if PG_VERSION_NUM >= 170000
+	Relation	rel = try_relation_open(relid, AccessShareLock);
+	Oid			seqid;
+
+	if (rel == NULL)
+	{
+		if (!missing_ok)
+			elog(ERROR, "could not open relation with OID %u", relid);
+		return InvalidOid;
+	}
+	seqid = getIdentitySequence(rel, attnum, missing_ok);
+	relation_close(rel, AccessShareLock);
+	return seqid;
+#else
+	return getIdentitySequence(relid, attnum, missing_ok);
+#endif
+}
 
 /*
  * 18 dropped PortalRun()'s run_once argument (a portal is run once).

@@ -1343,7 +1343,7 @@ oracle_sequence_restart_exempt(Oracle *o, RangeVar *rel, const char *column,
 		AttrNumber	attnum = get_attnum(relid, column);
 
 		seqid = attnum == InvalidAttrNumber ? InvalidOid
-			: getIdentitySequence(relid, attnum, true);
+			: identity_sequence(relid, attnum, true);
 	}
 	return OidIsValid(seqid) && sequence_restart_destroys_nothing(seqid, options);
 }
