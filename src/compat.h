@@ -36,6 +36,7 @@
 #include "parser/scanner.h"
 #include "storage/lock.h"
 #include "tcop/pquery.h"
+#include "utils/lsyscache.h"
 
 /*
  * 16 moved the varlena macros (VARDATA, SET_VARSIZE, ...) out of
@@ -165,36 +166,37 @@ constraint_is_virtual_generated(const Constraint *con)
 }
 
 /*
- * CHECK and FOREIGN KEY constraints can be NOT ENFORCED from 18 on: added
- * so, they scan nothing; ALTER CONSTRAINT ... NOT ENFORCED stops checking
- * one, which readers relied on as on a dropped one.
+ * A generated column of an existing table: virtual (from 18 on), or
+ * stored.  Changing a virtual one's expression rewrites nothing.
  */
 static inline bool
-constraint_is_enforced(const Constraint *con)
+column_is_virtual_generated(Oid relid, AttrNumber attnum)
 {
 #if PG_VERSION_NUM >= 180000
-	return con->is_enforced;
+	return attnum != InvalidAttrNumber &&
+		get_attgenerated(relid, attnum) == ATTRIBUTE_GENERATED_VIRTUAL;
 #else
-	return true;
+	return false;
 #endif
 }
 
 /*
- * Does this ALTER CONSTRAINT (AT_AlterConstraint) make the constraint NOT
- * ENFORCED?  18 gives the subcommand a node of its own (ATAlterConstraint);
- * before, it is a Constraint and changes deferrability only.
+ * The constraint an ALTER CONSTRAINT (AT_AlterConstraint) makes NOT
+ * ENFORCED, or NULL.  18 gives the subcommand a node of its own
+ * (ATAlterConstraint) and lets CHECK and FOREIGN KEY constraints stop
+ * being checked; before, it changes deferrability only.
  */
-static inline bool
+static inline const char *
 alter_constraint_unenforces(const AlterTableCmd *cmd)
 {
 #if PG_VERSION_NUM >= 180000
 	const ATAlterConstraint *ac = (const ATAlterConstraint *) cmd->def;
 
-	return ac != NULL && IsA(ac, ATAlterConstraint) &&
-		ac->alterEnforceability && !ac->is_enforced;
-#else
-	return false;
+	if (ac != NULL && IsA(ac, ATAlterConstraint) &&
+		ac->alterEnforceability && !ac->is_enforced)
+		return ac->conname;
 #endif
+	return NULL;
 }
 
 #endif							/* MIGRATOR_COMPAT_H */
