@@ -25,6 +25,7 @@ OBJS = \
 	src/policy.o \
 	src/guard.o \
 	src/protect.o \
+	src/citus.o \
 	src/worker.o \
 	src/deploy.o \
 	src/backfill.o

@@ -3302,6 +3302,72 @@ statement_is_utility(Node *stmt)
 			 IsA(stmt, MergeStmt));
 }
 
+/*
+ * The relations "stmt" targets, as written (RangeVars): what the objects of
+ * its findings on relations begin with (citus.c names them as every shard
+ * of a Citus table does).  Also whether it drops or truncates them.
+ */
+static void
+statement_targets(StatementFacts *facts, Node *stmt)
+{
+	ListCell   *lc;
+
+	switch (nodeTag(stmt))
+	{
+		case T_AlterTableStmt:
+			facts->targets = list_make1(((AlterTableStmt *) stmt)->relation);
+			break;
+		case T_DropStmt:
+			{
+				DropStmt   *ds = (DropStmt *) stmt;
+
+				if (ds->removeType != OBJECT_TABLE && ds->removeType != OBJECT_INDEX &&
+					ds->removeType != OBJECT_FOREIGN_TABLE &&
+					ds->removeType != OBJECT_VIEW && ds->removeType != OBJECT_MATVIEW &&
+					ds->removeType != OBJECT_SEQUENCE)
+					break;
+				foreach(lc, ds->objects)
+					facts->targets = lappend(facts->targets,
+											 makeRangeVarFromNameList(lfirst(lc)));
+				facts->drops_targets = true;
+				break;
+			}
+		case T_TruncateStmt:
+			facts->targets = list_copy(((TruncateStmt *) stmt)->relations);
+			facts->truncates_targets = true;
+			break;
+		case T_RenameStmt:
+			if (((RenameStmt *) stmt)->relation)
+				facts->targets = list_make1(((RenameStmt *) stmt)->relation);
+			facts->renames_constraint =
+				((RenameStmt *) stmt)->renameType == OBJECT_TABCONSTRAINT;
+			break;
+		case T_AlterObjectSchemaStmt:
+			if (((AlterObjectSchemaStmt *) stmt)->relation)
+				facts->targets = list_make1(((AlterObjectSchemaStmt *) stmt)->relation);
+			break;
+		case T_IndexStmt:
+			facts->targets = list_make1(((IndexStmt *) stmt)->relation);
+			break;
+		case T_CreateTrigStmt:
+			facts->targets = list_make1(((CreateTrigStmt *) stmt)->relation);
+			break;
+		case T_DropRoleStmt:
+			foreach(lc, ((DropRoleStmt *) stmt)->roles)
+			{
+				RoleSpec   *r = lfirst(lc);
+
+				/* CURRENT_USER and the like: an empty name */
+				facts->dropped_roles = lappend(facts->dropped_roles,
+											   makeString(pstrdup(r->roletype == ROLESPEC_CSTRING
+																  ? r->rolename : "")));
+			}
+			break;
+		default:
+			break;
+	}
+}
+
 /* What CREATE TABLE AS, SELECT INTO or CREATE MATERIALIZED VIEW creates. */
 static IntoClause *
 statement_into(Node *stmt)
@@ -3364,6 +3430,7 @@ analyze_statement(AnalyzeContext *ctx, Node *stmt, int what)
 	facts->is_utility = statement_is_utility(stmt);
 	facts->into = statement_into(stmt);
 	facts->sets_owned_by = statement_sets_owned_by(stmt);
+	statement_targets(facts, stmt);
 	if (IsA(stmt, AlterTableStmt))
 	{
 		facts->defaults_relation = ((AlterTableStmt *) stmt)->relation;

@@ -97,6 +97,14 @@ typedef struct StatementFacts
 	List	   *defaults_set;	/* ALTER TABLE: columns given a default
 								 * (names), whose value the guard looks at */
 	List	   *invalid_indexes;	/* by catalog: invalid indexes it drops */
+	List	   *targets;		/* RangeVars of the relations it targets, as
+								 * written: the objects of its findings on
+								 * them begin with these names */
+	bool		drops_targets;	/* DROP of relations: their partitions go too */
+	bool		truncates_targets;	/* TRUNCATE: their partitions are emptied */
+	bool		renames_constraint; /* ALTER TABLE ... RENAME CONSTRAINT */
+	List	   *dropped_roles;	/* DROP ROLE: the names (String; "" for
+								 * CURRENT_USER and the like) */
 } StatementFacts;
 
 extern AnalyzeContext *analyze_context(Oracle *oracle);

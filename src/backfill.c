@@ -40,6 +40,7 @@
 #include "utils/syscache.h"
 
 #include "migrator.h"
+#include "citus.h"
 #include "history.h"
 
 PG_FUNCTION_INFO_V1(migrator_backfill);
@@ -47,7 +48,7 @@ PG_FUNCTION_INFO_V1(migrator_backfill);
 /* objsubid of the advisory lock a backfill holds on its table */
 #define BACKFILL_LOCK_SUBID 3
 
-static void backfill_run(const char *relation, const char *set,
+static void backfill_run(Oid relid, const char *relation, const char *set,
 						 const char *filter, int32 batch_size,
 						 const char *column, Oid keytype, bool restart);
 
@@ -197,7 +198,7 @@ migrator_backfill(PG_FUNCTION_ARGS)
 				 errhint("Wait for it to finish; an interrupted backfill resumes when called again.")));
 	PG_TRY();
 	{
-		backfill_run(relation, set, filter, batch_size, column, keytype,
+		backfill_run(relid, relation, set, filter, batch_size, column, keytype,
 					 restart);
 	}
 	PG_FINALLY();
@@ -270,7 +271,7 @@ backfill_key_from_text(Oid keytype, const char *text)
  * is connected to SPI (non-atomic).
  */
 static void
-backfill_run(const char *relation, const char *set, const char *filter,
+backfill_run(Oid relid, const char *relation, const char *set, const char *filter,
 			 int32 batch_size, const char *column, Oid keytype, bool restart)
 {
 	char	   *update;
@@ -358,12 +359,16 @@ backfill_run(const char *relation, const char *set, const char *filter,
 	/*
 	 * One batch: the next batch_size keys after the last one, updated, and
 	 * the count and the greatest key of the batch returned.  The key is
-	 * passed as a value of its own type, never as text.
+	 * passed as a value of its own type, never as text.  On a Citus table
+	 * the batch is one distributed transaction over the shards its keys are
+	 * on (its progress row commits with it, on the coordinator); Citus
+	 * cannot lock the rows of a query across shards, so the keys are not
+	 * locked before the UPDATE, which finds them again by key.
 	 */
 	update = psprintf("WITH batch AS ("
 					  "  SELECT %s AS k FROM %s "
 					  "   WHERE ($1 IS NULL OR %s > $1)%s%s%s "
-					  "   ORDER BY %s LIMIT %d FOR NO KEY UPDATE), "
+					  "   ORDER BY %s LIMIT %d%s), "
 					  "upd AS (UPDATE %s SET %s WHERE %s IN (SELECT k FROM batch) RETURNING 1) "
 					  "SELECT (SELECT pg_catalog.count(*) FROM batch), "
 					  "       (SELECT k FROM batch ORDER BY k DESC LIMIT 1), "
@@ -371,6 +376,7 @@ backfill_run(const char *relation, const char *set, const char *filter,
 					  column, relation, column,
 					  filter ? " AND (" : "", filter ? filter : "", filter ? ")" : "",
 					  column, batch_size,
+					  citus_relation_is_distributed(relid) ? "" : " FOR NO KEY UPDATE",
 					  relation, set, column);
 
 	for (;;)

@@ -35,6 +35,7 @@
 #include "utils/timestamp.h"
 
 #include "migrator.h"
+#include "citus.h"
 #include "fingerprint.h"
 #include "history.h"
 #include "script.h"
@@ -75,9 +76,21 @@ fingerprint_from_spi(void)
 List *
 fingerprint_take(void)
 {
+	int			nestlevel = -1;
+	List	   *result;
+
+	/* on a Citus node, tables but not their shards */
+	if (citus_present())
+	{
+		nestlevel = NewGUCNestLevel();
+		citus_hide_shards();
+	}
 	history_exec("SELECT kind, object, definition FROM migrator.schema_fingerprint()"
 				 FINGERPRINT_ORDER, 0, NULL, NULL, NULL);
-	return fingerprint_from_spi();
+	result = fingerprint_from_spi();
+	if (nestlevel >= 0)
+		AtEOXact_GUC(true, nestlevel);
+	return result;
 }
 
 static FingerprintChange *

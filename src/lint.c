@@ -53,6 +53,7 @@
 
 #include "migrator.h"
 #include "analyze.h"
+#include "citus.h"
 #include "lint.h"
 #include "rules.h"
 #include "script.h"
@@ -215,6 +216,7 @@ StatementFacts *
 lint_statement(LintState *state, ScriptStatement *st, int what)
 {
 	StatementFacts *facts;
+	char	   *note;
 	ListCell   *fc;
 
 	if (state->ctx == NULL)
@@ -249,6 +251,10 @@ lint_statement(LintState *state, ScriptStatement *st, int what)
 				 rf->location >= 0 ? rf->location : st->location, rf->message);
 		((LintFinding *) llast(state->findings))->severity = rf->severity;
 	}
+	if ((note = citus_statement_note(facts)) != NULL)
+		lint_add(state, migrator_rule("citus_distributed"), st->index, facts->tag,
+				 NULL, st->location,
+				 psprintf("%s on a Citus table takes its locks on %s", facts->tag, note));
 	lint_long_identifiers(state, st);
 	return facts;
 }

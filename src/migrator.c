@@ -11,6 +11,7 @@
 #include "utils/guc.h"
 
 #include "migrator.h"
+#include "citus.h"
 #include "deploy.h"
 #include "guard.h"
 #include "lint.h"
@@ -31,6 +32,7 @@ _PG_init(void)
 	SessionInit();
 	GuardInit();
 	ProtectInit();
+	CitusInit();
 	LintInit();
 	DeployInit();
 	MarkGUCPrefixReserved("migrator");

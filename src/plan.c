@@ -28,21 +28,27 @@
 #include "migrator.h"
 #include "analyze.h"
 #include "apply.h"
+#include "citus.h"
 #include "lint.h"
 #include "rules.h"
 #include "script.h"
 
 PG_FUNCTION_INFO_V1(migrator_plan);
 
-/* The locks of a statement as "name LockMode" items, "(new)" when created earlier. */
+/*
+ * The locks of a statement as "name LockMode" items, "(new)" when created
+ * earlier; on a Citus table, followed by the shards and nodes they are
+ * taken on.
+ */
 static char *
-locks_text(List *locks)
+locks_text(StatementFacts *facts)
 {
+	char	   *note = citus_statement_note(facts);
 	StringInfoData buf;
 	ListCell   *lc;
 
 	initStringInfo(&buf);
-	foreach(lc, locks)
+	foreach(lc, facts->locks)
 	{
 		StatementLock *lock = lfirst(lc);
 
@@ -52,6 +58,8 @@ locks_text(List *locks)
 						 GetLockmodeName(DEFAULT_LOCKMETHOD, lock->mode),
 						 lock->is_new ? " (new)" : "");
 	}
+	if (note)
+		appendStringInfo(&buf, "%son %s", buf.len > 0 ? "; " : "", note);
 	return buf.data;
 }
 
@@ -122,7 +130,7 @@ migrator_plan(PG_FUNCTION_ARGS)
 			values[1] = CStringGetTextDatum(m->kind);
 			values[2] = Int32GetDatum(st->index);
 			values[3] = CStringGetTextDatum(facts->tag);
-			values[4] = CStringGetTextDatum(locks_text(facts->locks));
+			values[4] = CStringGetTextDatum(locks_text(facts));
 			values[5] = BoolGetDatum(rewrites);
 			values[6] = BoolGetDatum(!facts->needs_autocommit);
 			values[7] = CStringGetTextDatum(found.data);

@@ -20,6 +20,11 @@
  *	- migrator.allow() named the same rule and object earlier in the
  *	  current transaction (an audited allowance, kept in session.c).
  *
+ * On a Citus cluster (citus.c) a statement is also covered by the authority
+ * a coordinator issued for the DDL Citus propagates, and Citus's own
+ * maintenance passes; a statement covered here on a Citus table makes this
+ * node issue that authority before Citus propagates it.
+ *
  * Otherwise it is refused (migrator.guard = enforce) or let through with a
  * WARNING (warn).  Migrator's own objects (rule alter_migrator) are never
  * exempt and never covered by a migration's findings, only by allow().
@@ -69,6 +74,7 @@
 
 #include "migrator.h"
 #include "analyze.h"
+#include "citus.h"
 #include "history.h"
 #include "lint.h"
 #include "newness.h"
@@ -414,6 +420,8 @@ policy_report(const char *tag, const RuleFinding *f, const char *statement)
 	const char *kind = NULL;
 	const char *direction = NULL;
 	bool		in_migration;
+	char	   *citus_detail = citus_refusal_detail();
+	char	   *citus_hint = citus_refusal_hint(f, statement);
 
 	ereport(LOG_SERVER_ONLY,
 			(errmsg("%s %s rule=%s tag=\"%s\" object=\"%s\" role=\"%s\" session_role=\"%s\" database=\"%s\" statement: %s",
@@ -437,11 +445,15 @@ policy_report(const char *tag, const RuleFinding *f, const char *statement)
 			 ? errmsg("unplanned destructive statement %s on \"%s\"", tag, f->object)
 			 : errmsg("unplanned destructive statement %s", tag),
 			 in_migration
-			 ? errdetail("Rule %s (%s) is destructive, and the %s script of migration \"%s\" does not declare it: statements inside DO blocks, functions and EXECUTE are not seen at registration.",
-						 f->rule->id, f->rule->description, direction, version)
-			 : errdetail("Rule %s (%s) is destructive, and no registered migration or allowance of this transaction covers it.",
-						 f->rule->id, f->rule->description),
-			 in_migration
+			 ? errdetail("Rule %s (%s) is destructive, and the %s script of migration \"%s\" does not declare it: statements inside DO blocks, functions and EXECUTE are not seen at registration.%s%s",
+						 f->rule->id, f->rule->description, direction, version,
+						 citus_detail ? " " : "", citus_detail ? citus_detail : "")
+			 : errdetail("Rule %s (%s) is destructive, and no registered migration or allowance of this transaction covers it.%s%s",
+						 f->rule->id, f->rule->description,
+						 citus_detail ? " " : "", citus_detail ? citus_detail : ""),
+			 citus_hint
+			 ? errhint("%s", citus_hint)
+			 : in_migration
 			 ? errhint("Write the statement at the top level of the script, or call migrator.allow(statement, reason => ...) in the script before it.")
 			 : errhint("Register it as a migration with a plan and a down script and run migrator.apply(), or call migrator.allow(statement, reason => ...) earlier in this transaction.")));
 }
@@ -536,6 +548,19 @@ finding_covered(List *permits, RuleFinding *f)
 	return session_allowed(f->rule->id, f->object);
 }
 
+/* The destructive findings of "facts" (RuleFinding). */
+static List *
+destructive_findings(StatementFacts *facts)
+{
+	List	   *result = NIL;
+	ListCell   *lc;
+
+	foreach(lc, facts->findings)
+		if (((RuleFinding *) lfirst(lc))->rule->kind == MIGRATION_DESTRUCTIVE)
+			result = lappend(result, lfirst(lc));
+	return result;
+}
+
 /* The declared findings of the running migration, NIL when none runs. */
 static List *
 running_migration_permits(void)
@@ -563,6 +588,8 @@ policy_judge_statement(Node *stmt, bool subcommand, GuardSource *source,
 	List	   *permits;
 	ListCell   *lc;
 	GuardVerdict verdict;
+	bool		reported = false;
+	bool		by_authority = false;
 
 	*facts_out = NULL;
 
@@ -596,7 +623,13 @@ policy_judge_statement(Node *stmt, bool subcommand, GuardSource *source,
 	if (!policy_extension_installed())
 		return VERDICT_INERT;
 	if (analyze_exempt(ctx, facts))
+	{
+		/* what Citus propagates of it is exempt on the workers too */
+		citus_authorize(facts, destructive_findings(facts));
 		return VERDICT_EXEMPT;
+	}
+	if (!facts->own_object && citus_maintenance_statement(facts))
+		return VERDICT_ALLOWED;
 
 	permits = running_migration_permits();
 	foreach(lc, facts->findings)
@@ -605,10 +638,24 @@ policy_judge_statement(Node *stmt, bool subcommand, GuardSource *source,
 
 		if (f->rule->kind != MIGRATION_DESTRUCTIVE || finding_covered(permits, f))
 			continue;
+		if (citus_authority_covers(f->rule->id, f->object, facts->tag))
+		{
+			by_authority = true;
+			continue;
+		}
 		policy_report(facts->tag, f,
 					  statement_text(source->query, source->location, source->len));
 		/* warn mode: report each finding, let the statement run */
+		reported = true;
 	}
+
+	/*
+	 * Covered here: what Citus propagates of it carries this node's
+	 * authority.  What an authority received from the coordinator covered
+	 * is not passed on again.
+	 */
+	if (!reported && !by_authority)
+		citus_authorize(facts, destructive_findings(facts));
 	return VERDICT_ALLOWED;
 }
 

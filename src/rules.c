@@ -154,6 +154,9 @@ static const MigratorRule rule_table[] = {
 	{"non_transactional", MIGRATION_ADDITIVE,
 		"statement cannot run in a transaction block: the migration is not transactional",
 	"info", "Register the migration with transactional => false; keep such statements in a migration of their own.", false},
+	{"citus_distributed", MIGRATION_ADDITIVE,
+		"statement on a Citus distributed or reference table: it takes its locks on every shard, on every node that holds one",
+	"info", "Keep the statement short: it waits for and holds its lock on each shard, and lock_timeout applies on each node.", false},
 	{NULL, MIGRATION_ADDITIVE, NULL}
 };
 

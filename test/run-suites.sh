@@ -180,6 +180,22 @@ fi
 
 # The test modules of 16 and later write logs to TESTLOGDIR (default log/),
 # those of 15 to tmp_check/log: the same place on every version.
+# The Citus suite needs Citus in tmp_install/: a failed build fails the run,
+# a missing tarball (or a server Citus does not support) skips the suite with
+# the reason (MIGRATOR_CITUS_SKIP, read by test/lib/MigratorCitus.pm).
+source test/lib/citus-selected.sh
+if citus_selected "$suites" "${MIGRATOR_TAP:-}"; then
+    if citus_line=$(PG_CONFIG=$MIGRATOR_PG_CONFIG bash scripts/citus-install.sh "$tmp"); then
+        echo "$citus_line"
+    elif [ $? = 3 ]; then
+        echo "$citus_line"
+        export MIGRATOR_CITUS_SKIP=${citus_line#citus: suite skipped: }
+    else
+        echo "$citus_line"
+        failed_suites+=(citus-build); failed=$((failed + 1))
+    fi
+fi
+
 [[ " $suites " == *" tap "* ]] && run_suite tap env TESTDATADIR=tmp_check TESTLOGDIR=tmp_check/log prove --timer -I "$pgxs_dir/test/perl" -I test/lib test/t/${MIGRATOR_TAP:-*.pl}
 
 echo

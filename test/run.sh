@@ -47,6 +47,9 @@ resolve_versions() {
     done
 }
 
+# citus_selected (the Citus suite is part of this run)
+source "$here/test/lib/citus-selected.sh"
+
 if [ "$(id -u)" = 0 ]; then
     # The real tools of the adopt test (082_cli_adopt.pl): sqitch (Debian),
     # and from npm dbmate, drizzle-kit (with drizzle-orm and the pg driver
@@ -57,6 +60,8 @@ if [ "$(id -u)" = 0 ]; then
     # first run; goose is in neither registry): their tests build the
     # history tables as the tools' documentation describes them.
     bash "$here/scripts/install-deps.sh" sqitch libdbd-pg-perl default-jre-headless
+    # What Citus needs to build, for the Citus suite (scripts/build-citus.sh).
+    bash "$here/scripts/install-deps.sh" libcurl4-openssl-dev liblz4-dev libzstd-dev libkrb5-dev
     # Debian's npm only when no npm is there (a NodeSource nodejs has one).
     command -v npm >/dev/null || bash "$here/scripts/install-deps.sh" npm
     npm_missing=()
@@ -82,8 +87,22 @@ if [ "$(id -u)" = 0 ]; then
     chown -R postgres: "$work"
     # The shared corpora are optional input; pass them on when readable.
     corpora=${MIGRATOR_CORPORA:-$here/../shared/corpora}
+    # Citus, for the Citus suite: built here, as root, for each server of the
+    # run that Citus supports, into the cache outside the clone
+    # (scripts/build-citus.sh), so that the run as "postgres" only copies it.
+    # Its tarball is optional input like the corpora.
+    citus_src=${MIGRATOR_CITUS_SRC:-$here/../shared/citus}
+    if citus_selected "${MIGRATOR_SUITES:-}" "${MIGRATOR_TAP:-}"; then
+        for entry in "${matrix[@]}"; do
+            case ${entry#*=} in skip:*|failed) continue;; esac
+            echo "== Citus for the Citus suite on PostgreSQL ${entry%%=*} (scripts/build-citus.sh)"
+            PG_CONFIG=${entry#*=} MIGRATOR_CITUS_SRC="$citus_src" \
+                bash "$here/scripts/build-citus.sh" >/dev/null || true
+        done
+    fi
     status=0
     runuser -u postgres -- env MIGRATOR_CORPORA="$corpora" MIGRATOR_REQUIRE_TOOLS=1 \
+        MIGRATOR_CITUS_SRC="$citus_src" \
         MIGRATOR_SUITES="${MIGRATOR_SUITES:-}" MIGRATOR_TAP="${MIGRATOR_TAP:-}" \
         MIGRATOR_PG_MATRIX="$(printf '%s\n' "${matrix[@]}")" PG_CONFIG="$PG_CONFIG" MIGRATOR_KEEP="${MIGRATOR_KEEP:-}" \
         MIGRATOR_PG_SRC="$MIGRATOR_PG_SRC" MIGRATOR_PG_CACHE="$MIGRATOR_PG_CACHE" \
