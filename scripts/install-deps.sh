@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs, as root, the Debian packages that building, testing, the demo and
 # the benchmarks need, when they are missing.  Used by make test, make demo
-# and make bench; safe to run again.
+# and make bench; safe to run again.  bison, flex, bzip2 and xz-utils build
+# the servers of other major versions from their sources (build-pg.sh).
 set -euo pipefail
 PGVER=${PGVER:-15}
 PACKAGES=(make gcc rsync "postgresql-$PGVER" "postgresql-server-dev-$PGVER"
-          postgresql-contrib libipc-run-perl libtest-simple-perl valgrind)
+          postgresql-contrib libipc-run-perl libtest-simple-perl valgrind
+          bison flex bzip2 xz-utils)
 PACKAGES+=("$@")
 if [ "$(id -u)" != 0 ]; then
     echo "install-deps: not root, assuming these are installed: ${PACKAGES[*]}" >&2

@@ -172,7 +172,10 @@ DROP VIEW tv6;
 DROP TABLE tt6;
 -- a new table in an existing publication
 RESET ROLE;
+-- (the server's warning about wal_level is worded differently by 18)
+SET client_min_messages = error;
 CREATE PUBLICATION reach_pub;
+RESET client_min_messages;
 BEGIN;
 CREATE TABLE app.pt (id int PRIMARY KEY);
 ALTER PUBLICATION reach_pub ADD TABLE app.pt;

@@ -8,7 +8,10 @@ CREATE EXTENSION migrator;
 -- settings and their defaults
 SHOW migrator.lock_timeout;
 SHOW migrator.lock_retries;
+-- (the server words the range with units from 18 on: the code is shown)
+\set VERBOSITY sqlstate
 SET migrator.lock_timeout = 0;
+\set VERBOSITY terse
 \echo :LAST_ERROR_SQLSTATE
 SET migrator.lock_timeout = '1s';
 SHOW migrator.lock_timeout;

@@ -27,6 +27,8 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
+#include "miscadmin.h"
+#include "parser/parser.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/snapmgr.h"
@@ -36,6 +38,7 @@
 #include "citus.h"
 #include "fingerprint.h"
 #include "history.h"
+#include "script.h"
 #include "session.h"
 
 PG_FUNCTION_INFO_V1(migrator_drift);
@@ -244,6 +247,87 @@ fingerprint_record(const char *reason)
 }
 
 /*
+ * Is the recorded definition of view "object" its current one, deparsed by
+ * another server version?  A view's definition is the server's deparse of
+ * its query, and deparsers change between major versions (16 stopped
+ * qualifying the columns of a single-relation view), so after pg_upgrade a
+ * view recorded by the old server may read differently although it is the
+ * same.  The recorded query is deparsed once more by this server, through a
+ * temporary view created in a subtransaction that is always rolled back,
+ * and compared with the current deparse.  Anything that goes wrong (the
+ * recorded query no longer parses or refers to objects that are gone) keeps
+ * the difference: it is reported as a change.  The caller has done
+ * SPI_connect().
+ */
+static bool
+view_redeparses_to_current(const char *object, const char *recorded,
+						   const char *current)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+	Datum		arg = CStringGetTextDatum(object);
+	char	   *viewdef;
+	char	   *query;
+	size_t		prefix_len;
+	size_t		len;
+	bool		same = false;
+
+	/* "owner ... <deparse>": the part before the deparse must be equal */
+	history_exec("SELECT pg_catalog.pg_get_viewdef(pg_catalog.to_regclass($1))",
+				 1, (Oid[]) {TEXTOID}, &arg, NULL);
+	if (SPI_processed != 1 ||
+		(viewdef = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1)) == NULL)
+		return false;
+	if (strlen(current) < strlen(viewdef) ||
+		strcmp(current + strlen(current) - strlen(viewdef), viewdef) != 0)
+		return false;
+	prefix_len = strlen(current) - strlen(viewdef);
+	if (strlen(recorded) < prefix_len || strncmp(recorded, current, prefix_len) != 0)
+		return false;
+	query = pstrdup(recorded + prefix_len);
+	len = strlen(query);
+	while (len > 0 && (query[len - 1] == ';' || isspace((unsigned char) query[len - 1])))
+		query[--len] = '\0';
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(oldcxt);
+	PG_TRY();
+	{
+		List	   *parsed = raw_parser(query, RAW_PARSE_DEFAULT);
+		int			save_nestlevel = NewGUCNestLevel();
+
+		/* one SELECT, deparsed with the fingerprint's search_path */
+		(void) set_config_option("search_path", "pg_catalog, pg_temp",
+								 PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+		if (list_length(parsed) == 1 &&
+			IsA(linitial_node(RawStmt, parsed)->stmt, SelectStmt) &&
+			SPI_execute(psprintf("CREATE TEMPORARY VIEW migrator_drift_redeparse AS %s",
+								 query), false, 0) == SPI_OK_UTILITY &&
+			SPI_execute("SELECT pg_catalog.pg_get_viewdef('pg_temp.migrator_drift_redeparse'::pg_catalog.regclass)",
+						false, 1) == SPI_OK_SELECT &&
+			SPI_processed == 1)
+		{
+			char	   *again = SPI_getvalue(SPI_tuptable->vals[0],
+											 SPI_tuptable->tupdesc, 1);
+
+			same = again != NULL && strcmp(again, viewdef) == 0;
+		}
+		AtEOXact_GUC(false, save_nestlevel);
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+	}
+	PG_CATCH();
+	{
+		FreeErrorData(subtransaction_abort(oldcxt, oldowner));
+		same = false;
+	}
+	PG_END_TRY();
+	return same;
+}
+
+/*
  * migrator.drift() RETURNS TABLE (change, kind, object, recorded, current,
  * recorded_at): schema changes made since apply() or rollback() last
  * recorded the fingerprint, that is, outside migrator.
@@ -275,9 +359,32 @@ migrator_drift(PG_FUNCTION_ARGS)
 	recorded_at = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 	id = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
 
-	history_exec("SELECT f.kind, f.object, f.definition "
-				 "FROM migrator.schema_state, pg_catalog.unnest(fingerprint) AS f "
-				 "WHERE id = $1"
+	/*
+	 * The record is read through its text form, as pg_dump reads it: each
+	 * composite element stored on disk carries the header of the server
+	 * that wrote it, and a record written by Debian's 15.20 (which tags
+	 * composite values with a row-type version) is refused by an upstream
+	 * 16 or 18 after pg_upgrade ("rows returned by function are not all of
+	 * the same row type"), while its text reads the same everywhere.
+	 */
+	/*
+	 * A record made by the fingerprint SQL of 0.1 or 0.2 on 17 or later (an
+	 * older installation on a newer server, or its dump restored) holds
+	 * what 0.3 reads differently there (src/sql/30_lint.sql): NOT NULL
+	 * constraints as rows of their own, which the column rows already say,
+	 * and MAINTAIN in full table privileges.  Both are read as 0.3 writes
+	 * them; a 0.3 record has neither.
+	 */
+	history_exec("SELECT f.kind, f.object, "
+				 "       CASE WHEN f.kind IN ('table', 'view', 'materialized view', 'foreign table') "
+				 "            THEN pg_catalog.regexp_replace(f.definition, "
+				 "                   '=a(\\*?)r(\\*?)w(\\*?)d(\\*?)D(\\*?)x(\\*?)t(\\*?)m\\*?/', "
+				 "                   '=a\\1r\\2w\\3d\\4D\\5x\\6t\\7/', 'g') "
+				 "            ELSE f.definition END "
+				 "FROM migrator.schema_state, "
+				 "     pg_catalog.unnest(fingerprint::pg_catalog.text::migrator.fingerprint_item[]) AS f "
+				 "WHERE id = $1 "
+				 "  AND NOT (f.kind = 'constraint' AND f.definition LIKE 'NOT NULL %')"
 				 FINGERPRINT_ORDER, 1, (Oid[]) {INT8OID}, &id, NULL);
 	recorded = fingerprint_from_spi();
 	current = fingerprint_take();
@@ -288,6 +395,12 @@ migrator_drift(PG_FUNCTION_ARGS)
 		FingerprintItem *item = c->before ? c->before : c->after;
 		Datum		values[6];
 		bool		nulls[6] = {false, false, false, false, false, false};
+
+		if (c->before && c->after &&
+			(strcmp(item->kind, "view") == 0 || strcmp(item->kind, "materialized view") == 0) &&
+			view_redeparses_to_current(item->object, c->before->definition,
+									   c->after->definition))
+			continue;
 
 		values[0] = CStringGetTextDatum(c->change);
 		values[1] = CStringGetTextDatum(item->kind);

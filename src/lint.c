@@ -40,7 +40,6 @@
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
 #include "parser/scanner.h"
-#include "parser/gram.h"
 #include "parser/parse_type.h"
 #include "storage/bufmgr.h"
 #include "storage/lmgr.h"
@@ -194,7 +193,7 @@ lint_long_identifiers(LintState *state, ScriptStatement *st)
 	scanner = scanner_init(st->sql, &extra, &ScanKeywords, ScanKeywordTokens);
 	while ((tok = core_yylex(&yylval, &yylloc, scanner)) != 0)
 	{
-		if (tok != IDENT || strlen(yylval.str) < NAMEDATALEN - 1 ||
+		if (tok != scanner_ident_token() || strlen(yylval.str) < NAMEDATALEN - 1 ||
 			identifier_source_bytes(st->sql + yylloc) < NAMEDATALEN)
 			continue;
 		lint_add(state, migrator_rule("identifier_too_long"), st->index,

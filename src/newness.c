@@ -524,7 +524,7 @@ relid_is_empty(Oid relid)
 		pg_class_aclcheck(relid, GetUserId(), ACL_TRUNCATE) != ACLCHECK_OK)
 		return false;
 	SET_LOCKTAG_RELATION(tag, MyDatabaseId, relid);
-	held = LockHeldByMe(&tag, AccessExclusiveLock);
+	held = LockHeldByMe(&tag, AccessExclusiveLock, false);
 	if (!held)
 	{
 		MemoryContext oldcxt;
@@ -1343,7 +1343,7 @@ oracle_sequence_restart_exempt(Oracle *o, RangeVar *rel, const char *column,
 		AttrNumber	attnum = get_attnum(relid, column);
 
 		seqid = attnum == InvalidAttrNumber ? InvalidOid
-			: getIdentitySequence(relid, attnum, true);
+			: identity_sequence(relid, attnum, true);
 	}
 	return OidIsValid(seqid) && sequence_restart_destroys_nothing(seqid, options);
 }

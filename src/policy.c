@@ -355,12 +355,17 @@ migration_permits(const char *version, const char *direction)
 }
 
 /*
- * The text of the statement the hook is looking at, without leading blanks.
+ * The text of the statement the hook is looking at, without the blanks and
+ * comments before it: from 18 on, the server's statement location in a
+ * string of several statements is the first token (before, the end of the
+ * previous statement), and the same statement reads the same on every
+ * version.  Block comments nest, as in the server's scanner.
  */
 static char *
 statement_text(const char *query, int location, int len)
 {
 	const char *start;
+	const char *end;
 
 	if (query == NULL)
 		return pstrdup("");
@@ -369,12 +374,44 @@ statement_text(const char *query, int location, int len)
 	start = query + location;
 	if (len <= 0)
 		len = strlen(start);
-	while (len > 0 && isspace((unsigned char) *start))
+	end = start + len;
+	for (;;)
 	{
-		start++;
-		len--;
+		while (start < end && isspace((unsigned char) *start))
+			start++;
+		if (end - start >= 2 && start[0] == '-' && start[1] == '-')
+		{
+			while (start < end && *start != '\n')
+				start++;
+		}
+		else if (end - start >= 2 && start[0] == '/' && start[1] == '*')
+		{
+			const char *p = start + 2;
+			int			depth = 1;
+
+			while (p < end && depth > 0)
+			{
+				if (end - p >= 2 && p[0] == '/' && p[1] == '*')
+				{
+					depth++;
+					p += 2;
+				}
+				else if (end - p >= 2 && p[0] == '*' && p[1] == '/')
+				{
+					depth--;
+					p += 2;
+				}
+				else
+					p++;
+			}
+			if (depth > 0)
+				break;			/* an unterminated comment: keep it */
+			start = p;
+		}
+		else
+			break;
 	}
-	return pnstrdup(start, len);
+	return pnstrdup(start, end - start);
 }
 
 /*

@@ -315,7 +315,7 @@ run_statement(ScriptStatement *st, const char *script, MemoryContext stmt_cxt)
 					  plantrees, NULL);
 	PortalStart(portal, NULL, 0, InvalidSnapshot);
 	receiver = CreateDestReceiver(DestNone);
-	(void) PortalRun(portal, FETCH_ALL, true, true, receiver, receiver, &qc);
+	(void) PortalRun(portal, FETCH_ALL, true, receiver, receiver, &qc);
 	receiver->rDestroy(receiver);
 	PortalDrop(portal, false);
 	MemoryContextSwitchTo(oldcxt);

@@ -1,24 +1,54 @@
 #!/usr/bin/env bash
-# The README's test command (`make test`), also what .ci/run calls.
+# The README's test command (`make test`), also what .ci/run calls: every
+# suite (test/run-suites.sh) on every PostgreSQL major version at hand.
+#
+# Versions (docs/versions.md): the Debian-packaged server (PG_CONFIG, default
+# pg_config) and every other major of MIGRATOR_PG_VERSIONS (default
+# "15 16 17 18 19") whose server is cached in MIGRATOR_PG_CACHE or can be
+# built from the release tarballs in MIGRATOR_PG_SRC (scripts/build-pg.sh
+# builds it once).  A version with neither is skipped, and the run says so; a
+# version whose server or extension fails to build fails the run.
 #
 # As root (CI, a fresh machine): installs the Debian packages the tests need,
-# copies the tree to a fresh directory owned by "postgres" and runs itself
-# there as "postgres" (the server refuses to run as root).
-# As any other user: builds with assertions and -Werror, installs into a
-# private copy of the server (tmp_install/, the way PostgreSQL's own
-# "make check" does), then runs pg_regress, the isolation specs and the TAP
-# tests against throwaway clusters.  Prints "N passed, N failed" at the end.
+# builds the missing servers, copies the tree to a fresh directory owned by
+# "postgres" and runs itself there as "postgres" (the server refuses to run
+# as root).  As any other user: builds the extension against each server,
+# the first in this tree and every other in a copy of its own (tmp_pgNN/),
+# then runs the suites version after version.  Prints one summary line per
+# version, then the combined "N passed, N failed".
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PG_CONFIG=${PG_CONFIG:-pg_config}
+versions=${MIGRATOR_PG_VERSIONS:-15 16 17 18 19}
+export MIGRATOR_PG_SRC=${MIGRATOR_PG_SRC:-$here/../shared/pg-src}
+[ -d "$MIGRATOR_PG_SRC" ] && MIGRATOR_PG_SRC=$(cd "$MIGRATOR_PG_SRC" && pwd)
+export MIGRATOR_PG_CACHE=${MIGRATOR_PG_CACHE:-/var/cache/migrator}
 
-# Does a run of these suites (MIGRATOR_SUITES) and TAP files (MIGRATOR_TAP)
-# include the Citus suite?
-citus_selected() {
-    local suites=${1:-regress upgrade isolation valgrind tap}
-    [[ " $suites " == *" tap "* ]] || return 1
-    (cd "$here/test/t" && ls ${2:-*.pl} 2>/dev/null) | grep -q citus
+# Fills "matrix" with one "MAJOR=PG_CONFIG" word per version to test, or
+# "MAJOR=skip:REASON" / "MAJOR=failed": the packaged server for its own
+# major, scripts/build-pg.sh for the others (which builds when it can).
+resolve_versions() {
+    local system_major major config status
+    system_major=$("$PG_CONFIG" --version | sed -E 's/^PostgreSQL ([0-9]+).*/\1/')
+    matrix=()
+    for major in $versions; do
+        if [ "$major" = "$system_major" ]; then
+            matrix+=("$major=$(command -v "$PG_CONFIG" || echo "$PG_CONFIG")")
+            continue
+        fi
+        status=0
+        config=$(bash "$here/scripts/build-pg.sh" "$major") || status=$?
+        case $status in
+            0) matrix+=("$major=$config");;
+            3) matrix+=("$major=skip:no sources in MIGRATOR_PG_SRC ($MIGRATOR_PG_SRC) and no build cached in MIGRATOR_PG_CACHE ($MIGRATOR_PG_CACHE)");;
+            *) matrix+=("$major=failed");;
+        esac
+    done
 }
+
+# citus_selected (the Citus suite is part of this run)
+source "$here/test/lib/citus-selected.sh"
 
 if [ "$(id -u)" = 0 ]; then
     # The real tools of the adopt test (082_cli_adopt.pl): sqitch (Debian),
@@ -49,24 +79,33 @@ if [ "$(id -u)" = 0 ]; then
         echo "== installing: squawk-cli 2.66.0 (npm)"
         npm install -g --silent squawk-cli@2.66.0 >/dev/null
     fi
-    work=$(mktemp -d /tmp/migrator-test.XXXXXX)
+    # Servers are built as root, into the cache, before the suites run.
+    resolve_versions
+    work=$(mktemp -d "${TMPDIR:-/tmp}/migrator-test.XXXXXX")
     rsync -a --exclude .git --exclude tmp_install --exclude tmp_check \
-        --exclude results "$here"/ "$work"/
+        --exclude 'tmp_pg*' --exclude results "$here"/ "$work"/
     chown -R postgres: "$work"
     # The shared corpora are optional input; pass them on when readable.
     corpora=${MIGRATOR_CORPORA:-$here/../shared/corpora}
-    # Citus, for the Citus suite: built here, as root, into the cache outside
-    # the clone (scripts/build-citus.sh), so that the run as "postgres" only
-    # copies it.  Its tarball is optional input like the corpora.
+    # Citus, for the Citus suite: built here, as root, for each server of the
+    # run that Citus supports, into the cache outside the clone
+    # (scripts/build-citus.sh), so that the run as "postgres" only copies it.
+    # Its tarball is optional input like the corpora.
     citus_src=${MIGRATOR_CITUS_SRC:-$here/../shared/citus}
     if citus_selected "${MIGRATOR_SUITES:-}" "${MIGRATOR_TAP:-}"; then
-        echo "== Citus for the Citus suite (scripts/build-citus.sh)"
-        MIGRATOR_CITUS_SRC="$citus_src" bash "$here/scripts/build-citus.sh" >/dev/null || true
+        for entry in "${matrix[@]}"; do
+            case ${entry#*=} in skip:*|failed) continue;; esac
+            echo "== Citus for the Citus suite on PostgreSQL ${entry%%=*} (scripts/build-citus.sh)"
+            PG_CONFIG=${entry#*=} MIGRATOR_CITUS_SRC="$citus_src" \
+                bash "$here/scripts/build-citus.sh" >/dev/null || true
+        done
     fi
     status=0
     runuser -u postgres -- env MIGRATOR_CORPORA="$corpora" MIGRATOR_REQUIRE_TOOLS=1 \
         MIGRATOR_CITUS_SRC="$citus_src" \
         MIGRATOR_SUITES="${MIGRATOR_SUITES:-}" MIGRATOR_TAP="${MIGRATOR_TAP:-}" \
+        MIGRATOR_PG_MATRIX="$(printf '%s\n' "${matrix[@]}")" PG_CONFIG="$PG_CONFIG" MIGRATOR_KEEP="${MIGRATOR_KEEP:-}" \
+        MIGRATOR_PG_SRC="$MIGRATOR_PG_SRC" MIGRATOR_PG_CACHE="$MIGRATOR_PG_CACHE" \
         bash "$work/test/run.sh" || status=$?
     if [ "$status" = 0 ] && [ -z "${MIGRATOR_KEEP:-}" ]; then
         rm -rf "$work"
@@ -77,167 +116,79 @@ if [ "$(id -u)" = 0 ]; then
 fi
 
 cd "$here"
-PG_CONFIG=${PG_CONFIG:-pg_config}
-# The server's own pg_config, before tmp_install/ comes first on PATH.
-real_pg_config=$(command -v "$PG_CONFIG")
-bindir=$($PG_CONFIG --bindir)
-pgxs_dir=$(dirname "$($PG_CONFIG --pgxs)")/..
-tmp="$here/tmp_install"
+if [ -n "${MIGRATOR_PG_MATRIX:-}" ]; then
+    mapfile -t matrix <<<"$MIGRATOR_PG_MATRIX"
+else
+    resolve_versions
+fi
 
-echo "== build (assertions on, -Werror) and private installation in tmp_install/"
-tmpbin=$(bash scripts/tmp-install.sh COPT="-DUSE_ASSERT_CHECKING")
-export PATH="$tmpbin:$PATH"
-export PG_REGRESS="$pgxs_dir/test/regress/pg_regress"
-export MIGRATOR_TMP_INSTALL="$tmp"
+# Every version's tree is built first: a build failure shows at once, and
+# the major-version upgrade test of each version needs the installation of
+# the one before it.
+declare -A tree prefix result from release
+order=()
+previous=""
+for entry in "${matrix[@]}"; do
+    major=${entry%%=*}
+    config=${entry#*=}
+    case $config in
+        skip:*) result[$major]="skipped: ${config#skip:}"; order+=("$major"); continue;;
+        failed) result[$major]="FAILED: the server did not build (see above)"; order+=("$major"); continue;;
+    esac
+    if [ -z "$previous" ]; then
+        dir="$here/."
+    else
+        dir="$here/tmp_pg$major"
+        rm -rf "$dir"
+        mkdir -p "$dir"
+        rsync -a --exclude .git --exclude '/tmp_*' --exclude /results --exclude '/*.log' \
+            --exclude '*.o' --exclude '*.so' --exclude '*.bc' "$here"/ "$dir"/
+    fi
+    order+=("$major")
+    release[$major]=$("$config" --version | sed -E 's/^PostgreSQL ([^ ]+).*/\1/')
+    echo "== PostgreSQL ${release[$major]}: build and private installation in ${dir#$here/}/tmp_install"
+    if bindir=$(cd "$dir" && PG_CONFIG="$config" bash scripts/tmp-install.sh COPT="-DUSE_ASSERT_CHECKING"); then
+        tree[$major]=$dir
+        prefix[$major]=$(dirname "$bindir")
+        from[$major]=$previous
+        previous=$major
+    else
+        result[$major]="FAILED: the extension did not build against $("$config" --version)"
+    fi
+done
 
 passed=0
 failed=0
-summary=()
-
-# Runs one suite, shows its output, and adds its counts to the totals:
-# pg_regress prints a line per test ("test x ... ok"), prove a summary
-# ("Files=2, Tests=40" and "Failed 3/40 subtests").
-run_suite() {
-    local name=$1; shift
-    echo "== $name"
-    local log="$here/$name.log" ok bad
-    if "$@" >"$log" 2>&1; then
-        cat "$log"
+for major in "${order[@]}"; do
+    [ -n "${result[$major]:-}" ] && continue
+    config=$(printf '%s\n' "${matrix[@]}" | sed -n "s/^$major=//p")
+    old=${from[$major]}
+    echo
+    echo "==== PostgreSQL ${release[$major]}: every suite"
+    start=$(date +%s)
+    log="${tree[$major]}/suites.log"
+    (cd "${tree[$major]}" &&
+        PG_CONFIG="$config" MIGRATOR_PREBUILT=1 MIGRATOR_PG_MAJOR="$major" \
+        MIGRATOR_UPGRADE_FROM="${old:+${prefix[$old]}}" MIGRATOR_UPGRADE_FROM_MAJOR="$old" \
+        bash test/run-suites.sh) 2>&1 | tee "$log" || true
+    # run-suites.sh ends with "N passed, N failed"; anything else is a failure.
+    counts=$(tail -1 "$log")
+    elapsed=$(( $(date +%s) - start ))
+    if [[ $counts =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+        p=${BASH_REMATCH[1]}; f=${BASH_REMATCH[2]}
     else
-        cat "$log"
-        for d in . output_iso upgrade_from_*; do
-            [ -f "$d/regression.diffs" ] && head -200 "$d/regression.diffs"
-        done
-        failed_suites+=("$name")
+        p=0; f=1
     fi
-    if [ "$name" = tap ]; then
-        ok=$(sed -n 's/^Files=[0-9]*, Tests=\([0-9]*\),.*/\1/p' "$log" | tail -1)
-        bad=$(sed -n 's/^Failed \([0-9]*\)\/[0-9]* subtests.*/\1/p' "$log" | awk '{s+=$1} END {print s+0}')
-        ok=$(( ${ok:-0} - bad ))
-    else
-        ok=$(grep -cE '^(test |     |ok )? *[A-Za-z0-9_-]+ +\.\.\. ok' "$log" || true)
-        bad=$(grep -cE '\.\.\. FAILED' "$log" || true)
-    fi
-    passed=$((passed + ok)); failed=$((failed + bad))
-}
-failed_suites=()
-
-# MIGRATOR_SUITES (default "regress upgrade isolation valgrind tap") and
-# MIGRATOR_TAP (a glob under test/t) narrow a developer's run; CI runs
-# everything.
-suites=${MIGRATOR_SUITES:-}
-suites=${suites:-regress upgrade isolation valgrind tap}
-regress_tests=$(cd sql && ls *.sql | sed 's/\.sql$//' | sort)
-[[ " $suites " == *" regress "* ]] && run_suite regress "$PG_REGRESS" --temp-instance=./tmp_check \
-    --temp-config=test/regress.conf --bindir="$tmp$bindir" \
-    --inputdir=. --outputdir=. $regress_tests
-
-# Upgrades.  Scripts of released versions are frozen (a database created
-# or updated with one must stay upgradable): test/frozen-scripts.sha256
-# holds their checksums, the current version's generated script included.  Then the regression suite runs once more for every
-# older version, with each "CREATE EXTENSION migrator;" of the tests (and of
-# their expected output) replaced by an install of that version followed by
-# ALTER EXTENSION migrator UPDATE: an upgraded database must behave exactly
-# like a fresh one.  test/t/016_upgrade.pl compares the objects themselves.
-if [[ " $suites " == *" upgrade "* ]]; then
-    echo "== released scripts unchanged (test/frozen-scripts.sha256)"
-    if sha256sum --check test/frozen-scripts.sha256; then
-        passed=$((passed + 1))
-    else
-        failed_suites+=(frozen); failed=$((failed + 1))
-    fi
-    current=$(sed -n "s/^default_version = '\(.*\)'/\1/p" migrator.control)
-    for script in migrator--*.sql; do
-        v=${script#migrator--}; v=${v%.sql}
-        case $v in *--*|"$current") continue;; esac
-        dir="upgrade_from_$v"
-        rm -rf "$dir"; mkdir -p "$dir/sql" "$dir/expected"
-        for f in sql/*.sql expected/*.out; do
-            sed "s/^CREATE EXTENSION migrator;\$/CREATE EXTENSION migrator VERSION '$v';\nALTER EXTENSION migrator UPDATE;/" \
-                "$f" >"$dir/$f"
-        done
-        # Every test installs the extension; a pattern that stopped
-        # matching would test fresh installs only.
-        n=$(grep -l "^ALTER EXTENSION migrator UPDATE;" "$dir"/sql/*.sql | wc -l)
-        if [ "$n" != "$(ls sql/*.sql | wc -l)" ]; then
-            echo "upgrade from $v: only $n of the tests install the extension the expected way"
-            failed_suites+=("upgrade-$v"); failed=$((failed + 1))
-            continue
-        fi
-        run_suite "upgrade-$v" "$PG_REGRESS" --temp-instance=./tmp_check_up \
-            --temp-config=test/regress.conf --bindir="$tmp$bindir" \
-            --inputdir="$dir" --outputdir="$dir" $regress_tests
-    done
-fi
-
-if [[ " $suites " == *" isolation "* ]] && ls test/isolation/specs/*.spec >/dev/null 2>&1; then
-    iso_tests=$(cd test/isolation/specs && ls *.spec | sed 's/\.spec$//' | sort)
-    run_suite isolation "$pgxs_dir/test/isolation/pg_isolation_regress" \
-        --temp-instance=./tmp_check_iso --temp-config=test/regress.conf \
-        --bindir="$tmp$bindir" --inputdir=test/isolation \
-        --outputdir=output_iso $iso_tests
-fi
-
-# The regression suite once more with every server process under valgrind
-# memcheck; an error whose stack passes through migrator's code fails it.
-if [[ " $suites " == *" valgrind "* ]]; then
-    vg="$here/tmp_install_vg"
-    rm -rf "$vg" "$here/valgrind"
-    cp -a "$tmp" "$vg"
-    mkdir -p "$here/valgrind"
-    vgbin="$vg$bindir"
-    mv "$vgbin/postgres" "$vgbin/postgres.bin"
-    cat >"$vgbin/postgres" <<WRAP
-#!/bin/sh
-# initdb's bootstrap and single-user runs, and version checks, run natively.
-case "\$1" in --boot|--single|-V|--version|-C|--describe-config) exec "$vgbin/postgres.bin" "\$@";; esac
-exec valgrind --quiet --error-limit=no --num-callers=40 --leak-check=no \
-    --suppressions="$here/test/valgrind.supp" \
-    --log-file="$here/valgrind/pg.%p.log" "$vgbin/postgres.bin" "\$@"
-WRAP
-    chmod +x "$vgbin/postgres"
-    run_suite valgrind "$PG_REGRESS" --temp-instance=./tmp_check_vg \
-        --temp-config=test/regress.conf --bindir="$vgbin" \
-        --inputdir=. --outputdir=valgrind $regress_tests
-    # Error blocks are separated by blank "==PID== " lines.  A block counts
-    # when one of its six innermost frames is migrator's code (deeper
-    # frames are the server calling through migrator, which is not ours).
-    # migrator's source files, as valgrind names them: "(apply.c:123)".
-    modules=$(cd src && ls *.c | sed 's/\.c$//' | paste -sd'|')
-    vg_errors=$(cat "$here"/valgrind/pg.*.log 2>/dev/null | awk -v mods="$modules" '
-        BEGIN { ours_re = "migrator\\.so|\\((" mods ")\\.c:" }
-        function flush() { if (ours) n++; ours = 0; frames = 0 }
-        /^==[0-9]+== $/ { flush(); next }
-        / (at|by) 0x/ { frames++; if (frames <= 6 && $0 ~ ours_re) ours = 1 }
-        END { flush(); print n + 0 }')
-    echo "valgrind: $vg_errors error(s) in migrator's code in $(ls "$here"/valgrind/pg.*.log 2>/dev/null | wc -l) process logs"
-    if [ "$vg_errors" != 0 ]; then
-        grep -l -E 'migrator' "$here"/valgrind/pg.*.log | head -3 | xargs cat
-        failed_suites+=(valgrind); failed=$((failed + vg_errors))
-    fi
-fi
-
-# The Citus suite needs Citus in tmp_install/: a failed build fails the run,
-# a missing tarball (or a server Citus does not support) skips the suite with
-# the reason (MIGRATOR_CITUS_SKIP, read by test/lib/MigratorCitus.pm).
-if citus_selected "$suites" "${MIGRATOR_TAP:-}"; then
-    if citus_line=$(PG_CONFIG=$real_pg_config bash scripts/citus-install.sh "$tmp"); then
-        echo "$citus_line"
-    elif [ $? = 3 ]; then
-        echo "$citus_line"
-        export MIGRATOR_CITUS_SKIP=${citus_line#citus: suite skipped: }
-    else
-        echo "$citus_line"
-        failed_suites+=(citus-build); failed=$((failed + 1))
-    fi
-fi
-
-[[ " $suites " == *" tap "* ]] && run_suite tap prove --timer -I "$pgxs_dir/test/perl" -I test/lib test/t/${MIGRATOR_TAP:-*.pl}
+    passed=$((passed + p)); failed=$((failed + f))
+    result[$major]="$p passed, $f failed in $((elapsed / 60))m$((elapsed % 60))s"
+done
 
 echo
-if [ ${#failed_suites[@]} -gt 0 ]; then
-    echo "failed suites: ${failed_suites[*]}"
-    failed=$((failed > 0 ? failed : 1))
-fi
+for major in "${order[@]}"; do
+    case ${result[$major]} in
+        FAILED*) failed=$((failed + 1));;
+    esac
+    echo "PostgreSQL ${release[$major]:-$major}: ${result[$major]}"
+done
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -28,7 +28,7 @@ $node->poll_query_until('postgres', q{
 }) or die 'first session never took the lock';
 
 my ($out, $err) = ('', '');
-my $second_result = $second->query('SELECT coalesce(string_agg(version, \',\'), \'none\') FROM migrator.apply()');
+my $second_result = bg_query($second, 'SELECT coalesce(string_agg(version, \',\'), \'none\') FROM migrator.apply()');
 like($second->{stderr}, qr/waiting for another migrator session to finish/,
 	'the second session is told it waits');
 is($second_result, 'none', 'the second session applies nothing');

@@ -108,7 +108,7 @@ is($node->safe_psql('postgres',
 # --- a long transaction blocks the migration: retries, then success ---------
 my $holder = $node->background_psql('postgres', on_error_stop => 0);
 $holder->query_safe(q{SET application_name = 'long_reader'; BEGIN; SELECT count(*) FROM t;});
-my $holder_pid = $holder->query_safe('SELECT pg_backend_pid()');
+my $holder_pid = bg_query_safe($holder, 'SELECT pg_backend_pid()');
 
 as_deployer(q{SELECT version FROM migrator.register('5', 'ALTER TABLE t ADD COLUMN d int')});
 my $deploy = $node->background_psql('postgres', on_error_stop => 0,
@@ -165,7 +165,7 @@ is(state_of('7') . ',' . state_of('8'), 'applied,applied', 'a second deploy appl
 # A row lock: the migration waits for the holder's transaction.
 $holder = $node->background_psql('postgres', on_error_stop => 0);
 $holder->query_safe(q{SET application_name = 'row_locker'; BEGIN; SELECT * FROM t WHERE id = 1 FOR UPDATE;});
-$holder_pid = $holder->query_safe('SELECT pg_backend_pid()');
+$holder_pid = bg_query_safe($holder, 'SELECT pg_backend_pid()');
 as_deployer(q{SELECT version FROM migrator.register('8.1', 'UPDATE t SET v = v + 1 WHERE id = 1')});
 ($ret, $out, $err) = as_deployer(
 	"CALL migrator.deploy(lock_timeout => '20ms', lock_retries => 0)");

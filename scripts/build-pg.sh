@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Builds a PostgreSQL server from release sources, once, into a cache outside
+# the clone, and prints the path of its pg_config.  Used by `make test` for
+# every major version other than the Debian-packaged one (docs/versions.md).
+#
+#   scripts/build-pg.sh 16      newest 16.x in the sources, or a cached 16.x
+#   scripts/build-pg.sh 16.2    exactly that release
+#
+# MIGRATOR_PG_SRC    directory of release tarballs (postgresql-X.Y.tar.{bz2,xz,gz});
+#                    default ../shared/pg-src next to the repository
+# MIGRATOR_PG_CACHE  where builds are kept; default /var/cache/migrator.  A build
+#                    lives in pg-X.Y-HASH, HASH naming the configure options and
+#                    contrib modules below, so a change of recipe builds afresh
+#                    and a cache filled by one run (or CI, as root) serves the next.
+# MIGRATOR_BUILD_JOBS  make -j (default 2); the build runs at nice 10, beside
+#                    other work on a shared machine
+#
+# Exit status: 0 and the pg_config path on stdout; 3 when neither sources nor
+# a cached build of that version exist (the caller skips the version and says
+# so); anything else is a failed build (the caller fails the run).
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+want=${1:?usage: build-pg.sh MAJOR[.MINOR]}
+src_dir=${MIGRATOR_PG_SRC:-$here/../shared/pg-src}
+cache=${MIGRATOR_PG_CACHE:-/var/cache/migrator}
+jobs=${MIGRATOR_BUILD_JOBS:-2}
+
+# The recipe.  Changing any of it changes HASH.  ICU, readline and zlib are
+# left out: no test needs them and they would add build dependencies.
+configure_opts=(--enable-cassert --enable-debug --enable-tap-tests
+                --without-icu --without-readline --without-zlib)
+contrib=(pg_stat_statements)
+recipe="configure ${configure_opts[*]}; contrib ${contrib[*]}"
+hash=$(printf '%s\n' "$recipe" | sha256sum | cut -c1-12)
+
+log() { echo "build-pg: $*" >&2; }
+
+# The newest release of $want among the tarballs, if any.
+tarball=""
+if [ -d "$src_dir" ]; then
+    tarball=$(ls "$src_dir"/postgresql-"$want"[.]*tar.* "$src_dir"/postgresql-"$want".tar.* 2>/dev/null |
+              grep -E "/postgresql-$want(\.[0-9]+)?\.tar\.(bz2|xz|gz)$" | sort -V | tail -1 || true)
+fi
+if [ -n "$tarball" ]; then
+    version=$(basename "$tarball" | sed -E 's/^postgresql-(.*)\.tar\.(bz2|xz|gz)$/\1/')
+else
+    # No sources: a complete cached build of that version still serves.
+    prefix=$(ls -d "$cache"/pg-"$want"*-"$hash" 2>/dev/null | grep -E "/pg-$want(\.[0-9]+)?-$hash$" |
+             while read -r d; do [ -f "$d/.complete" ] && echo "$d"; done | sort -V | tail -1 || true)
+    if [ -z "$prefix" ]; then
+        log "PostgreSQL $want: no sources in $src_dir and no cached build in $cache"
+        exit 3
+    fi
+    echo "$prefix/bin/pg_config"
+    exit 0
+fi
+
+prefix="$cache/pg-$version-$hash"
+if [ -f "$prefix/.complete" ]; then
+    echo "$prefix/bin/pg_config"
+    exit 0
+fi
+
+# Only one build of a given version at a time; a second caller waits and
+# then finds it complete.
+mkdir -p "$cache"
+exec 9>"$prefix.lock"
+flock 9
+if [ -f "$prefix/.complete" ]; then
+    echo "$prefix/bin/pg_config"
+    exit 0
+fi
+
+# A build needs bison and flex (18's tarballs carry no generated parser).
+[ "$(id -u)" = 0 ] && bash "$here/scripts/install-deps.sh" >&2
+
+start=$(date +%s)
+build=$(mktemp -d "${TMPDIR:-/tmp}/migrator-pg-build.XXXXXX")
+trap 'rm -rf "$build"' EXIT
+buildlog="$prefix.log"
+log "PostgreSQL $version: building from $tarball into $prefix (log: $buildlog)"
+rm -rf "$prefix"
+if ! (
+    set -e
+    tar -xf "$tarball" -C "$build"
+    cd "$build/postgresql-$version"
+    ./configure --prefix="$prefix" "${configure_opts[@]}"
+    nice -n 10 make -s -j"$jobs"
+    make -s install
+    for m in "${contrib[@]}"; do
+        make -s -C "contrib/$m" install
+    done
+) >"$buildlog" 2>&1; then
+    log "PostgreSQL $version: build FAILED; last lines of $buildlog:"
+    tail -40 "$buildlog" >&2
+    exit 1
+fi
+{
+    echo "version $version"
+    echo "source $(basename "$tarball") sha256 $(sha256sum "$tarball" | cut -d' ' -f1)"
+    echo "recipe $recipe"
+    echo "built $(date -u +%FT%TZ) in $(( $(date +%s) - start )) s"
+} >"$prefix/.complete"
+log "PostgreSQL $version: built in $(( $(date +%s) - start )) s"
+echo "$prefix/bin/pg_config"

@@ -1,0 +1,207 @@
+#!/usr/bin/env bash
+# Every suite against one PostgreSQL server: called by test/run.sh (the
+# README's test command) once per major version, in a tree of its own, as a
+# user other than root, with PG_CONFIG naming that server.
+#
+# Builds with assertions and -Werror, installs into a private copy of the
+# server (tmp_install/, the way PostgreSQL's own "make check" does), then
+# runs pg_regress, the upgrade suite, the isolation specs, pg_regress under
+# valgrind and the TAP tests against throwaway clusters.  Prints
+# "N passed, N failed" at the end.
+#
+# From test/run.sh: MIGRATOR_SUITES, MIGRATOR_TAP (narrow the run),
+# MIGRATOR_PG_MAJOR (this server's major version, for tests that depend on
+# it), MIGRATOR_UPGRADE_FROM (the private installation of the next older
+# major version, for test/t/017_pg_upgrade_major.pl).
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+if [ "$(id -u)" = 0 ]; then
+    echo "run-suites.sh: run test/run.sh (make test) as root, not this script" >&2
+    exit 1
+fi
+
+cd "$here"
+PG_CONFIG=${PG_CONFIG:-pg_config}
+# The server the tree is built for, for tests that read its headers.
+# PG_CONFIG itself is not passed on (test/run.sh sets it in the environment):
+# make in the docs examples must find the private installation's pg_config
+# on PATH.
+export MIGRATOR_PG_CONFIG="$PG_CONFIG"
+export -n PG_CONFIG
+bindir=$($PG_CONFIG --bindir)
+pgxs_dir=$(dirname "$($PG_CONFIG --pgxs)")/..
+tmp="$here/tmp_install"
+
+# test/run.sh builds every version's tree before the first suite runs (the
+# major-version upgrade test needs the older installation), and says so.
+if [ -n "${MIGRATOR_PREBUILT:-}" ]; then
+    tmpbin="$tmp$bindir"
+else
+    echo "== build (assertions on, -Werror) and private installation in tmp_install/"
+    tmpbin=$(bash scripts/tmp-install.sh COPT="-DUSE_ASSERT_CHECKING")
+fi
+export PATH="$tmpbin:$PATH"
+export PG_REGRESS="$pgxs_dir/test/regress/pg_regress"
+export MIGRATOR_TMP_INSTALL="$tmp"
+
+passed=0
+failed=0
+summary=()
+
+# Runs one suite, shows its output, and adds its counts to the totals:
+# pg_regress prints a line per test ("test x ... ok"), prove a summary
+# ("Files=2, Tests=40" and "Failed 3/40 subtests").
+run_suite() {
+    local name=$1; shift
+    echo "== $name"
+    local log="$here/$name.log" ok bad
+    if "$@" >"$log" 2>&1; then
+        cat "$log"
+    else
+        cat "$log"
+        for d in . output_iso upgrade_from_*; do
+            [ -f "$d/regression.diffs" ] && head -200 "$d/regression.diffs"
+        done
+        failed_suites+=("$name")
+    fi
+    if [ "$name" = tap ]; then
+        ok=$(sed -n 's/^Files=[0-9]*, Tests=\([0-9]*\),.*/\1/p' "$log" | tail -1)
+        bad=$(sed -n 's/^Failed \([0-9]*\)\/[0-9]* subtests.*/\1/p' "$log" | awk '{s+=$1} END {print s+0}')
+        ok=$(( ${ok:-0} - bad ))
+    else
+        # 15: "test x ... ok" / "... FAILED"; 16 and later: "ok 1 - x",
+        # "not ok 2 - x" (+ instead of - inside a parallel group).
+        ok=$(grep -cE '^(test |     |ok )? *[A-Za-z0-9_-]+ +\.\.\. ok|^ok +[0-9]+ +[-+] ' "$log" || true)
+        bad=$(grep -cE '\.\.\. FAILED|^not ok +[0-9]+ ' "$log" || true)
+    fi
+    passed=$((passed + ok)); failed=$((failed + bad))
+}
+failed_suites=()
+
+# MIGRATOR_SUITES (default "regress upgrade isolation valgrind tap") and
+# MIGRATOR_TAP (a glob under test/t) narrow a developer's run; CI runs
+# everything.
+suites=${MIGRATOR_SUITES:-}
+suites=${suites:-regress upgrade isolation valgrind tap}
+regress_tests=$(cd sql && ls *.sql | sed 's/\.sql$//' | sort)
+[[ " $suites " == *" regress "* ]] && run_suite regress "$PG_REGRESS" --temp-instance=./tmp_check \
+    --temp-config=test/regress.conf --bindir="$tmp$bindir" \
+    --inputdir=. --outputdir=. $regress_tests
+
+# Upgrades.  Scripts of released versions are frozen (a database created
+# or updated with one must stay upgradable): test/frozen-scripts.sha256
+# holds their checksums, the current version's generated script included.  Then the regression suite runs once more for every
+# older version, with each "CREATE EXTENSION migrator;" of the tests (and of
+# their expected output) replaced by an install of that version followed by
+# ALTER EXTENSION migrator UPDATE: an upgraded database must behave exactly
+# like a fresh one.  test/t/016_upgrade.pl compares the objects themselves.
+if [[ " $suites " == *" upgrade "* ]]; then
+    echo "== released scripts unchanged (test/frozen-scripts.sha256)"
+    if sha256sum --check test/frozen-scripts.sha256; then
+        passed=$((passed + 1))
+    else
+        failed_suites+=(frozen); failed=$((failed + 1))
+    fi
+    current=$(sed -n "s/^default_version = '\(.*\)'/\1/p" migrator.control)
+    # pg_regress of 18 reads expected files from --expecteddir (default ".",
+    # 16.2 read them from --inputdir); 15's has no such option.
+    expecteddir_opt=()
+    "$PG_REGRESS" --help | grep -q -- --expecteddir && expecteddir_opt=(--expecteddir)
+    for script in migrator--*.sql; do
+        v=${script#migrator--}; v=${v%.sql}
+        case $v in *--*|"$current") continue;; esac
+        dir="upgrade_from_$v"
+        rm -rf "$dir"; mkdir -p "$dir/sql" "$dir/expected"
+        for f in sql/*.sql expected/*.out; do
+            sed "s/^CREATE EXTENSION migrator;\$/CREATE EXTENSION migrator VERSION '$v';\nALTER EXTENSION migrator UPDATE;/" \
+                "$f" >"$dir/$f"
+        done
+        # Every test installs the extension; a pattern that stopped
+        # matching would test fresh installs only.
+        n=$(grep -l "^ALTER EXTENSION migrator UPDATE;" "$dir"/sql/*.sql | wc -l)
+        if [ "$n" != "$(ls sql/*.sql | wc -l)" ]; then
+            echo "upgrade from $v: only $n of the tests install the extension the expected way"
+            failed_suites+=("upgrade-$v"); failed=$((failed + 1))
+            continue
+        fi
+        run_suite "upgrade-$v" "$PG_REGRESS" --temp-instance=./tmp_check_up \
+            --temp-config=test/regress.conf --bindir="$tmp$bindir" \
+            --inputdir="$dir" --outputdir="$dir" ${expecteddir_opt[@]/%/="$dir"} $regress_tests
+    done
+fi
+
+if [[ " $suites " == *" isolation "* ]] && ls test/isolation/specs/*.spec >/dev/null 2>&1; then
+    iso_tests=$(cd test/isolation/specs && ls *.spec | sed 's/\.spec$//' | sort)
+    run_suite isolation "$pgxs_dir/test/isolation/pg_isolation_regress" \
+        --temp-instance=./tmp_check_iso --temp-config=test/regress.conf \
+        --bindir="$tmp$bindir" --inputdir=test/isolation \
+        --outputdir=output_iso $iso_tests
+fi
+
+# The regression suite once more with every server process under valgrind
+# memcheck; an error whose stack passes through migrator's code fails it.
+if [[ " $suites " == *" valgrind "* ]]; then
+    vg="$here/tmp_install_vg"
+    rm -rf "$vg" "$here/valgrind"
+    cp -a "$tmp" "$vg"
+    mkdir -p "$here/valgrind"
+    vgbin="$vg$bindir"
+    mv "$vgbin/postgres" "$vgbin/postgres.bin"
+    cat >"$vgbin/postgres" <<WRAP
+#!/bin/sh
+# initdb's bootstrap and single-user runs, and version checks, run natively.
+case "\$1" in --boot|--single|-V|--version|-C|--describe-config) exec "$vgbin/postgres.bin" "\$@";; esac
+exec valgrind --quiet --error-limit=no --num-callers=40 --leak-check=no \
+    --suppressions="$here/test/valgrind.supp" \
+    --log-file="$here/valgrind/pg.%p.log" "$vgbin/postgres.bin" "\$@"
+WRAP
+    chmod +x "$vgbin/postgres"
+    run_suite valgrind "$PG_REGRESS" --temp-instance=./tmp_check_vg \
+        --temp-config=test/regress.conf --bindir="$vgbin" \
+        --inputdir=. --outputdir=valgrind $regress_tests
+    # Error blocks are separated by blank "==PID== " lines.  A block counts
+    # when one of its six innermost frames is migrator's code (deeper
+    # frames are the server calling through migrator, which is not ours).
+    # migrator's source files, as valgrind names them: "(apply.c:123)".
+    modules=$(cd src && ls *.c | sed 's/\.c$//' | paste -sd'|')
+    vg_errors=$(cat "$here"/valgrind/pg.*.log 2>/dev/null | awk -v mods="$modules" '
+        BEGIN { ours_re = "migrator\\.so|\\((" mods ")\\.c:" }
+        function flush() { if (ours) n++; ours = 0; frames = 0 }
+        /^==[0-9]+== $/ { flush(); next }
+        / (at|by) 0x/ { frames++; if (frames <= 6 && $0 ~ ours_re) ours = 1 }
+        END { flush(); print n + 0 }')
+    echo "valgrind: $vg_errors error(s) in migrator's code in $(ls "$here"/valgrind/pg.*.log 2>/dev/null | wc -l) process logs"
+    if [ "$vg_errors" != 0 ]; then
+        grep -l -E 'migrator' "$here"/valgrind/pg.*.log | head -3 | xargs cat
+        failed_suites+=(valgrind); failed=$((failed + vg_errors))
+    fi
+fi
+
+# The test modules of 16 and later write logs to TESTLOGDIR (default log/),
+# those of 15 to tmp_check/log: the same place on every version.
+# The Citus suite needs Citus in tmp_install/: a failed build fails the run,
+# a missing tarball (or a server Citus does not support) skips the suite with
+# the reason (MIGRATOR_CITUS_SKIP, read by test/lib/MigratorCitus.pm).
+source test/lib/citus-selected.sh
+if citus_selected "$suites" "${MIGRATOR_TAP:-}"; then
+    if citus_line=$(PG_CONFIG=$MIGRATOR_PG_CONFIG bash scripts/citus-install.sh "$tmp"); then
+        echo "$citus_line"
+    elif [ $? = 3 ]; then
+        echo "$citus_line"
+        export MIGRATOR_CITUS_SKIP=${citus_line#citus: suite skipped: }
+    else
+        echo "$citus_line"
+        failed_suites+=(citus-build); failed=$((failed + 1))
+    fi
+fi
+
+[[ " $suites " == *" tap "* ]] && run_suite tap env TESTDATADIR=tmp_check TESTLOGDIR=tmp_check/log prove --timer -I "$pgxs_dir/test/perl" -I test/lib test/t/${MIGRATOR_TAP:-*.pl}
+
+echo
+if [ ${#failed_suites[@]} -gt 0 ]; then
+    echo "failed suites: ${failed_suites[*]}"
+    failed=$((failed > 0 ? failed : 1))
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
