@@ -351,6 +351,11 @@ cli_client_hint(const char *hint, const char *layout)
 	/* rollback(): more steps than applied */
 	if (strstr(hint, "rollback(steps => n)"))
 		return xstrdup("To roll back every migration, use \"migrator rollback --steps N\" with N the number applied.");
+	/* lint: a change that can be staged */
+	if (strncmp(hint, "Stage it: SELECT migrator.stage(", 32) == 0 &&
+		(call = strstr(hint, "; both")) != NULL)
+		return xasprintf("Stage it: a \"-- migrator:stage\" line in the up script, with \"-- migrator:up EXPR\" and \"-- migrator:down EXPR\" lines, pushed and applied with \"migrator deploy\"%s",
+						 call);
 	/* anything that says CALL migrator.deploy() */
 	if ((call = strstr(hint, "CALL migrator.deploy()")) != NULL)
 	{

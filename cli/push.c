@@ -198,7 +198,8 @@ register_one(PGconn *conn, const CliOptions *opts, const MigrationSet *set,
 		counts[k]++;
 		progress(opts, "%s %s: %s, %s (%.0f ms)", opts->dry_run ? "would push" : "push",
 				 m->version, row[4], row[2], now_ms() - t0);
-		if (opts->import)
+		/* import() says what it marked (stage() does not) */
+		if (opts->import && PQnfields(r) == 5)
 		{
 			bool		plan_marked = strcmp(PQgetvalue(r, 0, 3), "t") == 0;
 			bool		irreversible = !PQgetisnull(r, 0, 4);

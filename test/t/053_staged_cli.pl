@@ -102,4 +102,13 @@ is($rc, 3, 'a statement stage() does not support is refused by the server') or d
 like($err, qr/^migrator: cannot register "[^"]*20240103000000_note_not_null.sql"/m, 'with its file');
 like($err, qr/cannot stage/, 'and the server\'s reason') or diag($err);
 
+# push --import of a directory with a staged change: the staged one still
+# goes through stage(), and the client reads import()'s columns only from
+# import() (it read them from stage()'s row and crashed)
+unlink "$dir/20240103000000_note_not_null.sql";
+($rc, $out, $err) = cli('push', '--import', $dir);
+is($rc, 0, 'push --import of a directory with a staged change') or diag($err);
+like($err, qr/^imported 2 dbmate migrations from \S+: 0 new, 0 replaced, 2 unchanged/m, 'both unchanged, the run finished')
+	or diag($err);
+
 done_testing();
