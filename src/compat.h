@@ -73,6 +73,18 @@ scanner_ident_token(void)
 }
 
 /*
+ * 18 replaced pg_attribute_noreturn(), written after a declaration, by
+ * pg_noreturn, written before it (C11's _Noreturn where available).
+ */
+#if PG_VERSION_NUM < 180000
+#if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
+#define pg_noreturn _Noreturn
+#else
+#define pg_noreturn pg_attribute_noreturn()
+#endif
+#endif
+
+/*
  * 17 gave LockHeldByMe() a third argument: whether a stronger mode than the
  * one asked for counts.  Lock modes are numbered by strength, as 17's own
  * implementation assumes.
@@ -148,6 +160,20 @@ identity_sequence(Oid relid, AttrNumber attnum, bool missing_ok)
 #else
 #define AT_CheckNotNull				(-7)
 #endif
+
+/*
+ * Has this raw UPDATE a RETURNING clause?  18 keeps it in a node of its
+ * own (ReturningClause, with the OLD/NEW aliases) instead of a list.
+ */
+static inline bool
+update_has_returning(const UpdateStmt *stmt)
+{
+#if PG_VERSION_NUM >= 180000
+	return stmt->returningClause != NULL;
+#else
+	return stmt->returningList != NIL;
+#endif
+}
 
 /*
  * Generated columns are stored, or from 18 on virtual (the default when

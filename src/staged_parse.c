@@ -148,7 +148,7 @@ parse_assignments(const char *text, const char *what)
 		!IsA(((RawStmt *) linitial(raw))->stmt, UpdateStmt))
 		goto bad;
 	upd = (UpdateStmt *) ((RawStmt *) linitial(raw))->stmt;
-	if (upd->fromClause || upd->whereClause || upd->returningList || upd->withClause)
+	if (upd->fromClause || upd->whereClause || update_has_returning(upd) || upd->withClause)
 		goto bad;
 	foreach(lc, upd->targetList)
 	{

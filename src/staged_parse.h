@@ -75,7 +75,7 @@ extern bool staged_statement_is_supported(Node *stmt);
 extern const char *staged_supported_text(void);
 
 /* Refuse: stage() does not run "what" ("why": a detail, or NULL). */
-extern void staged_unsupported(const char *what, const char *why) pg_attribute_noreturn();
+pg_noreturn extern void staged_unsupported(const char *what, const char *why);
 
 /* One expression of up or down, as the parser reads it. */
 extern Node *staged_parse_expression(const char *text, const char *what);

@@ -2218,8 +2218,7 @@ staged_render_down(StagedSpec *spec)
 		}
 		if (repl)
 		{
-			ListCell   *nl,
-					   *dl,
+			ListCell   *dl,
 					   *cl;
 
 			/* its CHECKs as they were, not as ALTER TYPE would adapt them */
