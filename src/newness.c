@@ -497,8 +497,12 @@ relid_is_exempt(Oid relid)
  * judged one by one).  A table counts as empty when it has no block at all
  * (created and never written, as a parallel pg_restore's tables are when it
  * truncates them before COPY), looked at under the ACCESS EXCLUSIVE lock
- * TRUNCATE takes next anyway, and only if that lock is free now: the guard
- * never waits for a lock to refuse.
+ * TRUNCATE takes next anyway: no row can arrive between the judgement and
+ * the TRUNCATE.  The lock is waited for as TRUNCATE itself would wait
+ * (lock_timeout and deadlock detection apply as to the statement), so the
+ * verdict never depends on whether another session happens to hold a lock
+ * at this moment: a refused TRUNCATE in a parallel pg_restore, whose COPY
+ * then runs in an aborted transaction, loses the table's rows.
  */
 static List *truncate_locked = NIL;	/* locks relid_is_empty() took */
 
@@ -529,8 +533,7 @@ relid_is_empty(Oid relid)
 	{
 		MemoryContext oldcxt;
 
-		if (!ConditionalLockRelationOid(relid, AccessExclusiveLock))
-			return false;
+		LockRelationOid(relid, AccessExclusiveLock);
 		oldcxt = MemoryContextSwitchTo(TopTransactionContext);
 		truncate_locked = lappend_oid(truncate_locked, relid);
 		MemoryContextSwitchTo(oldcxt);

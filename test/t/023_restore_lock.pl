@@ -1,14 +1,13 @@
-# Review (0.3), failing: the TRUNCATE of a never-written table is exempt
-# only when its ACCESS EXCLUSIVE lock is free at once (relid_is_empty()
-# takes it with ConditionalLockRelationOid).  A parallel pg_restore sends
-# "BEGIN; TRUNCATE TABLE ONLY t; COPY t ...; COMMIT" for every table it
-# created; when any other session holds any lock on t at that moment (a
-# monitoring query, pg_dump, another restore worker's REFRESH of a
-# materialized view over a partitioned parent), the guard refuses the
-# TRUNCATE, the COPY runs in an aborted transaction and the table's rows
-# are lost, while pg_restore goes on.  TRUNCATE itself would wait for the
-# lock; so must the judgement.  Both cases are made deterministic by
-# holding the conflicting lock from a second session.
+# A parallel pg_restore sends "BEGIN; TRUNCATE TABLE ONLY t; COPY t ...;
+# COMMIT" for every table it created.  The TRUNCATE of a never-written table
+# is exempt; the judgement is made under the ACCESS EXCLUSIVE lock TRUNCATE
+# takes anyway, and waits for it as TRUNCATE does.  Until 0.3 it was exempt
+# only when that lock was free at once (ConditionalLockRelationOid): when
+# any other session held any lock on t at that moment (a monitoring query,
+# pg_dump, another restore worker), the guard refused the TRUNCATE, the
+# COPY ran in an aborted transaction, pg_restore went on and the table's
+# rows were lost (012_dump_restore flaked on it).  Both cases are made
+# deterministic by holding the conflicting lock from a second session.
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
