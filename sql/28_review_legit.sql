@@ -43,6 +43,17 @@ DROP PUBLICATION scratch_pub;
 COMMIT;
 RESET client_min_messages;
 
+-- DROP ... IF EXISTS of an object that does not exist drops nothing (the
+-- idempotent scripts of many tools start with them); refused for every
+-- kind but relations, types, functions and schemas.
+DROP POLICY IF EXISTS nosuch ON docs;
+DROP TRIGGER IF EXISTS nosuch ON docs;
+DROP RULE IF EXISTS nosuch ON docs;
+DROP EXTENSION IF EXISTS nosuch;
+DROP STATISTICS IF EXISTS nosuch;
+DROP PUBLICATION IF EXISTS nosuch;
+DROP ROLE IF EXISTS review_legit_nosuch;
+
 -- DROP DATABASE of a database nobody protects runs when sent from
 -- postgres, but not when sent from a database with migrator, and the hint
 -- (allow() in the same transaction) cannot be followed: DROP DATABASE does
