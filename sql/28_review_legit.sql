@@ -1,10 +1,9 @@
--- Review of the guard (0.3): legitimate work that is refused.
+-- Legitimate work the guard lets run (found refused by a review of 0.3).
 -- lo_unlink() is how applications (JDBC, ORMs, vacuumlo) delete large
--- objects; since 0.3 the object access hook judges the large object's drop
--- outside any utility statement and refuses it (0.2 let it run: no event
+-- objects; the object access hook of 0.3 judged the large object's drop
+-- outside any utility statement and refused it (0.2 let it run: no event
 -- trigger fires for it).  It is data manipulation, like DELETE, which the
--- guard leaves to privileges; and an object created in the same statement
--- is not even seen as new.
+-- guard leaves to privileges, also for an object created in the same statement.
 CREATE DATABASE review_legit;
 \c review_legit
 CREATE EXTENSION migrator;
@@ -19,8 +18,8 @@ SET ROLE review_legit_app;
 SELECT lo_unlink(lo_from_bytea(0, 'scratch'));
 RESET ROLE;
 
--- Objects created earlier in the same transaction (the guard exempts new
--- tables, views, types, functions and schemas, but not these).
+-- Objects created earlier in the same transaction, of every kind (the
+-- guard once exempted tables, views, types, functions and schemas only).
 BEGIN;
 CREATE EXTENSION isn;
 DROP EXTENSION isn;
@@ -44,8 +43,8 @@ COMMIT;
 RESET client_min_messages;
 
 -- DROP ... IF EXISTS of an object that does not exist drops nothing (the
--- idempotent scripts of many tools start with them); refused for every
--- kind but relations, types, functions and schemas.
+-- idempotent scripts of many tools start with them), of every kind (they
+-- were once refused but for relations, types, functions and schemas).
 DROP POLICY IF EXISTS nosuch ON docs;
 DROP TRIGGER IF EXISTS nosuch ON docs;
 DROP RULE IF EXISTS nosuch ON docs;
@@ -54,10 +53,10 @@ DROP STATISTICS IF EXISTS nosuch;
 DROP PUBLICATION IF EXISTS nosuch;
 DROP ROLE IF EXISTS review_legit_nosuch;
 
--- DROP DATABASE of a database nobody protects runs when sent from
--- postgres, but not when sent from a database with migrator, and the hint
--- (allow() in the same transaction) cannot be followed: DROP DATABASE does
--- not run in a transaction block.
+-- DROP DATABASE of a database nobody protects runs from every database,
+-- one with migrator too (it was refused there, with a hint, allow() in the
+-- same transaction, that cannot be followed: DROP DATABASE does not run in
+-- a transaction block).
 CREATE DATABASE review_legit_scratch;
 DROP DATABASE review_legit_scratch;
 SELECT count(*) AS scratch_left FROM pg_database WHERE datname = 'review_legit_scratch';

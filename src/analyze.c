@@ -2633,13 +2633,35 @@ statement_exempt(Oracle *o, Node *stmt, StatementFacts *facts)
 		case T_AlterPublicationStmt:
 			return oracle_publication_exempt(o, ((AlterPublicationStmt *) stmt)->pubname);
 		case T_RenameStmt:
-			return ((RenameStmt *) stmt)->relation != NULL &&
-				oracle_relation_exempt(o, ((RenameStmt *) stmt)->relation,
-									   ((RenameStmt *) stmt)->relation->inh);
+			{
+				/*
+				 * Any kind of object, by its address: an extension's update
+				 * script renames its own functions and types too.
+				 */
+				RenameStmt *rs = (RenameStmt *) stmt;
+
+				if (rs->relation != NULL)
+					return oracle_relation_exempt(o, rs->relation, rs->relation->inh);
+				if (rs->renameType == OBJECT_SCHEMA)
+					return oracle_schema_exempt(o, rs->subname);
+				return oracle_named_object_exempt(o, rs->renameType, rs->object);
+			}
 		case T_AlterObjectSchemaStmt:
-			return ((AlterObjectSchemaStmt *) stmt)->relation != NULL &&
-				oracle_relation_exempt(o, ((AlterObjectSchemaStmt *) stmt)->relation,
-									   ((AlterObjectSchemaStmt *) stmt)->relation->inh);
+			{
+				AlterObjectSchemaStmt *as = (AlterObjectSchemaStmt *) stmt;
+
+				if (as->relation != NULL)
+					return oracle_relation_exempt(o, as->relation, as->relation->inh);
+				return oracle_named_object_exempt(o, as->objectType, as->object);
+			}
+		case T_AlterEnumStmt:
+			/* RENAME VALUE of an enum created in this transaction */
+			return oracle_type_exempt(o, makeTypeNameFromNameList(((AlterEnumStmt *) stmt)->typeName));
+		case T_DropRoleStmt:
+			foreach(lc, ((DropRoleStmt *) stmt)->roles)
+				if (!oracle_role_exempt(o, lfirst_node(RoleSpec, lc)))
+					return false;
+			return true;
 		default:
 			return false;
 	}
@@ -2959,6 +2981,25 @@ note_statement(Oracle *o, Node *stmt, const char *schema)
 				}
 				break;
 			}
+		case T_CreatePolicyStmt:
+			oracle_note_created(o, NEW_POLICY,
+								list_make1(makeString(((CreatePolicyStmt *) stmt)->policy_name)),
+								in_schema(((CreatePolicyStmt *) stmt)->table, schema), false);
+			break;
+		case T_CreateExtensionStmt:
+			if (!((CreateExtensionStmt *) stmt)->if_not_exists ||
+				!OidIsValid(get_extension_oid(((CreateExtensionStmt *) stmt)->extname, true)))
+				oracle_note_created(o, NEW_EXTENSION,
+									list_make1(makeString(((CreateExtensionStmt *) stmt)->extname)),
+									NULL, false);
+			break;
+		case T_CreateStatsStmt:
+			if (((CreateStatsStmt *) stmt)->defnames != NIL &&
+				!((CreateStatsStmt *) stmt)->if_not_exists)
+				oracle_note_created(o, NEW_STATISTICS,
+									names_in_schema(((CreateStatsStmt *) stmt)->defnames, schema),
+									NULL, false);
+			break;
 		case T_CreatePublicationStmt:
 			oracle_note_created(o, NEW_PUBLICATION,
 								list_make1(makeString(((CreatePublicationStmt *) stmt)->pubname)),

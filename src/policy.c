@@ -48,6 +48,7 @@
 #include "catalog/pg_attrdef.h"
 #include "catalog/pg_attribute.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_largeobject.h"
 #include "catalog/pg_type.h"
 #include "commands/dbcommands.h"
 #include "commands/event_trigger.h"
@@ -446,8 +447,8 @@ report_database(const char *tag, const RuleFinding *f, const char *statement,
  * DROP DATABASE or ALTER DATABASE ... RENAME: when the target database is
  * protected (protect.c), judged here, in whichever database the statement
  * was sent from and whether or not migrator is installed in it; "verdict"
- * receives the verdict.  Returns false when the target is not protected:
- * the statement is then judged like any other.
+ * receives the verdict: not destructive when the target is not protected.
+ * Returns false for other statements.
  */
 static bool
 judge_protected_database(Node *stmt, GuardSource *source, GuardVerdict *verdict)
@@ -468,7 +469,16 @@ judge_protected_database(Node *stmt, GuardSource *source, GuardVerdict *verdict)
 	f.severity = NULL;
 	dboid = get_database_oid(dbname, true);
 	if (!OidIsValid(dboid) || !database_is_protected(dboid))
-		return false;
+	{
+		/*
+		 * A database migrator does not protect is not ours to judge, from
+		 * whichever database the statement comes (and the refusal's hint,
+		 * allow() earlier in the transaction, cannot be followed: DROP
+		 * DATABASE runs in no transaction block).
+		 */
+		*verdict = VERDICT_NOT_DESTRUCTIVE;
+		return true;
+	}
 	f.object = pstrdup(dbname);
 	f.location = -1;
 
@@ -820,6 +830,14 @@ policy_judge_dropped_object(GuardVerdict verdict, const char *statement_tag_name
 		verdict == VERDICT_NOT_DESTRUCTIVE || !policy_enabled())
 		return;
 	if (verdict == VERDICT_EXEMPT && !cascades)
+		return;
+
+	/*
+	 * A large object dropped outside any utility statement: lo_unlink(), how
+	 * applications delete large objects, is data manipulation like DELETE,
+	 * left to privileges (DROP OWNED, which drops them too, is judged).
+	 */
+	if (verdict == VERDICT_UNSEEN && classid == LargeObjectRelationId)
 		return;
 	if (!policy_extension_installed())
 		return;
