@@ -1,11 +1,12 @@
--- Review of the guard (0.3): the protection of a database is waived from
--- another database.  The marker can be removed only by a superuser, yet
--- the owner of a protected database (a non-superuser) renames it with an
--- allowance, and drops it with a registered migration, in ANY other
--- database where it may call migrator.allow() or deploy(): those permits
--- were meant for that other database's own objects.  Nothing is recorded
--- in the protected database.  Both must be refused: only removing the
--- marker (superuser, in the protected database) should let them run.
+-- The protection of a database is not waived from another database (a
+-- review of 0.3 found it was).  The marker can be removed only by a
+-- superuser, yet the owner of a protected database (a non-superuser)
+-- renamed it with an allowance, and dropped it with a registered
+-- migration, in ANY other database where it may call migrator.allow() or
+-- deploy(): those permits are meant for that other database's own objects,
+-- and nothing was recorded in the protected database.  Both are refused:
+-- only removing the marker (superuser, in the protected database) lets
+-- them run.
 SELECT current_user AS superuser \gset
 CREATE DATABASE review_db_target;
 \c review_db_target
@@ -45,8 +46,9 @@ SELECT datname FROM pg_database
  WHERE datname IN ('review_db_target', 'review_db_target2', 'review_db_gone') ORDER BY 1;
 
 -- A database whose extension went with DROP SCHEMA migrator CASCADE (or
--- DROP OWNED BY its owner) keeps the marker: only DROP EXTENSION removes
--- it, and the refusal's hint points at a migrator.events that is gone.
+-- DROP OWNED BY its owner) loses the marker as with DROP EXTENSION (it
+-- kept it, and the refusal's hint pointed at a migrator.events that was
+-- gone).
 CREATE DATABASE review_db_stale;
 \c review_db_stale
 CREATE EXTENSION migrator;

@@ -457,10 +457,6 @@ judge_protected_database(Node *stmt, GuardSource *source, GuardVerdict *verdict)
 	const char *rule;
 	RuleFinding f = {0};
 	Oid			dboid;
-	const char *version;
-	const char *kind;
-	const char *direction;
-	List	   *permits = NIL;
 
 	if (!statement_database_target(stmt, &dbname, &rule))
 		return false;
@@ -482,14 +478,14 @@ judge_protected_database(Node *stmt, GuardSource *source, GuardVerdict *verdict)
 	f.object = pstrdup(dbname);
 	f.location = -1;
 
+	/*
+	 * Neither a migration nor an allowance of the database the statement
+	 * runs in covers it: they are for that database's own objects, and
+	 * whoever may call allow() or deploy() there (the protected database's
+	 * non-superuser owner) would waive a protection only a superuser may
+	 * remove, with nothing recorded in the protected database.
+	 */
 	*verdict = VERDICT_ALLOWED;
-	if (policy_extension_installed())
-	{
-		if (session_migration(&version, &kind, &direction))
-			permits = migration_permits(version, direction);
-		if (permits_cover(permits, &f) || session_allowed(f.rule->id, f.object))
-			return true;
-	}
 	report_database(statement_tag(stmt), &f,
 					statement_text(source->query, source->location, source->len),
 					dboid);
