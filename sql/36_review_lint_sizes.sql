@@ -1,8 +1,8 @@
--- Review of lint sizes (0.3): a table's size for lint counts the main fork
--- only.  A table of 15 rows whose values live in TOAST (1.4 MB, over the
--- 1MB default of migrator.lint_small_table_size) is called "small here:
--- 8 kB", and its rewrites are lowered to info, though a rewrite copies
--- every TOAST value under the ACCESS EXCLUSIVE lock.
+-- Lint sizes count a table's TOAST table (a review of 0.3 found the main
+-- fork only).  A table of 15 rows whose values live in TOAST (1.4 MB, over
+-- the 1MB default of migrator.lint_small_table_size) was called "small
+-- here: 8 kB", and its rewrites were lowered to info, though a rewrite
+-- copies every TOAST value under the ACCESS EXCLUSIVE lock.
 CREATE DATABASE review_lint_sizes;
 \c review_lint_sizes
 CREATE EXTENSION migrator;

@@ -1165,7 +1165,8 @@ typedef enum TableSize
 
 /*
  * How big is relation "relid" (with its partitions and children when
- * "inh")?  Blocks are the relation files' sizes now; rows are pg_class's
+ * "inh")?  Blocks are the sizes of the relation's files and of its TOAST
+ * table's now; rows are pg_class's
  * estimate (reltuples, -1 before the first VACUUM or ANALYZE: then blocks
  * decide).  "why" receives the words for the message.
  */
@@ -1195,6 +1196,26 @@ relation_size_class(AnalyzeContext *ctx, Oid relid, bool inh, char **why)
 			return TABLE_LARGE;	/* lint never waits for a lock */
 		r = relation_open(rel, NoLock);
 		blocks += RelationGetNumberOfBlocks(r);
+
+		/*
+		 * Its TOAST table too: a rewrite copies every value stored there,
+		 * and 15 rows of large values are no small table.
+		 */
+		if (OidIsValid(r->rd_rel->reltoastrelid))
+		{
+			Relation	toast;
+
+			if (!ConditionalLockRelationOid(r->rd_rel->reltoastrelid, AccessShareLock))
+			{
+				relation_close(r, NoLock);
+				UnlockRelationOid(rel, AccessShareLock);
+				return TABLE_LARGE;
+			}
+			toast = relation_open(r->rd_rel->reltoastrelid, NoLock);
+			blocks += RelationGetNumberOfBlocks(toast);
+			relation_close(toast, NoLock);
+			UnlockRelationOid(r->rd_rel->reltoastrelid, AccessShareLock);
+		}
 		if (r->rd_rel->reltuples < 0)
 			rows_known = false;
 		else
