@@ -44,6 +44,7 @@
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
 #include "commands/extension.h"
+#include "commands/policy.h"
 #include "commands/tablecmds.h"
 #include "commands/trigger.h"
 #include "nodes/makefuncs.h"
@@ -1077,6 +1078,12 @@ classify_node(Node *stmt, List *findings)
 				findings = add_finding(findings, "restart_sequence",
 									   relation_name(((AlterSeqStmt *) stmt)->sequence),
 									   ((AlterSeqStmt *) stmt)->sequence->location);
+			break;
+		case T_AlterObjectDependsStmt:
+			/* the same route: DROP EXTENSION takes the object along */
+			if (!((AlterObjectDependsStmt *) stmt)->remove)
+				findings = add_finding(findings, "alter_extension_add",
+									   pstrdup(strVal(((AlterObjectDependsStmt *) stmt)->extname)), -1);
 			break;
 		case T_AlterExtensionContentsStmt:
 			if (((AlterExtensionContentsStmt *) stmt)->action > 0)
@@ -2675,6 +2682,19 @@ statement_exempt(Oracle *o, Node *stmt, StatementFacts *facts)
 					return oracle_relation_exempt(o, as->relation, as->relation->inh);
 				return oracle_named_object_exempt(o, as->objectType, as->object);
 			}
+		case T_AlterObjectDependsStmt:
+			{
+				/* DEPENDS ON EXTENSION of an object created in this transaction */
+				AlterObjectDependsStmt *ad = (AlterObjectDependsStmt *) stmt;
+
+				if (ad->objectType == OBJECT_TRIGGER)
+					return ad->relation != NULL && ad->object != NULL &&
+						oracle_trigger_exempt(o, ad->relation,
+											  strVal(linitial(castNode(List, ad->object))));
+				if (ad->relation != NULL)
+					return oracle_relation_exempt(o, ad->relation, false);
+				return oracle_named_object_exempt(o, ad->objectType, ad->object);
+			}
 		case T_AlterEnumStmt:
 			/* RENAME VALUE of an enum created in this transaction */
 			return oracle_type_exempt(o, makeTypeNameFromNameList(((AlterEnumStmt *) stmt)->typeName));
@@ -3000,6 +3020,19 @@ note_statement(Oracle *o, Node *stmt, const char *schema)
 							break;
 					}
 				}
+				break;
+			}
+		case T_AlterPolicyStmt:
+			{
+				/* an old policy redefined: a CASCADE may take it along */
+				AlterPolicyStmt *ap = (AlterPolicyStmt *) stmt;
+				Oid			relid = RangeVarGetRelid(ap->table, NoLock, true);
+
+				if (OidIsValid(relid) && ap->qual != NULL &&
+					OidIsValid(get_relation_policy_oid(relid, ap->policy_name, true)))
+					oracle_note_redefined(o, psprintf("%s on %s", quote_identifier(ap->policy_name),
+													  quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+																				 get_rel_name(relid))));
 				break;
 			}
 		case T_CreatePolicyStmt:

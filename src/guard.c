@@ -29,7 +29,9 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "catalog/dependency.h"
+#include "catalog/namespace.h"
 #include "catalog/objectaccess.h"
 #include "commands/event_trigger.h"
 #include "fmgr.h"
@@ -41,6 +43,7 @@
 #include "analyze.h"
 #include "guard.h"
 #include "policy.h"
+#include "rules.h"
 #include "protect.h"
 
 PG_FUNCTION_INFO_V1(migrator_guard_sql_drop);
@@ -62,6 +65,8 @@ typedef struct GuardStatement
 static GuardStatement current_statement = {VERDICT_UNSEEN, NULL, false, NIL};
 
 static ProcessUtility_hook_type prev_ProcessUtility = NULL;
+static bool facts_have_rule(StatementFacts *facts, const char *rule_id);
+static bool session_has_temporary_schema(void);
 static object_access_hook_type prev_object_access_hook = NULL;
 
 /* The context of a statement policy.c judged ("facts" may be NULL). */
@@ -102,6 +107,8 @@ guard_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	GuardVerdict verdict;
 	bool		judge_created;
 	bool		judge_defaults;
+	bool		judge_temporary;
+	CommandId	first_cid = GetCurrentCommandId(false);
 
 	/* between top-level statements nothing is judged */
 	if (context == PROCESS_UTILITY_TOPLEVEL)
@@ -121,6 +128,11 @@ guard_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	judge_created = facts != NULL && facts->into != NULL;
 	judge_defaults = facts != NULL && facts->defaults_set != NIL &&
 		(verdict == VERDICT_NOT_DESTRUCTIVE || verdict == VERDICT_ALLOWED);
+	judge_temporary = facts != NULL && !judge_created &&
+		!IsA(pstmt->utilityStmt, TransactionStmt) &&
+		verdict != VERDICT_INERT && verdict != VERDICT_UNSEEN &&
+		!facts_have_rule(facts, "depends_on_temporary") &&
+		session_has_temporary_schema();
 
 	current_statement = mine;
 	PG_TRY();
@@ -146,6 +158,31 @@ guard_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 		policy_judge_defaults(facts, &source);
 	if (judge_created)
 		policy_judge_created(facts, &source);
+	if (judge_temporary)
+		policy_judge_temporary_dependencies(facts, &source, first_cid);
+}
+
+/* Does the statement have a finding of rule "rule_id" (judged already)? */
+static bool
+facts_have_rule(StatementFacts *facts, const char *rule_id)
+{
+	ListCell   *lc;
+
+	foreach(lc, facts->findings)
+		if (strcmp(((RuleFinding *) lfirst(lc))->rule->id, rule_id) == 0)
+			return true;
+	return false;
+}
+
+/* Has this session a temporary schema (so objects that go at its end)? */
+static bool
+session_has_temporary_schema(void)
+{
+	Oid			temp_nsp;
+	Oid			temp_toast_nsp;
+
+	GetTempNamespaceState(&temp_nsp, &temp_toast_nsp);
+	return OidIsValid(temp_nsp);
 }
 
 /*

@@ -44,6 +44,11 @@ extern GuardVerdict policy_judge_statement(Node *stmt, bool subcommand,
 /* After CREATE TABLE AS and friends: judge the created relation. */
 extern void policy_judge_created(StatementFacts *facts, GuardSource *source);
 
+/* After a statement: permanent objects it made depend on temporary ones. */
+extern void policy_judge_temporary_dependencies(StatementFacts *facts,
+												GuardSource *source,
+												CommandId first_cid);
+
 /* After ALTER TABLE ... SET DEFAULT: judge defaults that evaluate to NULL. */
 extern void policy_judge_defaults(StatementFacts *facts, GuardSource *source);
 
