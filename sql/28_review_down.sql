@@ -1,10 +1,8 @@
--- Review of the guard (0.3): a down script destroys without a plan.  An
--- additive migration needs no plan, and its down script is "declared" by
--- being registered: a down script that drops an OLD table (not one its up
--- script creates) is registered without a plan, classified additive, and
--- rollback() drops the table.  register() must treat destructive findings
--- of the down script on objects the up script does not create as making
--- the migration destructive (plan required), or rollback() must refuse them.
+-- A down script that destroys what its up script did not create makes the
+-- migration destructive (plan required).  An additive migration needs no
+-- plan, and its down script is "declared" by being registered: a review of
+-- 0.3 found a down script that drops an OLD table registered without a
+-- plan, classified additive, and rollback() dropped the table.
 CREATE DATABASE review_down;
 \c review_down
 CREATE EXTENSION migrator;

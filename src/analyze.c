@@ -2530,6 +2530,49 @@ alter_table_disables_new_only(Oracle *o, AlterTableStmt *stmt)
 }
 
 /*
+ * ALTER TABLE whose every subcommand drops a part the transaction added:
+ * a column added in it (with its default, NOT NULL, identity or
+ * expression), a constraint added in it.  Nothing committed is lost (a
+ * down script that undoes what its up script added).
+ */
+static bool
+alter_table_drops_new_parts_only(Oracle *o, AlterTableStmt *stmt)
+{
+	ListCell   *lc;
+
+	/* ALTER TYPE ... DROP ATTRIBUTE reaches the typed tables: not here */
+	if (stmt->relation == NULL || stmt->cmds == NIL || stmt->objtype == OBJECT_TYPE)
+		return false;
+	foreach(lc, stmt->cmds)
+	{
+		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+
+		switch (cmd->subtype)
+		{
+			case AT_ColumnDefault:
+				/* only a removal: a new default may depend on anything */
+				if (cmd->def != NULL && !expression_is_null_constant(cmd->def))
+					return false;
+				/* FALLTHROUGH */
+			case AT_DropColumn:
+			case AT_DropNotNull:
+			case AT_DropIdentity:
+			case AT_DropExpression:
+				if (!oracle_column_exempt(o, stmt->relation, cmd->name))
+					return false;
+				break;
+			case AT_DropConstraint:
+				if (!oracle_constraint_exempt(o, stmt->relation, cmd->name))
+					return false;
+				break;
+			default:
+				return false;
+		}
+	}
+	return true;
+}
+
+/*
  * ALTER TABLE whose every subcommand is an identity's SET or RESTART, each
  * RESTART beyond the values drawn: it destroys nothing (the oracle looks at
  * the sequence; by name it cannot know).
@@ -2635,7 +2678,8 @@ statement_exempt(Oracle *o, Node *stmt, StatementFacts *facts)
 				return (at->relation != NULL &&
 						oracle_relation_exempt(o, at->relation, at->relation->inh)) ||
 					alter_table_disables_new_only(o, at) ||
-					alter_table_restarts_beyond_only(o, at);
+					alter_table_restarts_beyond_only(o, at) ||
+					alter_table_drops_new_parts_only(o, at);
 			}
 		case T_AlterSeqStmt:
 			{
@@ -2812,6 +2856,42 @@ note_default_replaced(Oracle *o, RangeVar *rel, AlterTableCmd *cmd)
 										  quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
 																	 get_rel_name(relid)),
 										  quote_identifier(cmd->name)));
+}
+
+/*
+ * ALTER TABLE ... ADD COLUMN or ADD CONSTRAINT: the column and the named
+ * constraints are new (not when IF NOT EXISTS meets a column that exists:
+ * it adds nothing).
+ */
+static void
+note_added_part(Oracle *o, RangeVar *rel, AlterTableCmd *cmd)
+{
+	ListCell   *lc;
+	List	   *constraints = NIL;
+
+	if (rel == NULL || cmd->def == NULL)
+		return;
+	if (IsA(cmd->def, ColumnDef))
+	{
+		ColumnDef  *col = (ColumnDef *) cmd->def;
+		Oid			relid = RangeVarGetRelid(rel, NoLock, true);
+
+		if (col->colname == NULL ||
+			(OidIsValid(relid) && get_attnum(relid, col->colname) != InvalidAttrNumber))
+			return;
+		oracle_note_created(o, NEW_COLUMN, list_make1(makeString(col->colname)), rel, false);
+		constraints = col->constraints;
+	}
+	else if (IsA(cmd->def, Constraint))
+		constraints = list_make1(cmd->def);
+	foreach(lc, constraints)
+	{
+		Constraint *con = lfirst(lc);
+
+		if (IsA(con, Constraint) && con->conname != NULL)
+			oracle_note_created(o, NEW_CONSTRAINT, list_make1(makeString(con->conname)),
+								rel, false);
+	}
 }
 
 /*
@@ -3012,6 +3092,7 @@ note_statement(Oracle *o, Node *stmt, const char *schema)
 						case AT_AddConstraint:
 						case AT_AddColumn:
 							note_foreign_keys(o, at->relation, cmd->def, NULL);
+							note_added_part(o, at->relation, cmd);
 							break;
 						case AT_ColumnDefault:
 							note_default_replaced(o, at->relation, cmd);

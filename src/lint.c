@@ -273,6 +273,33 @@ lint_script(List *statements, LintState *state, bool transactional)
 }
 
 /*
+ * The destructive findings of a down script on what its up script did not
+ * create: the down script runs as if in the up script's transaction, so
+ * dropping what the up script created (tables, indexes, columns, named
+ * constraints, triggers, policies, ...) is no finding, and what is left
+ * destroys objects that existed before the migration.  A migration whose
+ * down script does that is destructive, whatever its up script is: its
+ * rollback needs a plan as much as its apply would.
+ */
+List *
+lint_down_script(List *up_statements, List *down_statements)
+{
+	LintState	state = {0};
+	ListCell   *lc;
+	List	   *result = NIL;
+
+	(void) lint_script(up_statements, &state, true);
+	state.findings = NIL;
+	state.ctx->upcoming = down_statements;
+	foreach(lc, down_statements)
+		(void) lint_statement(&state, lfirst(lc), 0);
+	foreach(lc, state.findings)
+		if (((LintFinding *) lfirst(lc))->rule->kind == MIGRATION_DESTRUCTIVE)
+			result = lappend(result, lfirst(lc));
+	return result;
+}
+
+/*
  * The highest kind among "findings" (List of LintFinding).
  */
 MigrationKind

@@ -41,6 +41,7 @@
 #include "catalog/pg_attribute.h"
 #include "catalog/pg_authid.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_constraint.h"
 #include "catalog/pg_index.h"
 #include "catalog/pg_inherits.h"
 #include "catalog/pg_namespace.h"
@@ -1515,6 +1516,89 @@ oracle_role_exempt(Oracle *o, RoleSpec *role)
 		return false;
 	roleid = get_role_oid(role->rolename, true);
 	return !OidIsValid(roleid) || object_created_in_current_xact(AuthIdRelationId, roleid);
+}
+
+/* By name: the part "name" of kind "kind" of relation "rel" is new. */
+static bool
+name_part_is_new(Oracle *o, NewKind kind, RangeVar *rel, const char *name)
+{
+	ListCell   *lc;
+
+	foreach(lc, o->created)
+	{
+		NewObject  *obj = lfirst(lc);
+
+		if (obj->kind == kind && obj->xact == o->xact &&
+			strcmp(obj->name, name) == 0 &&
+			names_match(obj->on_schema, obj->on_name, rel->schemaname, rel->relname))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Column "column" of relation "rel" was added in this transaction (so it
+ * holds no committed value), in the relation and in every inheritance
+ * child that has it; or, by catalog, it is missing (DROP COLUMN IF EXISTS
+ * drops nothing).  An extension script's own relation counts too.
+ */
+bool
+oracle_column_exempt(Oracle *o, RangeVar *rel, const char *column)
+{
+	Oid			relid;
+	ListCell   *lc;
+
+	if (rel == NULL || column == NULL)
+		return false;
+	if (!o->by_catalog)
+		return name_part_is_new(o, NEW_COLUMN, rel, column);
+	relid = RangeVarGetRelid(rel, NoLock, true);
+	if (!OidIsValid(relid))
+		return true;
+	/* a composite type's attribute reaches its typed tables: not here */
+	if (get_rel_relkind(relid) == RELKIND_COMPOSITE_TYPE)
+		return false;
+	foreach(lc, find_all_inheritors(relid, NoLock, NULL))
+	{
+		AttrNumber	attnum = get_attnum(lfirst_oid(lc), column);
+
+		if (attnum == InvalidAttrNumber)
+			continue;
+		if (!catalog_column_is_new(lfirst_oid(lc), attnum))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Constraint "conname" of relation "rel" was added in this transaction,
+ * or, by catalog, is missing.
+ */
+bool
+oracle_constraint_exempt(Oracle *o, RangeVar *rel, const char *conname)
+{
+	Oid			relid;
+	Oid			conoid;
+	ListCell   *lc;
+
+	if (rel == NULL || conname == NULL)
+		return false;
+	if (!o->by_catalog)
+		return name_part_is_new(o, NEW_CONSTRAINT, rel, conname);
+	relid = RangeVarGetRelid(rel, NoLock, true);
+	if (!OidIsValid(relid))
+		return true;
+	if (get_rel_relkind(relid) == RELKIND_COMPOSITE_TYPE)
+		return false;
+	/* the inherited copies go too */
+	foreach(lc, find_all_inheritors(relid, NoLock, NULL))
+	{
+		conoid = get_relation_constraint_oid(lfirst_oid(lc), conname, true);
+		if (OidIsValid(conoid) &&
+			!object_created_in_current_xact(ConstraintRelationId, conoid))
+			return false;
+	}
+	return true;
 }
 
 /*

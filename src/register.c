@@ -193,7 +193,10 @@ migrator_register(PG_FUNCTION_ARGS)
 	char	   *declared = text_arg(fcinfo, 6);
 	bool		transactional;
 	List	   *up_stmts;
+	List	   *down_stmts = NIL;
+	bool		down_destroys = false;
 	List	   *findings;
+	List	   *up_findings;
 	MigrationKind detected;
 	MigrationKind kind;
 	char	   *checksum;
@@ -226,8 +229,10 @@ migrator_register(PG_FUNCTION_ARGS)
 	up_stmts = script_parse(up, "up script");
 	check_script_statements(up_stmts, version, "up", transactional);
 	if (down)
-		check_script_statements(script_parse(down, "down script"),
-								version, "down", transactional);
+	{
+		down_stmts = script_parse(down, "down script");
+		check_script_statements(down_stmts, version, "down", transactional);
+	}
 	if (verify)
 		check_script_statements(script_parse(verify, "verify script"),
 								version, "verify", true);
@@ -239,6 +244,24 @@ migrator_register(PG_FUNCTION_ARGS)
 		findings = lint_script(up_stmts, &lint, transactional);
 	}
 	detected = lint_findings_kind(findings);
+	up_findings = findings;
+
+	/*
+	 * A down script that destroys what its up script did not create makes
+	 * the migration destructive: rollback() runs it without further
+	 * question.
+	 */
+	if (detected < MIGRATION_DESTRUCTIVE && down_stmts != NIL)
+	{
+		List	   *down_findings = lint_down_script(up_stmts, down_stmts);
+
+		if (down_findings != NIL)
+		{
+			detected = MIGRATION_DESTRUCTIVE;
+			findings = down_findings;
+			down_destroys = true;
+		}
+	}
 	kind = detected;
 	if (declared)
 	{
@@ -276,7 +299,10 @@ migrator_register(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_MIGRATOR_PLAN_REQUIRED),
 				 errmsg("destructive migration \"%s\" needs %s", version, missing),
-				 detected == MIGRATION_DESTRUCTIVE
+				 down_destroys
+				 ? errdetail("Destructive statements of the down script, on objects the up script does not create: %s.",
+							 describe_findings(findings, MIGRATION_DESTRUCTIVE))
+				 : detected == MIGRATION_DESTRUCTIVE
 				 ? errdetail("Destructive statements: %s.",
 							 describe_findings(findings, MIGRATION_DESTRUCTIVE))
 				 : errdetail("The migration was declared destructive."),
@@ -284,7 +310,7 @@ migrator_register(PG_FUNCTION_ARGS)
 	}
 
 	checksum = script_checksum(up);
-	json = lint_findings_json(findings);
+	json = lint_findings_json(up_findings);
 
 	values[0] = CStringGetTextDatum(version);
 	values[1] = CStringGetTextDatum(up);
