@@ -2877,7 +2877,8 @@ note_added_part(Oracle *o, RangeVar *rel, AlterTableCmd *cmd)
 		Oid			relid = RangeVarGetRelid(rel, NoLock, true);
 
 		if (col->colname == NULL ||
-			(OidIsValid(relid) && get_attnum(relid, col->colname) != InvalidAttrNumber))
+			(cmd->missing_ok && OidIsValid(relid) &&
+			 get_attnum(relid, col->colname) != InvalidAttrNumber))
 			return;
 		oracle_note_created(o, NEW_COLUMN, list_make1(makeString(col->colname)), rel, false);
 		constraints = col->constraints;

@@ -43,7 +43,6 @@
 #include "analyze.h"
 #include "guard.h"
 #include "policy.h"
-#include "rules.h"
 #include "protect.h"
 
 PG_FUNCTION_INFO_V1(migrator_guard_sql_drop);
@@ -65,7 +64,6 @@ typedef struct GuardStatement
 static GuardStatement current_statement = {VERDICT_UNSEEN, NULL, false, NIL};
 
 static ProcessUtility_hook_type prev_ProcessUtility = NULL;
-static bool facts_have_rule(StatementFacts *facts, const char *rule_id);
 static bool session_has_temporary_schema(void);
 static object_access_hook_type prev_object_access_hook = NULL;
 
@@ -131,7 +129,7 @@ guard_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	judge_temporary = facts != NULL && !judge_created &&
 		!IsA(pstmt->utilityStmt, TransactionStmt) &&
 		verdict != VERDICT_INERT && verdict != VERDICT_UNSEEN &&
-		!facts_have_rule(facts, "depends_on_temporary") &&
+		!policy_facts_have_rule(facts, "depends_on_temporary") &&
 		session_has_temporary_schema();
 
 	current_statement = mine;
@@ -160,18 +158,6 @@ guard_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 		policy_judge_created(facts, &source);
 	if (judge_temporary)
 		policy_judge_temporary_dependencies(facts, &source, first_cid);
-}
-
-/* Does the statement have a finding of rule "rule_id" (judged already)? */
-static bool
-facts_have_rule(StatementFacts *facts, const char *rule_id)
-{
-	ListCell   *lc;
-
-	foreach(lc, facts->findings)
-		if (strcmp(((RuleFinding *) lfirst(lc))->rule->id, rule_id) == 0)
-			return true;
-	return false;
 }
 
 /* Has this session a temporary schema (so objects that go at its end)? */

@@ -624,6 +624,18 @@ policy_judge_created(StatementFacts *facts, GuardSource *source)
 				  statement_text(source->query, source->location, source->len));
 }
 
+/* Does the statement have a finding of rule "rule_id" (judged already)? */
+bool
+policy_facts_have_rule(StatementFacts *facts, const char *rule_id)
+{
+	ListCell   *lc;
+
+	foreach(lc, facts->findings)
+		if (strcmp(((RuleFinding *) lfirst(lc))->rule->id, rule_id) == 0)
+			return true;
+	return false;
+}
+
 /*
  * "nsp.name" of relation "relid", with ".sub" when "sub" is given; the
  * schema of the relation in *nsp.

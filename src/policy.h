@@ -44,6 +44,9 @@ extern GuardVerdict policy_judge_statement(Node *stmt, bool subcommand,
 /* After CREATE TABLE AS and friends: judge the created relation. */
 extern void policy_judge_created(StatementFacts *facts, GuardSource *source);
 
+/* Does the statement have a finding of rule "rule_id"? */
+extern bool policy_facts_have_rule(StatementFacts *facts, const char *rule_id);
+
 /* After a statement: permanent objects it made depend on temporary ones. */
 extern void policy_judge_temporary_dependencies(StatementFacts *facts,
 												GuardSource *source,
