@@ -51,3 +51,10 @@ SELECT user_f();
 SELECT * FROM user_view;
 SELECT extname, extversion FROM pg_extension ORDER BY 1;
 SELECT rule, statement FROM migrator.events WHERE action = 'block' ORDER BY id;
+
+-- An update script renames its own function (judged by its address, for
+-- every kind of object), and a user's function: refused.
+ALTER EXTENSION migrator_test_member UPDATE TO '1.7';
+ALTER EXTENSION migrator_test_member UPDATE TO '1.6';
+SELECT member_f(), user_f();
+SELECT extversion FROM pg_extension WHERE extname = 'migrator_test_member';

@@ -44,6 +44,7 @@
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
 #include "commands/extension.h"
+#include "commands/policy.h"
 #include "commands/tablecmds.h"
 #include "commands/trigger.h"
 #include "nodes/makefuncs.h"
@@ -1292,6 +1293,12 @@ classify_node(Node *stmt, List *findings)
 									   relation_name(((AlterSeqStmt *) stmt)->sequence),
 									   ((AlterSeqStmt *) stmt)->sequence->location);
 			break;
+		case T_AlterObjectDependsStmt:
+			/* the same route: DROP EXTENSION takes the object along */
+			if (!((AlterObjectDependsStmt *) stmt)->remove)
+				findings = add_finding(findings, "alter_extension_add",
+									   pstrdup(strVal(((AlterObjectDependsStmt *) stmt)->extname)), -1);
+			break;
 		case T_AlterExtensionContentsStmt:
 			if (((AlterExtensionContentsStmt *) stmt)->action > 0)
 				findings = add_finding(findings, "alter_extension_add",
@@ -1383,7 +1390,8 @@ typedef enum TableSize
 
 /*
  * How big is relation "relid" (with its partitions and children when
- * "inh")?  Blocks are the relation files' sizes now; rows are pg_class's
+ * "inh")?  Blocks are the sizes of the relation's files and of its TOAST
+ * table's now; rows are pg_class's
  * estimate (reltuples, -1 before the first VACUUM or ANALYZE: then blocks
  * decide).  "why" receives the words for the message.
  */
@@ -1413,6 +1421,26 @@ relation_size_class(AnalyzeContext *ctx, Oid relid, bool inh, char **why)
 			return TABLE_LARGE;	/* lint never waits for a lock */
 		r = relation_open(rel, NoLock);
 		blocks += RelationGetNumberOfBlocks(r);
+
+		/*
+		 * Its TOAST table too: a rewrite copies every value stored there,
+		 * and 15 rows of large values are no small table.
+		 */
+		if (OidIsValid(r->rd_rel->reltoastrelid))
+		{
+			Relation	toast;
+
+			if (!ConditionalLockRelationOid(r->rd_rel->reltoastrelid, AccessShareLock))
+			{
+				relation_close(r, NoLock);
+				UnlockRelationOid(rel, AccessShareLock);
+				return TABLE_LARGE;
+			}
+			toast = relation_open(r->rd_rel->reltoastrelid, NoLock);
+			blocks += RelationGetNumberOfBlocks(toast);
+			relation_close(toast, NoLock);
+			UnlockRelationOid(r->rd_rel->reltoastrelid, AccessShareLock);
+		}
 		if (r->rd_rel->reltuples < 0)
 			rows_known = false;
 		else
@@ -2754,6 +2782,49 @@ alter_table_disables_new_only(Oracle *o, AlterTableStmt *stmt)
 }
 
 /*
+ * ALTER TABLE whose every subcommand drops a part the transaction added:
+ * a column added in it (with its default, NOT NULL, identity or
+ * expression), a constraint added in it.  Nothing committed is lost (a
+ * down script that undoes what its up script added).
+ */
+static bool
+alter_table_drops_new_parts_only(Oracle *o, AlterTableStmt *stmt)
+{
+	ListCell   *lc;
+
+	/* ALTER TYPE ... DROP ATTRIBUTE reaches the typed tables: not here */
+	if (stmt->relation == NULL || stmt->cmds == NIL || stmt->objtype == OBJECT_TYPE)
+		return false;
+	foreach(lc, stmt->cmds)
+	{
+		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+
+		switch (cmd->subtype)
+		{
+			case AT_ColumnDefault:
+				/* only a removal: a new default may depend on anything */
+				if (cmd->def != NULL && !expression_is_null_constant(cmd->def))
+					return false;
+				/* FALLTHROUGH */
+			case AT_DropColumn:
+			case AT_DropNotNull:
+			case AT_DropIdentity:
+			case AT_DropExpression:
+				if (!oracle_column_exempt(o, stmt->relation, cmd->name))
+					return false;
+				break;
+			case AT_DropConstraint:
+				if (!oracle_constraint_exempt(o, stmt->relation, cmd->name))
+					return false;
+				break;
+			default:
+				return false;
+		}
+	}
+	return true;
+}
+
+/*
  * ALTER TABLE whose every subcommand is an identity's SET or RESTART, each
  * RESTART beyond the values drawn: it destroys nothing (the oracle looks at
  * the sequence; by name it cannot know).
@@ -2859,7 +2930,8 @@ statement_exempt(Oracle *o, Node *stmt, StatementFacts *facts)
 				return (at->relation != NULL &&
 						oracle_relation_exempt(o, at->relation, at->relation->inh)) ||
 					alter_table_disables_new_only(o, at) ||
-					alter_table_restarts_beyond_only(o, at);
+					alter_table_restarts_beyond_only(o, at) ||
+					alter_table_drops_new_parts_only(o, at);
 			}
 		case T_AlterSeqStmt:
 			{
@@ -2885,13 +2957,48 @@ statement_exempt(Oracle *o, Node *stmt, StatementFacts *facts)
 		case T_AlterPublicationStmt:
 			return oracle_publication_exempt(o, ((AlterPublicationStmt *) stmt)->pubname);
 		case T_RenameStmt:
-			return ((RenameStmt *) stmt)->relation != NULL &&
-				oracle_relation_exempt(o, ((RenameStmt *) stmt)->relation,
-									   ((RenameStmt *) stmt)->relation->inh);
+			{
+				/*
+				 * Any kind of object, by its address: an extension's update
+				 * script renames its own functions and types too.
+				 */
+				RenameStmt *rs = (RenameStmt *) stmt;
+
+				if (rs->relation != NULL)
+					return oracle_relation_exempt(o, rs->relation, rs->relation->inh);
+				if (rs->renameType == OBJECT_SCHEMA)
+					return oracle_schema_exempt(o, rs->subname);
+				return oracle_named_object_exempt(o, rs->renameType, rs->object);
+			}
 		case T_AlterObjectSchemaStmt:
-			return ((AlterObjectSchemaStmt *) stmt)->relation != NULL &&
-				oracle_relation_exempt(o, ((AlterObjectSchemaStmt *) stmt)->relation,
-									   ((AlterObjectSchemaStmt *) stmt)->relation->inh);
+			{
+				AlterObjectSchemaStmt *as = (AlterObjectSchemaStmt *) stmt;
+
+				if (as->relation != NULL)
+					return oracle_relation_exempt(o, as->relation, as->relation->inh);
+				return oracle_named_object_exempt(o, as->objectType, as->object);
+			}
+		case T_AlterObjectDependsStmt:
+			{
+				/* DEPENDS ON EXTENSION of an object created in this transaction */
+				AlterObjectDependsStmt *ad = (AlterObjectDependsStmt *) stmt;
+
+				if (ad->objectType == OBJECT_TRIGGER)
+					return ad->relation != NULL && ad->object != NULL &&
+						oracle_trigger_exempt(o, ad->relation,
+											  strVal(linitial(castNode(List, ad->object))));
+				if (ad->relation != NULL)
+					return oracle_relation_exempt(o, ad->relation, false);
+				return oracle_named_object_exempt(o, ad->objectType, ad->object);
+			}
+		case T_AlterEnumStmt:
+			/* RENAME VALUE of an enum created in this transaction */
+			return oracle_type_exempt(o, makeTypeNameFromNameList(((AlterEnumStmt *) stmt)->typeName));
+		case T_DropRoleStmt:
+			foreach(lc, ((DropRoleStmt *) stmt)->roles)
+				if (!oracle_role_exempt(o, lfirst_node(RoleSpec, lc)))
+					return false;
+			return true;
 		default:
 			return false;
 	}
@@ -3001,6 +3108,43 @@ note_default_replaced(Oracle *o, RangeVar *rel, AlterTableCmd *cmd)
 										  quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
 																	 get_rel_name(relid)),
 										  quote_identifier(cmd->name)));
+}
+
+/*
+ * ALTER TABLE ... ADD COLUMN or ADD CONSTRAINT: the column and the named
+ * constraints are new (not when IF NOT EXISTS meets a column that exists:
+ * it adds nothing).
+ */
+static void
+note_added_part(Oracle *o, RangeVar *rel, AlterTableCmd *cmd)
+{
+	ListCell   *lc;
+	List	   *constraints = NIL;
+
+	if (rel == NULL || cmd->def == NULL)
+		return;
+	if (IsA(cmd->def, ColumnDef))
+	{
+		ColumnDef  *col = (ColumnDef *) cmd->def;
+		Oid			relid = RangeVarGetRelid(rel, NoLock, true);
+
+		if (col->colname == NULL ||
+			(cmd->missing_ok && OidIsValid(relid) &&
+			 get_attnum(relid, col->colname) != InvalidAttrNumber))
+			return;
+		oracle_note_created(o, NEW_COLUMN, list_make1(makeString(col->colname)), rel, false);
+		constraints = col->constraints;
+	}
+	else if (IsA(cmd->def, Constraint))
+		constraints = list_make1(cmd->def);
+	foreach(lc, constraints)
+	{
+		Constraint *con = lfirst(lc);
+
+		if (IsA(con, Constraint) && con->conname != NULL)
+			oracle_note_created(o, NEW_CONSTRAINT, list_make1(makeString(con->conname)),
+								rel, false);
+	}
 }
 
 /*
@@ -3201,6 +3345,7 @@ note_statement(Oracle *o, Node *stmt, const char *schema)
 						case AT_AddConstraint:
 						case AT_AddColumn:
 							note_foreign_keys(o, at->relation, cmd->def, NULL);
+							note_added_part(o, at->relation, cmd);
 							break;
 						case AT_ColumnDefault:
 							note_default_replaced(o, at->relation, cmd);
@@ -3211,6 +3356,38 @@ note_statement(Oracle *o, Node *stmt, const char *schema)
 				}
 				break;
 			}
+		case T_AlterPolicyStmt:
+			{
+				/* an old policy redefined: a CASCADE may take it along */
+				AlterPolicyStmt *ap = (AlterPolicyStmt *) stmt;
+				Oid			relid = RangeVarGetRelid(ap->table, NoLock, true);
+
+				if (OidIsValid(relid) && ap->qual != NULL &&
+					OidIsValid(get_relation_policy_oid(relid, ap->policy_name, true)))
+					oracle_note_redefined(o, psprintf("%s on %s", quote_identifier(ap->policy_name),
+													  quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+																				 get_rel_name(relid))));
+				break;
+			}
+		case T_CreatePolicyStmt:
+			oracle_note_created(o, NEW_POLICY,
+								list_make1(makeString(((CreatePolicyStmt *) stmt)->policy_name)),
+								in_schema(((CreatePolicyStmt *) stmt)->table, schema), false);
+			break;
+		case T_CreateExtensionStmt:
+			if (!((CreateExtensionStmt *) stmt)->if_not_exists ||
+				!OidIsValid(get_extension_oid(((CreateExtensionStmt *) stmt)->extname, true)))
+				oracle_note_created(o, NEW_EXTENSION,
+									list_make1(makeString(((CreateExtensionStmt *) stmt)->extname)),
+									NULL, false);
+			break;
+		case T_CreateStatsStmt:
+			if (((CreateStatsStmt *) stmt)->defnames != NIL &&
+				!((CreateStatsStmt *) stmt)->if_not_exists)
+				oracle_note_created(o, NEW_STATISTICS,
+									names_in_schema(((CreateStatsStmt *) stmt)->defnames, schema),
+									NULL, false);
+			break;
 		case T_CreatePublicationStmt:
 			oracle_note_created(o, NEW_PUBLICATION,
 								list_make1(makeString(((CreatePublicationStmt *) stmt)->pubname)),

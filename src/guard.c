@@ -29,7 +29,9 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "catalog/dependency.h"
+#include "catalog/namespace.h"
 #include "catalog/objectaccess.h"
 #include "commands/event_trigger.h"
 #include "fmgr.h"
@@ -62,6 +64,7 @@ typedef struct GuardStatement
 static GuardStatement current_statement = {VERDICT_UNSEEN, NULL, false, NIL};
 
 static ProcessUtility_hook_type prev_ProcessUtility = NULL;
+static bool session_has_temporary_schema(void);
 static object_access_hook_type prev_object_access_hook = NULL;
 
 /* The context of a statement policy.c judged ("facts" may be NULL). */
@@ -103,6 +106,8 @@ guard_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	bool		judge_created;
 	bool		judge_defaults;
 	PolicyNote	note;
+	bool		judge_temporary;
+	CommandId	first_cid = GetCurrentCommandId(false);
 
 	/* between top-level statements nothing is judged */
 	if (context == PROCESS_UTILITY_TOPLEVEL)
@@ -124,6 +129,11 @@ guard_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	judge_defaults = facts != NULL && facts->defaults_set != NIL &&
 		(verdict == VERDICT_NOT_DESTRUCTIVE || verdict == VERDICT_ALLOWED ||
 		 verdict == VERDICT_EXEMPTED);
+	judge_temporary = facts != NULL && !judge_created &&
+		!IsA(pstmt->utilityStmt, TransactionStmt) &&
+		verdict != VERDICT_INERT && verdict != VERDICT_UNSEEN &&
+		!policy_facts_have_rule(facts, "depends_on_temporary") &&
+		session_has_temporary_schema();
 
 	current_statement = mine;
 	PG_TRY();
@@ -149,7 +159,20 @@ guard_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 		policy_judge_defaults(facts, &source);
 	if (judge_created)
 		policy_judge_created(facts, &source);
+	if (judge_temporary)
+		policy_judge_temporary_dependencies(facts, &source, first_cid);
 	policy_statement_end(&source, &note);
+}
+
+/* Has this session a temporary schema (so objects that go at its end)? */
+static bool
+session_has_temporary_schema(void)
+{
+	Oid			temp_nsp;
+	Oid			temp_toast_nsp;
+
+	GetTempNamespaceState(&temp_nsp, &temp_toast_nsp);
+	return OidIsValid(temp_nsp);
 }
 
 /*

@@ -327,6 +327,76 @@ lint_script(List *statements, LintState *state, bool transactional)
 }
 
 /*
+ * The destructive findings of a down script that destroy rows its up
+ * script did not create: the down script is linted as if it ran in the up
+ * script's transaction, so dropping what the up script created (tables,
+ * indexes, columns, named constraints, triggers, policies, ...) is no
+ * finding, and deleting from a table the up script inserts into (a seed's
+ * down) is not counted.  Findings that keep every row (DROP INDEX of an
+ * index named by PostgreSQL, DROP CONSTRAINT, DROP DEFAULT, RENAME, ...)
+ * are not counted either: they were always a down script's business.
+ * What is left destroys data that existed before the migration: such a
+ * migration is destructive, whatever its up script is, and its rollback
+ * needs a plan as much as its apply would.
+ */
+static bool
+rule_keeps_rows(const char *rule_id)
+{
+	static const char *const kinds[] = {
+		"drop_index", "drop_constraint", "drop_default", "drop_not_null",
+		"drop_trigger", "drop_function", "drop_other", "drop_view", "drop_type",
+		"rename", "set_schema", "disable_trigger", "disable_rule",
+		"disable_row_security", "unpublish", "replace_trigger",
+		"alter_extension_add", "drop_role", "drop_tablespace", "refresh_no_data",
+	};
+	int			i;
+
+	for (i = 0; i < lengthof(kinds); i++)
+		if (strcmp(kinds[i], rule_id) == 0)
+			return true;
+	return false;
+}
+
+List *
+lint_down_script(List *up_statements, List *down_statements)
+{
+	LintState	state = {0};
+	ListCell   *lc;
+	List	   *inserted = NIL;
+	List	   *result = NIL;
+
+	/* the tables the up script inserts into: a seed's down deletes them */
+	foreach(lc, up_statements)
+	{
+		Node	   *stmt = ((ScriptStatement *) lfirst(lc))->raw->stmt;
+
+		if (IsA(stmt, InsertStmt))
+			inserted = lappend(inserted, relation_name(((InsertStmt *) stmt)->relation));
+	}
+	(void) lint_script(up_statements, &state, true);
+	state.findings = NIL;
+	state.ctx->upcoming = down_statements;
+	foreach(lc, down_statements)
+		(void) lint_statement(&state, lfirst(lc), 0);
+	foreach(lc, state.findings)
+	{
+		LintFinding *f = lfirst(lc);
+		ListCell   *ic;
+		bool		seeded = false;
+
+		if (f->rule->kind != MIGRATION_DESTRUCTIVE || rule_keeps_rows(f->rule->id))
+			continue;
+		if (strcmp(f->rule->id, "delete_rows") == 0 && f->object)
+			foreach(ic, inserted)
+				if (strcmp((char *) lfirst(ic), f->object) == 0)
+					seeded = true;
+		if (!seeded)
+			result = lappend(result, f);
+	}
+	return result;
+}
+
+/*
  * The highest kind among "findings" (List of LintFinding).
  */
 MigrationKind

@@ -41,6 +41,7 @@ extern StatementFacts *lint_statement(LintState *state, ScriptStatement *st,
 									  int what);
 extern List *lint_script(List *statements, LintState *state,
 						 bool transactional);
+extern List *lint_down_script(List *up_statements, List *down_statements);
 extern MigrationKind lint_findings_kind(List *findings);
 extern char *lint_findings_json(List *findings);
 extern const char *lint_finding_severity(LintFinding *f);

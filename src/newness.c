@@ -39,7 +39,9 @@
 #include "catalog/objectaddress.h"
 #include "catalog/pg_attrdef.h"
 #include "catalog/pg_attribute.h"
+#include "catalog/pg_authid.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_constraint.h"
 #include "catalog/pg_index.h"
 #include "catalog/pg_inherits.h"
 #include "catalog/pg_namespace.h"
@@ -497,8 +499,12 @@ relid_is_exempt(Oid relid)
  * judged one by one).  A table counts as empty when it has no block at all
  * (created and never written, as a parallel pg_restore's tables are when it
  * truncates them before COPY), looked at under the ACCESS EXCLUSIVE lock
- * TRUNCATE takes next anyway, and only if that lock is free now: the guard
- * never waits for a lock to refuse.
+ * TRUNCATE takes next anyway: no row can arrive between the judgement and
+ * the TRUNCATE.  The lock is waited for as TRUNCATE itself would wait
+ * (lock_timeout and deadlock detection apply as to the statement), so the
+ * verdict never depends on whether another session happens to hold a lock
+ * at this moment: a refused TRUNCATE in a parallel pg_restore, whose COPY
+ * then runs in an aborted transaction, loses the table's rows.
  */
 static List *truncate_locked = NIL;	/* locks relid_is_empty() took */
 
@@ -529,8 +535,7 @@ relid_is_empty(Oid relid)
 	{
 		MemoryContext oldcxt;
 
-		if (!ConditionalLockRelationOid(relid, AccessExclusiveLock))
-			return false;
+		LockRelationOid(relid, AccessExclusiveLock);
 		oldcxt = MemoryContextSwitchTo(TopTransactionContext);
 		truncate_locked = lappend_oid(truncate_locked, relid);
 		MemoryContextSwitchTo(oldcxt);
@@ -1300,23 +1305,300 @@ oracle_rule_exempt(Oracle *o, RangeVar *rel, const char *name)
 }
 
 /*
- * DROP of another kind of object (operator, cast, operator class, ...):
- * exempt only inside an extension script, for the extension's own objects
- * or new ones (by catalog; by name never).  The lock is the one DROP takes
- * next anyway.
+ * Extension "extoid" is exempt with what DROP EXTENSION takes along: its
+ * members, and the objects marked DEPENDS ON EXTENSION, must be exempt
+ * too (an old table added to a new extension, an old index marked as
+ * depending on it, would go with it).
  */
-bool
-oracle_other_object_exempt(Oracle *o, ObjectType objtype, Node *object)
+static bool
+extension_and_members_exempt(Oid extoid)
+{
+	Relation	rel;
+	SysScanDesc scan;
+	ScanKeyData key[2];
+	HeapTuple	tuple;
+	bool		exempt;
+
+	if (!object_is_exempt(ExtensionRelationId, extoid))
+		return false;
+	exempt = true;
+	rel = table_open(DependRelationId, AccessShareLock);
+	ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(ExtensionRelationId));
+	ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(extoid));
+	scan = systable_beginscan(rel, DependReferenceIndexId, true, NULL, 2, key);
+	while (exempt && HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		Form_pg_depend dep = (Form_pg_depend) GETSTRUCT(tuple);
+
+		if (dep->deptype != DEPENDENCY_EXTENSION &&
+			dep->deptype != DEPENDENCY_AUTO_EXTENSION)
+			continue;
+		if (dep->classid == RelationRelationId
+			? !relation_family_is_exempt(dep->objid, true)
+			: !object_is_exempt(dep->classid, dep->objid))
+			exempt = false;
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return exempt;
+}
+
+/*
+ * By catalog: the object of kind "objtype" that "object" names (as in a
+ * DropStmt, RenameStmt or AlterObjectSchemaStmt) is exempt: missing (the
+ * statement then does nothing, or fails), temporary, created in this
+ * transaction, or a member of the extension whose script runs.  Triggers
+ * are judged with their partitions' clones, extensions with what they
+ * take along.  The lock is the one the statement takes next anyway.
+ */
+static bool
+catalog_named_object_exempt(ObjectType objtype, Node *object)
 {
 	ObjectAddress addr;
 	Relation	rel = NULL;
 
-	if (!o->by_catalog || !creating_extension)
-		return false;
+	switch (objtype)
+	{
+		case OBJECT_TYPE:
+		case OBJECT_DOMAIN:
+			{
+				TypeName   *type = IsA(object, TypeName) ? (TypeName *) object
+				: makeTypeNameFromNameList(castNode(List, object));
+				Oid			typid = LookupTypeNameOid(NULL, type, true);
+
+				return !OidIsValid(typid) || object_is_exempt(TypeRelationId, typid);
+			}
+		case OBJECT_TABLE:
+		case OBJECT_VIEW:
+		case OBJECT_MATVIEW:
+		case OBJECT_SEQUENCE:
+		case OBJECT_FOREIGN_TABLE:
+		case OBJECT_INDEX:
+			return catalog_relation_exempt(makeRangeVarFromNameList(castNode(List, object)),
+										   true);
+		default:
+			break;
+	}
 	addr = get_object_address(objtype, object, &rel, AccessExclusiveLock, true);
 	if (rel)
 		relation_close(rel, NoLock);
-	return !OidIsValid(addr.objectId) || object_is_exempt(addr.classId, addr.objectId);
+	if (!OidIsValid(addr.objectId))
+		return true;
+	switch (objtype)
+	{
+		case OBJECT_TRIGGER:
+			{
+				List	   *names = castNode(List, object);
+
+				return catalog_trigger_exempt(makeRangeVarFromNameList(list_truncate(list_copy(names),
+																					 list_length(names) - 1)),
+											  strVal(llast(names)));
+			}
+		case OBJECT_EXTENSION:
+			return extension_and_members_exempt(addr.objectId);
+		default:
+			return object_is_exempt(addr.classId, addr.objectId);
+	}
+}
+
+/*
+ * By name: the object of kind "objtype" named by "object" was created by
+ * an earlier statement of the script, in this transaction.  Kinds the
+ * script does not note are never new by name.
+ */
+static bool
+name_named_object_exempt(Oracle *o, ObjectType objtype, Node *object)
+{
+	List	   *names;
+	char	   *schema;
+	char	   *name;
+
+	switch (objtype)
+	{
+		case OBJECT_TYPE:
+		case OBJECT_DOMAIN:
+			return oracle_type_exempt(o, IsA(object, TypeName) ? (TypeName *) object
+									  : makeTypeNameFromNameList(castNode(List, object)));
+		case OBJECT_FUNCTION:
+		case OBJECT_PROCEDURE:
+		case OBJECT_ROUTINE:
+		case OBJECT_AGGREGATE:
+			return oracle_function_exempt(o, objtype, castNode(ObjectWithArgs, object));
+		case OBJECT_TABLE:
+		case OBJECT_VIEW:
+		case OBJECT_MATVIEW:
+		case OBJECT_SEQUENCE:
+		case OBJECT_FOREIGN_TABLE:
+		case OBJECT_INDEX:
+			return oracle_relation_exempt(o, makeRangeVarFromNameList(castNode(List, object)),
+										  true);
+		case OBJECT_SCHEMA:
+			return oracle_schema_exempt(o, strVal(object));
+		case OBJECT_PUBLICATION:
+			return find_created(o, NEW_PUBLICATION, NULL, strVal(object), false) != NULL;
+		case OBJECT_EXTENSION:
+			return find_created(o, NEW_EXTENSION, NULL, strVal(object), false) != NULL;
+		case OBJECT_STATISTIC_EXT:
+			split_names(castNode(List, object), &schema, &name);
+			return find_created(o, NEW_STATISTICS, schema, name, false) != NULL;
+		case OBJECT_TRIGGER:
+		case OBJECT_RULE:
+		case OBJECT_POLICY:
+			{
+				RangeVar   *rel;
+				ListCell   *lc;
+
+				names = castNode(List, object);
+				if (list_length(names) < 2)
+					return false;
+				rel = makeRangeVarFromNameList(list_truncate(list_copy(names),
+															 list_length(names) - 1));
+				name = strVal(llast(names));
+				if (objtype == OBJECT_TRIGGER)
+					return oracle_trigger_exempt(o, rel, name);
+				if (objtype == OBJECT_RULE)
+					return oracle_rule_exempt(o, rel, name);
+				foreach(lc, o->created)
+				{
+					NewObject  *obj = lfirst(lc);
+
+					if (obj->kind == NEW_POLICY && obj->xact == o->xact &&
+						strcmp(obj->name, name) == 0 &&
+						names_match(obj->on_schema, obj->on_name, rel->schemaname, rel->relname))
+						return true;
+				}
+				return false;
+			}
+		default:
+			return false;
+	}
+}
+
+/*
+ * DROP of another kind of object (operator, cast, policy, publication,
+ * extension, statistics, ...): exempt when the object is missing (by
+ * catalog), new in this transaction, or, inside an extension script, one
+ * of the extension's own objects.
+ */
+bool
+oracle_other_object_exempt(Oracle *o, ObjectType objtype, Node *object)
+{
+	return oracle_named_object_exempt(o, objtype, object);
+}
+
+/*
+ * The object "object" of kind "objtype" (as a DropStmt, RenameStmt or
+ * AlterObjectSchemaStmt names it) is exempt: see
+ * catalog_named_object_exempt() and name_named_object_exempt().
+ */
+bool
+oracle_named_object_exempt(Oracle *o, ObjectType objtype, Node *object)
+{
+	if (object == NULL)
+		return false;
+	if (o->by_catalog)
+		return catalog_named_object_exempt(objtype, object);
+	return name_named_object_exempt(o, objtype, object);
+}
+
+/*
+ * DROP ROLE: the role is missing (IF EXISTS), or was created in this
+ * transaction (by catalog; by name never: lint does not follow roles).
+ */
+bool
+oracle_role_exempt(Oracle *o, RoleSpec *role)
+{
+	Oid			roleid;
+
+	if (!o->by_catalog || role == NULL || role->roletype != ROLESPEC_CSTRING)
+		return false;
+	roleid = get_role_oid(role->rolename, true);
+	return !OidIsValid(roleid) || object_created_in_current_xact(AuthIdRelationId, roleid);
+}
+
+/* By name: the part "name" of kind "kind" of relation "rel" is new. */
+static bool
+name_part_is_new(Oracle *o, NewKind kind, RangeVar *rel, const char *name)
+{
+	ListCell   *lc;
+
+	foreach(lc, o->created)
+	{
+		NewObject  *obj = lfirst(lc);
+
+		if (obj->kind == kind && obj->xact == o->xact &&
+			strcmp(obj->name, name) == 0 &&
+			names_match(obj->on_schema, obj->on_name, rel->schemaname, rel->relname))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Column "column" of relation "rel" was added in this transaction (so it
+ * holds no committed value), in the relation and in every inheritance
+ * child that has it; or, by catalog, it is missing (DROP COLUMN IF EXISTS
+ * drops nothing).  An extension script's own relation counts too.
+ */
+bool
+oracle_column_exempt(Oracle *o, RangeVar *rel, const char *column)
+{
+	Oid			relid;
+	ListCell   *lc;
+
+	if (rel == NULL || column == NULL)
+		return false;
+	if (!o->by_catalog)
+		return name_part_is_new(o, NEW_COLUMN, rel, column);
+	relid = RangeVarGetRelid(rel, NoLock, true);
+	if (!OidIsValid(relid))
+		return true;
+	/* a composite type's attribute reaches its typed tables: not here */
+	if (get_rel_relkind(relid) == RELKIND_COMPOSITE_TYPE)
+		return false;
+	foreach(lc, find_all_inheritors(relid, NoLock, NULL))
+	{
+		AttrNumber	attnum = get_attnum(lfirst_oid(lc), column);
+
+		if (attnum == InvalidAttrNumber)
+			continue;
+		if (!catalog_column_is_new(lfirst_oid(lc), attnum))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Constraint "conname" of relation "rel" was added in this transaction,
+ * or, by catalog, is missing.
+ */
+bool
+oracle_constraint_exempt(Oracle *o, RangeVar *rel, const char *conname)
+{
+	Oid			relid;
+	Oid			conoid;
+	ListCell   *lc;
+
+	if (rel == NULL || conname == NULL)
+		return false;
+	if (!o->by_catalog)
+		return name_part_is_new(o, NEW_CONSTRAINT, rel, conname);
+	relid = RangeVarGetRelid(rel, NoLock, true);
+	if (!OidIsValid(relid))
+		return true;
+	if (get_rel_relkind(relid) == RELKIND_COMPOSITE_TYPE)
+		return false;
+	/* the inherited copies go too */
+	foreach(lc, find_all_inheritors(relid, NoLock, NULL))
+	{
+		conoid = get_relation_constraint_oid(lfirst_oid(lc), conname, true);
+		if (OidIsValid(conoid) &&
+			!object_created_in_current_xact(ConstraintRelationId, conoid))
+			return false;
+	}
+	return true;
 }
 
 /*

@@ -42,7 +42,12 @@ typedef enum NewKind
 	NEW_SCHEMA,
 	NEW_TRIGGER,				/* trigger on a relation */
 	NEW_RULE,					/* rule on a relation */
-	NEW_PUBLICATION
+	NEW_PUBLICATION,
+	NEW_POLICY,					/* policy on a relation */
+	NEW_EXTENSION,
+	NEW_STATISTICS,				/* extended statistics object */
+	NEW_COLUMN,					/* column added to a relation */
+	NEW_CONSTRAINT				/* constraint added to a relation */
 } NewKind;
 
 /* How one relation reaches another (noted by the by-name oracle). */
@@ -86,6 +91,12 @@ extern bool oracle_rule_exempt(Oracle *o, RangeVar *rel, const char *name);
 extern List *oracle_cascade_victims(Oracle *o);
 extern bool oracle_other_object_exempt(Oracle *o, ObjectType objtype,
 									   Node *object);
+extern bool oracle_named_object_exempt(Oracle *o, ObjectType objtype,
+									   Node *object);
+extern bool oracle_role_exempt(Oracle *o, RoleSpec *role);
+extern bool oracle_column_exempt(Oracle *o, RangeVar *rel, const char *column);
+extern bool oracle_constraint_exempt(Oracle *o, RangeVar *rel,
+									 const char *conname);
 extern bool oracle_sequence_restart_exempt(Oracle *o, RangeVar *rel,
 										   const char *column, List *options);
 extern bool oracle_replaced_trigger_exempt(Oracle *o, RangeVar *rel,

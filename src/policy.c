@@ -57,9 +57,18 @@
 #include "catalog/namespace.h"
 #include "catalog/objectaddress.h"
 #include "catalog/pg_attrdef.h"
+#include "catalog/indexing.h"
+#include "catalog/pg_trigger.h"
+#include "catalog/pg_policy.h"
+#include "catalog/pg_depend.h"
+#include "catalog/pg_constraint.h"
 #include "catalog/pg_attribute.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_extension.h"
+#include "catalog/pg_largeobject.h"
+#include "catalog/pg_namespace.h"
+#include "catalog/pg_proc.h"
+#include "catalog/pg_rewrite.h"
 #include "catalog/pg_type.h"
 #include "commands/dbcommands.h"
 #include "commands/event_trigger.h"
@@ -68,6 +77,7 @@
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "optimizer/optimizer.h"
+#include "rewrite/rewriteSupport.h"
 #include "tcop/tcopprot.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
@@ -95,6 +105,7 @@
 
 PG_FUNCTION_INFO_V1(migrator_allow);
 
+static bool rule_is_view_definition(Oid ruleid);
 static bool type_goes_with_another(Oid typid);
 static void policy_assign_mode(int newval, void *extra);
 static bool attrdef_column(Oid oid, Oid *relid, int16 *attnum);
@@ -586,8 +597,8 @@ report_database(const char *tag, const RuleFinding *f, const char *statement,
  * DROP DATABASE or ALTER DATABASE ... RENAME: when the target database is
  * protected (protect.c), judged here, in whichever database the statement
  * was sent from and whether or not migrator is installed in it; "verdict"
- * receives the verdict.  Returns false when the target is not protected:
- * the statement is then judged like any other.
+ * receives the verdict: not destructive when the target is not protected.
+ * Returns false for other statements.
  */
 static bool
 judge_protected_database(Node *stmt, GuardSource *source, GuardVerdict *verdict)
@@ -596,10 +607,6 @@ judge_protected_database(Node *stmt, GuardSource *source, GuardVerdict *verdict)
 	const char *rule;
 	RuleFinding f = {0};
 	Oid			dboid;
-	const char *version;
-	const char *kind;
-	const char *direction;
-	List	   *permits = NIL;
 
 	if (!statement_database_target(stmt, &dbname, &rule))
 		return false;
@@ -608,18 +615,27 @@ judge_protected_database(Node *stmt, GuardSource *source, GuardVerdict *verdict)
 	f.severity = NULL;
 	dboid = get_database_oid(dbname, true);
 	if (!OidIsValid(dboid) || !database_is_protected(dboid))
-		return false;
+	{
+		/*
+		 * A database migrator does not protect is not ours to judge, from
+		 * whichever database the statement comes (and the refusal's hint,
+		 * allow() earlier in the transaction, cannot be followed: DROP
+		 * DATABASE runs in no transaction block).
+		 */
+		*verdict = VERDICT_NOT_DESTRUCTIVE;
+		return true;
+	}
 	f.object = pstrdup(dbname);
 	f.location = -1;
 
+	/*
+	 * Neither a migration nor an allowance of the database the statement
+	 * runs in covers it: they are for that database's own objects, and
+	 * whoever may call allow() or deploy() there (the protected database's
+	 * non-superuser owner) would waive a protection only a superuser may
+	 * remove, with nothing recorded in the protected database.
+	 */
 	*verdict = VERDICT_ALLOWED;
-	if (policy_extension_installed())
-	{
-		if (session_migration(&version, &kind, &direction))
-			permits = migration_permits(version, direction);
-		if (permits_cover(permits, &f) || session_allowed(f.rule->id, f.object))
-			return true;
-	}
 	report_database(statement_tag(stmt), &f,
 					statement_text(source->query, source->location, source->len),
 					dboid);
@@ -812,6 +828,260 @@ policy_judge_created(StatementFacts *facts, GuardSource *source)
 				  statement_text(source->query, source->location, source->len));
 }
 
+/* Does the statement have a finding of rule "rule_id" (judged already)? */
+bool
+policy_facts_have_rule(StatementFacts *facts, const char *rule_id)
+{
+	ListCell   *lc;
+
+	foreach(lc, facts->findings)
+		if (strcmp(((RuleFinding *) lfirst(lc))->rule->id, rule_id) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * "nsp.name" of relation "relid", with ".sub" when "sub" is given; the
+ * schema of the relation in *nsp.
+ */
+static char *
+relation_part_name(Oid relid, const char *sub, Oid *nsp)
+{
+	char	   *rel = get_rel_name(relid);
+
+	*nsp = get_rel_namespace(relid);
+	if (rel == NULL)
+		return NULL;
+	rel = psprintf("%s.%s", get_namespace_name(*nsp), rel);
+	return sub ? psprintf("%s.%s", rel, sub) : rel;
+}
+
+/*
+ * Where the object a pg_depend row names (a depender) lives, and its name
+ * as a finding names it: a column default by its column, a view's rule by
+ * its view, a policy or trigger by its table.  NULL when it is gone.
+ */
+static char *
+depender_name(Oid classid, Oid objid, int32 subid, Oid *nsp)
+{
+	ObjectAddress addr;
+	HeapTuple	tuple;
+	char	   *name = NULL;
+
+	*nsp = InvalidOid;
+	switch (classid)
+	{
+		case RelationRelationId:
+			return relation_part_name(objid, subid ? get_attname(objid, subid, true) : NULL, nsp);
+		case AttrDefaultRelationId:
+			{
+				Oid			relid;
+				int16		attnum;
+
+				if (!attrdef_column(objid, &relid, &attnum))
+					return NULL;
+				return relation_part_name(relid, get_attname(relid, attnum, true), nsp);
+			}
+		case RewriteRelationId:
+			{
+				ScanKeyData key;
+				Relation	rel = table_open(RewriteRelationId, AccessShareLock);
+				SysScanDesc scan;
+
+				ScanKeyInit(&key, Anum_pg_rewrite_oid, BTEqualStrategyNumber,
+							F_OIDEQ, ObjectIdGetDatum(objid));
+				scan = systable_beginscan(rel, RewriteOidIndexId, true, NULL, 1, &key);
+				if (HeapTupleIsValid(tuple = systable_getnext(scan)))
+				{
+					Form_pg_rewrite rw = (Form_pg_rewrite) GETSTRUCT(tuple);
+
+					name = relation_part_name(rw->ev_class,
+											  strcmp(NameStr(rw->rulename), ViewSelectRuleName) == 0
+											  ? NULL : pstrdup(NameStr(rw->rulename)), nsp);
+				}
+				systable_endscan(scan);
+				table_close(rel, AccessShareLock);
+				return name;
+			}
+		case PolicyRelationId:
+			{
+				ScanKeyData key;
+				Relation	rel = table_open(PolicyRelationId, AccessShareLock);
+				SysScanDesc scan;
+
+				ScanKeyInit(&key, Anum_pg_policy_oid, BTEqualStrategyNumber,
+							F_OIDEQ, ObjectIdGetDatum(objid));
+				scan = systable_beginscan(rel, PolicyOidIndexId, true, NULL, 1, &key);
+				if (HeapTupleIsValid(tuple = systable_getnext(scan)))
+				{
+					Form_pg_policy pol = (Form_pg_policy) GETSTRUCT(tuple);
+
+					name = relation_part_name(pol->polrelid, pstrdup(NameStr(pol->polname)), nsp);
+				}
+				systable_endscan(scan);
+				table_close(rel, AccessShareLock);
+				return name;
+			}
+		case TypeRelationId:
+			tuple = SearchSysCache1(TYPEOID, ObjectIdGetDatum(objid));
+			if (!HeapTupleIsValid(tuple))
+				return NULL;
+			*nsp = ((Form_pg_type) GETSTRUCT(tuple))->typnamespace;
+			name = psprintf("%s.%s", get_namespace_name(*nsp),
+							NameStr(((Form_pg_type) GETSTRUCT(tuple))->typname));
+			ReleaseSysCache(tuple);
+			return name;
+		case ProcedureRelationId:
+			*nsp = get_func_namespace(objid);
+			name = get_func_name(objid);
+			return name ? psprintf("%s.%s", get_namespace_name(*nsp), name) : NULL;
+		default:
+			break;
+	}
+	addr.classId = classid;
+	addr.objectId = objid;
+	addr.objectSubId = subid;
+	if (classid == TriggerRelationId || classid == ConstraintRelationId)
+	{
+		/* the table (or domain) it belongs to decides */
+		Oid			ownerrel = InvalidOid;
+
+		if (classid == TriggerRelationId)
+		{
+			Relation	rel = table_open(TriggerRelationId, AccessShareLock);
+			ScanKeyData key;
+			SysScanDesc scan;
+
+			ScanKeyInit(&key, Anum_pg_trigger_oid, BTEqualStrategyNumber,
+						F_OIDEQ, ObjectIdGetDatum(objid));
+			scan = systable_beginscan(rel, TriggerOidIndexId, true, NULL, 1, &key);
+			if (HeapTupleIsValid(tuple = systable_getnext(scan)))
+				ownerrel = ((Form_pg_trigger) GETSTRUCT(tuple))->tgrelid;
+			systable_endscan(scan);
+			table_close(rel, AccessShareLock);
+			if (OidIsValid(ownerrel))
+				*nsp = get_rel_namespace(ownerrel);
+		}
+		else
+		{
+			tuple = SearchSysCache1(CONSTROID, ObjectIdGetDatum(objid));
+			if (HeapTupleIsValid(tuple))
+			{
+				Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tuple);
+
+				*nsp = con->connamespace;
+				if (OidIsValid(con->conrelid))
+					*nsp = get_rel_namespace(con->conrelid);
+				ReleaseSysCache(tuple);
+			}
+		}
+		return getObjectIdentity(&addr, true);
+	}
+	if (is_objectclass_supported(classid))
+		*nsp = get_object_namespace(&addr);
+	return getObjectIdentity(&addr, true);
+}
+
+/*
+ * After a utility statement, in a session with a temporary schema: did the
+ * statement make a permanent object depend on a temporary one?  At session
+ * end the temporary schema is dropped with CASCADE, by no statement the
+ * guard judges, and takes the permanent object with it (a column default
+ * naming a temporary sequence in a regclass literal, a domain default, an
+ * operator, a text search configuration, a view replaced by one calling a
+ * temporary function, an old policy altered).  The parse tree does not
+ * show every route; pg_depend does: the rows this statement inserted
+ * ("first_cid" on) that point at an object of the temporary schema from
+ * an object outside it are refused as depends_on_temporary.
+ */
+void
+policy_judge_temporary_dependencies(StatementFacts *facts, GuardSource *source,
+									CommandId first_cid)
+{
+	Oid			temp_nsp;
+	Oid			temp_toast_nsp;
+	Relation	dep;
+	ScanKeyData key[2];
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	List	   *temp_objects = NIL;
+	ListCell   *lc;
+	List	   *permits = NIL;
+	bool		permits_read = false;
+
+	GetTempNamespaceState(&temp_nsp, &temp_toast_nsp);
+	if (!OidIsValid(temp_nsp) || !policy_enabled() || !policy_extension_installed())
+		return;
+	CommandCounterIncrement();
+
+	/* The objects of the temporary schema (each depends on it). */
+	dep = table_open(DependRelationId, AccessShareLock);
+	ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(NamespaceRelationId));
+	ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(temp_nsp));
+	scan = systable_beginscan(dep, DependReferenceIndexId, true, NULL, 2, key);
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		Form_pg_depend d = (Form_pg_depend) GETSTRUCT(tuple);
+		ObjectAddress *addr = palloc(sizeof(ObjectAddress));
+
+		addr->classId = d->classid;
+		addr->objectId = d->objid;
+		addr->objectSubId = 0;
+		temp_objects = lappend(temp_objects, addr);
+	}
+	systable_endscan(scan);
+
+	/* What this statement made depend on them. */
+	foreach(lc, temp_objects)
+	{
+		ObjectAddress *temp = lfirst(lc);
+
+		ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber,
+					F_OIDEQ, ObjectIdGetDatum(temp->classId));
+		ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber,
+					F_OIDEQ, ObjectIdGetDatum(temp->objectId));
+		scan = systable_beginscan(dep, DependReferenceIndexId, true, NULL, 2, key);
+		while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+		{
+			Form_pg_depend d = (Form_pg_depend) GETSTRUCT(tuple);
+			Oid			nsp;
+			char	   *name;
+			RuleFinding f = {0};
+
+			if (d->deptype != DEPENDENCY_NORMAL && d->deptype != DEPENDENCY_AUTO)
+				continue;
+			if (!TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(tuple->t_data)) ||
+				HeapTupleHeaderGetCmin(tuple->t_data) < first_cid)
+				continue;
+			name = depender_name(d->classid, d->objid, d->objsubid, &nsp);
+			if (name == NULL || !OidIsValid(nsp) || isAnyTempNamespace(nsp) ||
+				nsp == temp_toast_nsp)
+				continue;
+			f.rule = migrator_rule("depends_on_temporary");
+			f.object = name;
+			f.location = -1;
+			f.message = NULL;
+			if (!permits_read)
+			{
+				permits = running_migration_permits();
+				permits_read = true;
+			}
+			if (finding_covered(permits, &f))
+				continue;
+			systable_endscan(scan);
+			table_close(dep, AccessShareLock);
+			policy_report(facts->tag, &f,
+						  statement_text(source->query, source->location, source->len));
+			/* warn mode: one report per statement is enough */
+			return;
+		}
+		systable_endscan(scan);
+	}
+	table_close(dep, AccessShareLock);
+}
+
 /*
  * Did column "attnum" of "relid" have a default before this transaction
  * (a pg_attrdef row inserted by an earlier, committed transaction, even if
@@ -975,11 +1245,13 @@ dropped_object_rule(const char *object_type)
 
 /*
  * After an exempt statement, the kinds of dropped objects that are judged:
- * those that hold data or that other objects and queries use by name.  The
- * parts of a table (indexes, constraints, defaults, triggers, rules,
- * policies, publication memberships) are not: one that depends on a new
- * object was created or redefined with it, and a part of an old table that
- * is dropped with its column or table is judged through them.
+ * those that hold data or that other objects and queries use by name, and
+ * the parts of a table that guard its rows or act on them (policies,
+ * triggers, rules, constraints, indexes): an old one redefined in this
+ * transaction to use a new object (ALTER POLICY, CREATE OR REPLACE
+ * TRIGGER or RULE) goes with that object's CASCADE, and it is still old.
+ * A part created in the transaction is new, and one of a dropped table or
+ * column goes with them.  Publication memberships are not judged.
  */
 static bool
 dropped_object_holds_data(const char *object_type)
@@ -987,7 +1259,8 @@ dropped_object_holds_data(const char *object_type)
 	static const char *const kinds[] = {
 		"table", "foreign table", "view", "materialized view", "sequence",
 		"table column", "schema", "type", "domain", "function", "procedure",
-		"aggregate",
+		"aggregate", "policy", "trigger", "rule", "table constraint",
+		"domain constraint", "index",
 	};
 	int			i;
 
@@ -1036,6 +1309,14 @@ policy_judge_dropped_object(GuardVerdict verdict, const char *statement_tag_name
 		verdict == VERDICT_NOT_DESTRUCTIVE || !policy_enabled())
 		return;
 	if (verdict == VERDICT_EXEMPT && !cascades)
+		return;
+
+	/*
+	 * A large object dropped outside any utility statement: lo_unlink(), how
+	 * applications delete large objects, is data manipulation like DELETE,
+	 * left to privileges (DROP OWNED, which drops them too, is judged).
+	 */
+	if (verdict == VERDICT_UNSEEN && classid == LargeObjectRelationId)
 		return;
 	if (!policy_extension_installed())
 		return;
@@ -1088,6 +1369,9 @@ policy_judge_dropped_object(GuardVerdict verdict, const char *statement_tag_name
 		/* a relation's row type and array types go with what they belong to */
 		if (classid == TypeRelationId && type_goes_with_another(objid))
 			return;
+		/* so does a view's _RETURN rule */
+		if (classid == RewriteRelationId && rule_is_view_definition(objid))
+			return;
 		type = getObjectTypeDescription(&addr, true);
 		if (type == NULL ||
 			(verdict == VERDICT_EXEMPT && !dropped_object_holds_data(type)))
@@ -1114,6 +1398,30 @@ policy_judge_dropped_object(GuardVerdict verdict, const char *statement_tag_name
 						 &f, tag, debug_query_string ? debug_query_string : ""))
 		return;
 	policy_report(tag, &f, debug_query_string ? debug_query_string : "");
+}
+
+/*
+ * Is rule "ruleid" the _RETURN rule of a view (its definition, judged with
+ * the view itself)?
+ */
+static bool
+rule_is_view_definition(Oid ruleid)
+{
+	ScanKeyData key;
+	Relation	rel = table_open(RewriteRelationId, AccessShareLock);
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	bool		result = false;
+
+	ScanKeyInit(&key, Anum_pg_rewrite_oid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(ruleid));
+	scan = systable_beginscan(rel, RewriteOidIndexId, true, NULL, 1, &key);
+	if (HeapTupleIsValid(tuple = systable_getnext(scan)))
+		result = strcmp(NameStr(((Form_pg_rewrite) GETSTRUCT(tuple))->rulename),
+						ViewSelectRuleName) == 0;
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return result;
 }
 
 /*

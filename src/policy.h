@@ -60,6 +60,14 @@ extern void policy_statement_end(GuardSource *source, PolicyNote *note);
 /* After CREATE TABLE AS and friends: judge the created relation. */
 extern void policy_judge_created(StatementFacts *facts, GuardSource *source);
 
+/* Does the statement have a finding of rule "rule_id"? */
+extern bool policy_facts_have_rule(StatementFacts *facts, const char *rule_id);
+
+/* After a statement: permanent objects it made depend on temporary ones. */
+extern void policy_judge_temporary_dependencies(StatementFacts *facts,
+												GuardSource *source,
+												CommandId first_cid);
+
 /* After ALTER TABLE ... SET DEFAULT: judge defaults that evaluate to NULL. */
 extern void policy_judge_defaults(StatementFacts *facts, GuardSource *source);
 

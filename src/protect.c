@@ -22,7 +22,8 @@
  *	  set again by CREATE EXTENSION when a plain dump is restored.
  *
  * CREATE EXTENSION migrator (and ALTER EXTENSION migrator UPDATE) set it
- * through migrator.protect_database(); DROP EXTENSION migrator removes it;
+ * through migrator.protect_database(); a drop that takes the extension
+ * (DROP EXTENSION, DROP SCHEMA migrator CASCADE, DROP OWNED) removes it;
  * a copy made with CREATE DATABASE ... TEMPLATE of a protected database
  * is protected too.  The one way to drop a protected database on purpose
  * is for a superuser to remove the marker, in that database so that its
@@ -171,8 +172,8 @@ createdb_template(CreatedbStmt *stmt)
 
 /*
  * After a utility statement ran (called by the guard's hook, whatever the
- * guard's mode): keep the marker in step with the extension.  DROP
- * EXTENSION migrator removes it; CREATE DATABASE from a protected template
+ * guard's mode): keep the marker in step with the extension.  A drop that
+ * took the extension removes it; CREATE DATABASE from a protected template
  * protects the copy, which holds the extension.
  */
 void
@@ -180,7 +181,12 @@ protect_after_statement(Node *stmt)
 {
 	if (IsBinaryUpgrade)
 		return;
-	if (IsA(stmt, DropStmt) && ((DropStmt *) stmt)->removeType == OBJECT_EXTENSION)
+	/*
+	 * The extension goes with DROP EXTENSION, and also with DROP SCHEMA
+	 * migrator CASCADE, DROP OWNED BY its owner or a CASCADE from an
+	 * extension it requires.
+	 */
+	if (IsA(stmt, DropStmt) || IsA(stmt, DropOwnedStmt))
 	{
 		if (!OidIsValid(get_extension_oid("migrator", true)) &&
 			database_is_protected(MyDatabaseId))

@@ -316,7 +316,10 @@ register_migration(FunctionCallInfo fcinfo, bool import)
 	char	   *declared = text_arg(fcinfo, 6);
 	bool		transactional;
 	List	   *up_stmts;
+	List	   *down_stmts = NIL;
+	bool		down_destroys = false;
 	List	   *findings;
+	List	   *up_findings;
 	MigrationKind detected;
 	MigrationKind kind;
 	char	   *checksum;
@@ -325,7 +328,6 @@ register_migration(FunctionCallInfo fcinfo, bool import)
 	TupleDesc	resdesc;
 	Datum		result;
 	char	   *depends_on;
-	List	   *down_stmts = NIL;
 	char	   *irreversible = NULL;
 	bool		plan_imported = false;
 	char	   *recorded_plan;
@@ -380,6 +382,24 @@ register_migration(FunctionCallInfo fcinfo, bool import)
 		findings = lint_script(up_stmts, &lint, transactional);
 	}
 	detected = lint_findings_kind(findings);
+	up_findings = findings;
+
+	/*
+	 * A down script that destroys what its up script did not create makes
+	 * the migration destructive: rollback() runs it without further
+	 * question.
+	 */
+	if (detected < MIGRATION_DESTRUCTIVE && down_stmts != NIL)
+	{
+		List	   *down_findings = lint_down_script(up_stmts, down_stmts);
+
+		if (down_findings != NIL)
+		{
+			detected = MIGRATION_DESTRUCTIVE;
+			findings = down_findings;
+			down_destroys = true;
+		}
+	}
 	kind = detected;
 	if (declared)
 	{
@@ -435,14 +455,17 @@ register_migration(FunctionCallInfo fcinfo, bool import)
 		ereport(ERROR,
 				(errcode(ERRCODE_MIGRATOR_PLAN_REQUIRED),
 				 errmsg("destructive migration \"%s\" needs %s", version, missing),
-				 detected == MIGRATION_DESTRUCTIVE
+				 down_destroys
+				 ? errdetail("Destructive statements of the down script, on objects the up script does not create: %s.",
+							 describe_findings(findings, MIGRATION_DESTRUCTIVE))
+				 : detected == MIGRATION_DESTRUCTIVE
 				 ? errdetail("Destructive statements: %s.",
 							 describe_findings(findings, MIGRATION_DESTRUCTIVE))
 				 : errdetail("The migration was declared destructive."),
 				 errhint("Pass plan => a description of the staged change (the expand and backfill steps it follows, how the backfill was verified, how to roll back) and down => the script that undoes it (a comment saying why nothing can undo it, when that is the truth).")));
 	}
 
-	json = lint_findings_json(findings);
+	json = lint_findings_json(up_findings);
 
 	values[0] = CStringGetTextDatum(version);
 	values[1] = CStringGetTextDatum(up);

@@ -1,0 +1,63 @@
+-- Review of the guard (0.3): permanent objects made to depend on temporary
+-- objects through routes the parse-tree walker does not see.  At session
+-- end the temporary schema is dropped with CASCADE, without any statement
+-- the guard judges, and takes the permanent object with it.  Each of these
+-- must be refused as depends_on_temporary (or the dependency must be found
+-- in pg_depend after the statement); the second half checks, in a new
+-- session, that nothing was lost.
+CREATE DATABASE review_temporary;
+\c review_temporary
+CREATE EXTENSION migrator;
+CREATE SCHEMA app;
+CREATE DOMAIN app.posint AS int CHECK (VALUE > 0) DEFAULT 1;
+CREATE TABLE app.customers (id int PRIMARY KEY, score app.posint, note text DEFAULT 'n/a',
+    at timestamptz DEFAULT now());
+INSERT INTO app.customers VALUES (1, 5), (2, 7);
+CREATE VIEW app.v_customers AS SELECT id, note FROM app.customers;
+CREATE VIEW app.v_top AS SELECT id FROM app.v_customers WHERE id < 10;
+CREATE TABLE app.secrets (id int, owner name DEFAULT current_user);
+ALTER TABLE app.secrets ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own ON app.secrets USING (owner = current_user);
+\set VERBOSITY terse
+
+CREATE TEMP SEQUENCE tseq;
+CREATE TEMP TABLE ttab (x int);
+CREATE FUNCTION pg_temp.yes() RETURNS boolean LANGUAGE sql AS 'SELECT true';
+CREATE FUNCTION pg_temp.cat(text, text) RETURNS text LANGUAGE sql AS 'SELECT $1 || $2';
+CREATE OPERATOR pg_temp.=== (LEFTARG = text, RIGHTARG = text, FUNCTION = pg_temp.cat);
+CREATE TYPE pg_temp.tt AS (a int);
+CREATE TEXT SEARCH CONFIGURATION pg_temp.cfg (COPY = simple);
+
+-- A column default that names a temporary sequence in a regclass literal
+-- (unqualified: pg_temp is searched first for relations).
+ALTER TABLE app.customers ALTER COLUMN note SET DEFAULT nextval('tseq')::text;
+-- A domain default through the same route: at session end the DOMAIN is
+-- dropped, and with it the column app.customers.score and its data.
+ALTER DOMAIN app.posint SET DEFAULT nextval('tseq');
+-- A default through a temporary operator.
+ALTER TABLE app.customers ALTER COLUMN note SET DEFAULT ('a' OPERATOR(pg_temp.===) 'b');
+-- A default through a regconfig literal naming a temporary configuration.
+ALTER TABLE app.customers ALTER COLUMN note SET DEFAULT to_tsvector('pg_temp.cfg'::regconfig, 'x')::text;
+-- An old view replaced by one calling a temporary function (PostgreSQL
+-- makes a view temporary only for temporary relations): the view, and the
+-- view over it, go at session end.
+CREATE OR REPLACE VIEW app.v_customers AS SELECT id, note FROM app.customers WHERE pg_temp.yes();
+-- ... or casting to a temporary type.
+CREATE OR REPLACE VIEW app.v_top AS SELECT id FROM app.v_customers WHERE id < 10 AND (NULL::pg_temp.tt) IS NULL;
+-- An old policy altered to name a temporary table in a regclass literal.
+ALTER POLICY own ON app.secrets USING (owner = current_user AND 'ttab'::regclass IS NOT NULL);
+-- A SQL-standard function body through a temporary operator.
+CREATE FUNCTION app.f_std(t text) RETURNS text LANGUAGE sql RETURN t OPERATOR(pg_temp.===) 'x';
+
+-- A new session: everything above is still there.
+\c review_temporary
+SELECT attname, pg_get_expr(d.adbin, d.adrelid) AS default
+  FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+ WHERE a.attrelid = 'app.customers'::regclass AND a.attnum > 0 AND NOT a.attisdropped
+ ORDER BY a.attnum;
+SELECT count(score) AS scores FROM app.customers;
+SELECT pg_get_expr(typdefaultbin, 0) AS domain_default FROM pg_type WHERE typname = 'posint';
+SELECT to_regclass('app.v_customers') AS v_customers, to_regclass('app.v_top') AS v_top;
+SELECT polname FROM pg_policy WHERE polrelid = 'app.secrets'::regclass;
+SELECT to_regprocedure('app.f_std(text)') AS f_std;
+\c postgres
