@@ -461,3 +461,10 @@ SELECT 'rule', format('%I.%I.%I', rel.nspname, rel.relname, r.rulename),
   JOIN rel ON rel.oid = r.ev_class
  WHERE r.rulename <> '_RETURN'
 $$;
+
+-- src/sql/00_catalog.sql: the statement boundaries of up, stored by
+-- register() and used by apply().  Rows registered before keep NULL:
+-- apply() splits their scripts as before.
+ALTER TABLE migrator.migrations ADD COLUMN up_statements int4[];
+COMMENT ON COLUMN migrator.migrations.up_statements IS
+    'how register() split up into statements: the parser''s stamp (server major version, standard_conforming_strings), then the byte offsets where each statement starts and ends; apply() uses them after checking the checksum (NULL before 0.3)';

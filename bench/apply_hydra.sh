@@ -1,20 +1,28 @@
 #!/usr/bin/env bash
-# Applies the real Ory Hydra history (../shared/corpora/hydra, 228 versions)
-# two ways on one throwaway cluster with fsync on, side by side:
-#   plain:    psql -1 -f for each up file, in version order
-#   migrator: register every migration, then one migrator.apply()
+# Applies the real Ory Hydra history ($MIGRATOR_CORPORA/hydra, 228 versions)
+# on one throwaway cluster with fsync on, side by side, in each round:
+#   psql -1:  every up file in one transaction of one psql session (what
+#             migrator.apply() does in the server)
+#   session:  the same files in one psql session, BEGIN/COMMIT per file
+#   per file: psql -1 -f for each up file, a connection each
+#   migrator: register every migration in one transaction (as "migrator
+#             push" does), then one migrator.apply()
+# The order of the four alternates from round to round (BENCH_ROUNDS,
+# default 5), so that a slow spell of a shared machine does not always hit
+# the same one; each round prints its ratios, and the medians are printed
+# at the end.  The goal is migrator/(psql -1) <= 1.0.
 # The .autocommit. migrations (CREATE INDEX CONCURRENTLY) cannot run in a
-# transaction block; both sides skip them (migrator runs them with deploy).
+# transaction block; all sides skip them (migrator runs them with deploy).
 set -euo pipefail
 shopt -s inherit_errexit
 export PGOPTIONS='-c client_min_messages=warning'
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
-corpus=${MIGRATOR_CORPORA:-$here/../../shared/corpora}/hydra/migrations
-if [ ! -d "$corpus" ]; then
-    echo "skipped: no corpus at $corpus"
+if [ -z "${MIGRATOR_CORPORA:-}" ] || [ ! -d "$MIGRATOR_CORPORA/hydra/migrations" ]; then
+    echo "skipped: no corpus (set MIGRATOR_CORPORA to the directory that holds hydra/)"
     exit 0
 fi
+corpus=$MIGRATOR_CORPORA/hydra/migrations
 bench_cluster_start
 mapfile -t ups < <(cd "$corpus" && ls *.up.sql | grep -v '\.autocommit\.' | sort)
 echo "transactional up scripts: ${#ups[@]}, skipped autocommit: $(cd "$corpus" && ls *.autocommit.up.sql | wc -l)"
@@ -28,6 +36,24 @@ run_plain() {
         psql -X -q -v ON_ERROR_STOP=1 -1 -d "$db" -f "$corpus/$f" >/dev/null
     done
     t1=$(bench_now_ms)
+    echo $((t1 - t0))
+}
+
+# Every file in one transaction of one psql session.
+run_plain_one() {
+    local db=$1 script
+    createdb "$db"
+    script=$(mktemp)
+    echo 'BEGIN;' >"$script"
+    for f in "${ups[@]}"; do
+        printf '\\i %q\n' "$corpus/$f" >>"$script"
+    done
+    echo 'COMMIT;' >>"$script"
+    local t0 t1
+    t0=$(bench_now_ms)
+    psql -X -q -v ON_ERROR_STOP=1 -d "$db" -f "$script" >/dev/null
+    t1=$(bench_now_ms)
+    rm -f "$script"
     echo $((t1 - t0))
 }
 
@@ -83,23 +109,45 @@ schema_of() {
         grep -v -E '^(--|SET |SELECT pg_catalog.set_config|\\(un)?restrict |$)|EXTENSION (IF NOT EXISTS )?migrator' | sort
 }
 
-for round in 1 2 3; do
-    p=$(run_plain plain$round)
-    s=$(run_plain_session session$round)
-    read -r m reg app <<<"$(run_migrator mig$round)"
-    ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-    echo "round $round: psql -1 per file ${p} ms | one psql session, BEGIN/COMMIT per file ${s} ms | migrator ${m} ms (register ${reg} + apply ${app})"
-    echo "         ratios: migrator/(psql -1 per file) $(ratio "$m" "$p"), migrator/session $(ratio "$m" "$s"), apply alone/session $(ratio "$app" "$s")"
+rounds=${BENCH_ROUNDS:-5}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-") printf "-"; else printf "%.2f", a / b }'; }
+median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# BENCH_SIDES narrows a run (e.g. "one migrator"); BENCH_DEPLOY=0 skips
+# the deploy of the whole history at the end.
+read -r -a sides <<<"${BENCH_SIDES:-one session file migrator}"
+o=- s=- p=- m=- reg=- app=-
+: >"$BENCH_DIR/r_mig_one"; : >"$BENCH_DIR/r_mig_session"; : >"$BENCH_DIR/r_app_one"
+for round in $(seq "$rounds"); do
+    # rotate the order of the sides
+    order=("${sides[@]:$(( (round - 1) % ${#sides[@]} ))}" "${sides[@]:0:$(( (round - 1) % ${#sides[@]} ))}")
+    for side in "${order[@]}"; do
+        case $side in
+            one) o=$(run_plain_one one$round) ;;
+            session) s=$(run_plain_session session$round) ;;
+            file) p=$(run_plain plain$round) ;;
+            migrator) read -r m reg app <<<"$(run_migrator mig$round)" ;;
+        esac
+    done
+    echo "round $round (${order[*]}): psql -1 ${o} ms | session, BEGIN/COMMIT per file ${s} ms | psql -1 per file ${p} ms | migrator ${m} ms (register ${reg} + apply ${app})"
+    echo "         ratios: migrator/(psql -1) $(ratio "$m" "$o"), migrator/session $(ratio "$m" "$s"), migrator/(per file) $(ratio "$m" "$p"), apply alone/(psql -1) $(ratio "$app" "$o")"
+    ratio "$m" "$o" >>"$BENCH_DIR/r_mig_one"; echo >>"$BENCH_DIR/r_mig_one"
+    ratio "$m" "$s" >>"$BENCH_DIR/r_mig_session"; echo >>"$BENCH_DIR/r_mig_session"
+    ratio "$app" "$o" >>"$BENCH_DIR/r_app_one"; echo >>"$BENCH_DIR/r_app_one"
 done
+med() { if grep -q -v -x -e '' -e - "$1"; then grep -v -x -e '' -e - "$1" | median; else echo -; fi; }
+echo "median of $rounds rounds: migrator/(psql -1) $(med "$BENCH_DIR/r_mig_one"), migrator/session $(med "$BENCH_DIR/r_mig_session"), apply alone/(psql -1) $(med "$BENCH_DIR/r_app_one")"
 echo "migrations recorded as applied: $(cat "$BENCH_DIR/applied")"
-if diff <(schema_of plain1) <(schema_of mig1) >/dev/null; then
-    echo "schemas: identical (pg_dump -s, migrator's own schema excluded)"
-else
-    echo "schemas: DIFFERENT"
-    diff <(schema_of plain1) <(schema_of mig1) | head -20
-    exit 1
-fi
+for db in one1 session1 plain1; do
+    psql -X -At -d postgres -c "SELECT 1 FROM pg_database WHERE datname = '$db'" | grep -q 1 || continue
+    if ! diff <(schema_of "$db") <(schema_of mig1) >/dev/null; then
+        echo "schemas: DIFFERENT ($db, mig1)"
+        diff <(schema_of "$db") <(schema_of mig1) | head -20
+        exit 1
+    fi
+done
+echo "schemas: identical (pg_dump -s, migrator's own schema excluded)"
 
+[ "${BENCH_DEPLOY:-1}" = 0 ] && exit 0
 # The whole history, the .autocommit. migrations included (registered with
 # transactional => false), with CALL migrator.deploy(): a commit per
 # migration, CREATE INDEX CONCURRENTLY in a background worker.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Lint the whole Ory Hydra history (../shared/corpora/hydra, 228 migrations)
+# Lint the whole Ory Hydra history ($MIGRATOR_CORPORA/hydra, 228 migrations)
 # with migrator.lint() and with squawk on the same up scripts, side by side
 # in one run; then run migrator.check() over the history on a fresh database
 # and list every down script that fails or does not restore the schema.
@@ -14,11 +14,11 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-corpus=${MIGRATOR_CORPORA:-$here/../shared/corpora}/hydra/migrations
-if [ ! -d "$corpus" ]; then
-    echo "skip: no hydra corpus at $corpus"
+if [ -z "${MIGRATOR_CORPORA:-}" ] || [ ! -d "$MIGRATOR_CORPORA/hydra/migrations" ]; then
+    echo "skip: no hydra corpus (set MIGRATOR_CORPORA to the directory that holds hydra/)"
     exit 0
 fi
+corpus=$MIGRATOR_CORPORA/hydra/migrations
 if [ -z "${PGHOST:-}" ]; then
     . "$here/bench/lib.sh"
     bench_cluster_start

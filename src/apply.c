@@ -27,8 +27,10 @@
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "tcop/utility.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
+#include "utils/datum.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
@@ -74,30 +76,35 @@ migration_staged_routines(Migration *m)
 	return staged_routines;
 }
 
-#define MIGRATION_SELECT \
-	"SELECT version, kind, transactional, up, down, verify, checksum, state " \
-	"FROM migrator.migrations "
 #define VERSION_ORDER \
 	" ORDER BY migrator.version_key(version), version"
 
 /*
- * Load migrations with "sql" (which selects MIGRATION_SELECT's columns) as
- * a List of Migration.
+ * Load the migrations that "where" (the rest of the query after FROM
+ * migrator.migrations) selects, as a List of Migration.  The statement
+ * boundaries register() stored come along where the installed version has
+ * them (0.3).
  */
 static List *
-load_migrations(const char *sql, int nargs, Oid *types, Datum *values,
+load_migrations(const char *where, int nargs, Oid *types, Datum *values,
 				const char *nulls)
 {
 	List	   *result = NIL;
 	uint64		i;
 
-	history_exec(sql, nargs, types, values, nulls);
+	history_exec(psprintf("SELECT version, kind, transactional, up, down, verify, "
+						  "checksum, state, depends_on, %s FROM migrator.migrations %s",
+						  history_migrations_have_bounds()
+						  ? "up_statements" : "NULL::pg_catalog.int4[]",
+						  where),
+				 nargs, types, values, nulls);
 	for (i = 0; i < SPI_processed; i++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[i];
 		TupleDesc	desc = SPI_tuptable->tupdesc;
 		Migration  *m = palloc0(sizeof(Migration));
 		bool		isnull;
+		Datum		d;
 
 		m->version = SPI_getvalue(tup, desc, 1);
 		m->kind = SPI_getvalue(tup, desc, 2);
@@ -107,6 +114,26 @@ load_migrations(const char *sql, int nargs, Oid *types, Datum *values,
 		m->verify = SPI_getvalue(tup, desc, 6);
 		m->checksum = SPI_getvalue(tup, desc, 7);
 		m->state = SPI_getvalue(tup, desc, 8);
+		d = SPI_getbinval(tup, desc, 9, &isnull);
+		if (!isnull)
+		{
+			Datum	   *elems;
+			bool	   *elemnulls;
+			int			n;
+			int			j;
+
+			deconstruct_array(DatumGetArrayTypeP(d), TEXTOID, -1, false, TYPALIGN_INT,
+							  &elems, &elemnulls, &n);
+			for (j = 0; j < n; j++)
+				if (!elemnulls[j])
+					m->depends_on = lappend(m->depends_on, TextDatumGetCString(elems[j]));
+		}
+		d = SPI_getbinval(tup, desc, 10, &isnull);
+		if (!isnull)
+		{
+			m->up_bounds = datumCopy(d, false, -1);
+			m->has_up_bounds = true;
+		}
 		result = lappend(result, m);
 	}
 	return result;
@@ -120,8 +147,8 @@ load_migration(const char *version, bool for_update)
 	List	   *list;
 
 	list = load_migrations(for_update
-						   ? MIGRATION_SELECT "WHERE version = $1 FOR UPDATE"
-						   : MIGRATION_SELECT "WHERE version = $1",
+						   ? "WHERE version = $1 FOR UPDATE"
+						   : "WHERE version = $1",
 						   1, &type, &value, NULL);
 	if (list == NIL)
 		ereport(ERROR,
@@ -133,17 +160,22 @@ load_migration(const char *version, bool for_update)
 
 /*
  * Run one script of "m" ("up" or "down") with the caller's rights, with
- * settings it changes undone at its end.
+ * settings it changes undone at its end; "statements", when not NIL, are
+ * its statements split already.
  */
 static void
-run_script(Migration *m, const char *direction, const char *sql)
+run_script(Migration *m, const char *direction, const char *sql,
+		   List *statements)
 {
 	int			save_nestlevel = NewGUCNestLevel();
 
 	session_set_migration(m->version, m->kind, direction);
 	PG_TRY();
 	{
-		script_execute(sql, m->version, direction);
+		if (statements != NIL)
+			script_execute_statements(statements, m->version, direction);
+		else
+			script_execute(sql, m->version, direction);
 	}
 	PG_FINALLY();
 	{
@@ -167,7 +199,7 @@ migration_run_script(const char *version, const char *kind,
 
 	m.version = (char *) version;
 	m.kind = (char *) kind;
-	run_script(&m, direction, sql);
+	run_script(&m, direction, sql, NIL);
 }
 
 /*
@@ -213,26 +245,105 @@ migration_check_checksum(Migration *m)
 }
 
 /*
- * Record "m" as applied, in "duration", with its history row and event.
+ * Record the migrations "call" applied, in the order they applied, as
+ * applied: one statement for all their rows, one for all their events
+ * (apply() records a whole call at once, deploy() one migration per
+ * commit).  apply_seq continues from the highest one recorded.
+ */
+void
+migrations_record_applied(ApplyCall *call)
+{
+	int			n = list_length(call->applied);
+	Datum	   *versions;
+	Datum	   *ats;
+	Datum	   *durations;
+	List	   *events = NIL;
+	Oid			types[4] = {TEXTARRAYOID, TIMESTAMPTZARRAYOID, INTERVALARRAYOID, TEXTOID};
+	Datum		values[4];
+	int			i = 0;
+	ListCell   *lc;
+
+	if (n == 0)
+		return;
+	versions = palloc(sizeof(Datum) * n);
+	ats = palloc(sizeof(Datum) * n);
+	durations = palloc(sizeof(Datum) * n);
+	foreach(lc, call->applied)
+	{
+		AppliedMigration *a = lfirst(lc);
+		HistoryEvent *e;
+
+		versions[i] = CStringGetTextDatum(a->m->version);
+		ats[i] = TimestampTzGetDatum(a->at);
+		durations[i] = IntervalPGetDatum(a->duration);
+		i++;
+		e = history_event_make(a->m->version, "apply", a->m->kind, "success", NULL, NULL,
+							   a->detail ? a->detail
+							   : psprintf("applied in %s", interval_text(a->duration)));
+		e->at = a->at;
+		events = lappend(events, e);
+	}
+	values[0] = PointerGetDatum(construct_array(versions, n, TEXTOID, -1, false, TYPALIGN_INT));
+	values[1] = PointerGetDatum(construct_array(ats, n, TIMESTAMPTZOID, sizeof(TimestampTz),
+												FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	values[2] = PointerGetDatum(construct_array(durations, n, INTERVALOID, sizeof(Interval),
+												false, TYPALIGN_DOUBLE));
+	values[3] = CStringGetTextDatum(GetUserNameFromId(GetUserId(), false));
+	history_exec("UPDATE migrator.migrations AS m SET state = 'applied', "
+				 "applied_at = a.at, applied_by = $4, duration = a.duration, "
+				 "apply_seq = s.base + a.n "
+				 "FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3)) "
+				 "     WITH ORDINALITY AS a(version, at, duration, n), "
+				 "     (SELECT COALESCE(pg_catalog.max(apply_seq), 0) AS base "
+				 "        FROM migrator.migrations) AS s "
+				 "WHERE m.version = a.version",
+				 4, types, values, NULL);
+	if (SPI_processed != n)
+		elog(ERROR, "recorded " UINT64_FORMAT " of %d applied migrations", SPI_processed, n);
+	history_events(events);
+	call->applied = NIL;
+}
+
+/*
+ * Note that "m" applied in "duration", for migrations_record_applied();
+ * "detail", when not NULL, replaces the event's "applied in ...".
+ */
+void
+migration_note_applied(ApplyCall *call, Migration *m, Interval *duration,
+					   const char *detail)
+{
+	AppliedMigration *a = palloc(sizeof(AppliedMigration));
+
+	a->m = m;
+	a->duration = duration;
+	a->at = GetCurrentTimestamp();
+	a->detail = detail;
+	call->applied = lappend(call->applied, a);
+}
+
+/*
+ * Record "m" as applied, in "duration", with its history row and event,
+ * at once (deploy() of a non-transactional migration).
  */
 void
 migration_record_applied(Migration *m, Interval *duration)
 {
-	Oid			types[3] = {TEXTOID, TEXTOID, INTERVALOID};
-	Datum		values[3];
+	ApplyCall	call = {0};
 
-	values[0] = CStringGetTextDatum(m->version);
-	values[1] = CStringGetTextDatum(GetUserNameFromId(GetUserId(), false));
-	values[2] = IntervalPGetDatum(duration);
-	history_exec("UPDATE migrator.migrations SET state = 'applied', "
-				 "applied_at = pg_catalog.clock_timestamp(), applied_by = $2, "
-				 "duration = $3, apply_seq = "
-				 "(SELECT COALESCE(pg_catalog.max(apply_seq), 0) + 1 "
-				 "   FROM migrator.migrations) "
-				 "WHERE version = $1",
-				 3, types, values, NULL);
-	history_event(m->version, "apply", m->kind, "success", NULL, NULL,
-				  psprintf("applied in %s", interval_text(duration)));
+	migration_note_applied(&call, m, duration, NULL);
+	migrations_record_applied(&call);
+}
+
+/* Was "version" applied earlier in "call"? */
+static bool
+applied_in_call(ApplyCall *call, const char *version)
+{
+	ListCell   *lc;
+
+	foreach(lc, call ? call->applied : NIL)
+		if (strcmp(((AppliedMigration *) lfirst(lc))->m->version, version) == 0)
+			return true;
+	return false;
 }
 
 static char *run_verify_script(Migration *m);
@@ -243,28 +354,21 @@ static char *run_verify_script(Migration *m);
  * their verify scripts pass now.  A staged step (a backfill) without a
  * verify script cannot prove itself and is refused too.  Called for each
  * migration right before it applies, so that steps applied earlier in the
- * same call count.
+ * same call ("call") count.
  */
 static void
-check_dependencies(Migration *m)
+check_dependencies(Migration *m, ApplyCall *call)
 {
-	Oid			type = TEXTOID;
-	Datum		value = CStringGetTextDatum(m->version);
-	List	   *deps = NIL;
 	ListCell   *lc;
-	uint64		i;
 
-	history_exec("SELECT pg_catalog.unnest(depends_on) FROM migrator.migrations "
-				 "WHERE version = $1", 1, &type, &value, NULL);
-	for (i = 0; i < SPI_processed; i++)
-		deps = lappend(deps, SPI_getvalue(SPI_tuptable->vals[i],
-										  SPI_tuptable->tupdesc, 1));
-
-	foreach(lc, deps)
+	foreach(lc, m->depends_on)
 	{
 		Migration  *dep = load_migration((char *) lfirst(lc), false);
 		char	   *failure;
 
+		/* applied earlier in this call, recorded when the call ends */
+		if (applied_in_call(call, dep->version))
+			dep->state = "applied";
 		if (strcmp(dep->state, "applied") != 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_MIGRATOR_PLAN_REQUIRED),
@@ -298,27 +402,36 @@ check_dependencies(Migration *m)
 
 /*
  * Apply transactional migration "m" in the current transaction: check its
- * checksum and its staged-plan dependencies, run its up script, record it
- * as applied.  The one way apply()
- * and deploy() apply a migration.  Returns how long it took.
+ * checksum and its staged-plan dependencies, run its up script, and note
+ * it in "call" as applied (migrations_record_applied() records the call).
+ * The one way apply() and deploy() apply a migration.  The statements are
+ * split where register() stored their boundaries, once the checksum has
+ * proved that the text is the registered one.  A staged change records
+ * itself as it runs its phases (staged.c), so what the call applied
+ * before it is recorded first, keeping apply_seq in the order of
+ * applying.  Returns how long it took.
  */
 Interval *
-migration_apply(Migration *m)
+migration_apply(Migration *m, ApplyCall *call)
 {
 	TimestampTz start = GetCurrentTimestamp();
 	Interval   *duration;
 
 	/* A staged change runs its phases instead (staged.c). */
 	if (migration_staged_routines(m))
+	{
+		migrations_record_applied(call);
 		return staged_routines->apply(m);
+	}
 	migration_check_checksum(m);
-	check_dependencies(m);
-	run_script(m, "up", m->up);
+	check_dependencies(m, call);
+	run_script(m, "up", m->up,
+			   m->has_up_bounds ? script_from_bounds(m->up, m->up_bounds) : NIL);
 	/* The versioned schemas of staged changes in flight follow. */
 	if (staged_routines)
 		staged_routines->after_migration(m);
 	duration = elapsed_interval(start);
-	migration_record_applied(m, duration);
+	migration_note_applied(call, m, duration, NULL);
 	return duration;
 }
 
@@ -352,10 +465,10 @@ migrations_pending_upto(const char *target, bool for_update)
 
 	/* the sort key narrows the scan; version_compare() decides ties */
 	pending = load_migrations(for_update
-							  ? MIGRATION_SELECT "WHERE state = 'pending' "
+							  ? "WHERE state = 'pending' "
 							  "AND ($1 IS NULL OR migrator.version_key(version) "
 							  "<= migrator.version_key($1))" VERSION_ORDER " FOR UPDATE"
-							  : MIGRATION_SELECT "WHERE state = 'pending' "
+							  : "WHERE state = 'pending' "
 							  "AND ($1 IS NULL OR migrator.version_key(version) "
 							  "<= migrator.version_key($1))" VERSION_ORDER,
 							  1, &type, &value, target ? NULL : "n");
@@ -388,7 +501,7 @@ pending_migrations(const char *target, bool allow_out_of_order,
 	ListCell   *lc;
 
 	pending = migrations_pending_upto(target, true);
-	newest = load_migrations(MIGRATION_SELECT "WHERE state = 'applied' "
+	newest = load_migrations("WHERE state = 'applied' "
 							 "ORDER BY migrator.version_key(version) DESC, version DESC "
 							 "LIMIT 1", 0, NULL, NULL, NULL);
 	if (newest != NIL)
@@ -434,6 +547,7 @@ migrator_apply(PG_FUNCTION_ARGS)
 	bool		allow_out_of_order = !PG_ARGISNULL(1) && PG_GETARG_BOOL(1);
 	List	   *todo;
 	ListCell   *lc;
+	ApplyCall	call = {0};
 
 	session_begin_state_change("migrator.apply()");
 	InitMaterializedSRF(fcinfo, 0);
@@ -447,8 +561,9 @@ migrator_apply(PG_FUNCTION_ARGS)
 	{
 		Migration  *m = lfirst(lc);
 
-		put_result_row(rsinfo, m, migration_apply(m));
+		put_result_row(rsinfo, m, migration_apply(m, &call));
 	}
+	migrations_record_applied(&call);
 	if (todo != NIL)
 		fingerprint_record_at_commit("apply");
 
@@ -553,7 +668,7 @@ migration_rollback(Migration *m)
 	if (migration_staged_routines(m))
 		staged_routines->rollback(m);
 	else
-		run_script(m, "down", m->down);
+		run_script(m, "down", m->down, NIL);
 	duration = elapsed_interval(start);
 	migration_record_rolled_back(m, duration);
 	return duration;
@@ -583,7 +698,7 @@ migrations_to_roll_back(int steps, const char *target)
 					 errhint("rollback_to() and undeploy(target => ...) keep their target applied and undo what was applied after it.")));
 		type = TEXTOID;
 		value = CStringGetTextDatum(target);
-		return load_migrations(MIGRATION_SELECT "WHERE state = 'applied' AND apply_seq > "
+		return load_migrations("WHERE state = 'applied' AND apply_seq > "
 							   "(SELECT apply_seq FROM migrator.migrations WHERE version = $1) "
 							   "ORDER BY apply_seq DESC FOR UPDATE",
 							   1, &type, &value, NULL);
@@ -591,7 +706,7 @@ migrations_to_roll_back(int steps, const char *target)
 
 	type = INT4OID;
 	value = Int32GetDatum(steps);
-	todo = load_migrations(MIGRATION_SELECT "WHERE state = 'applied' "
+	todo = load_migrations("WHERE state = 'applied' "
 						   "ORDER BY apply_seq DESC LIMIT $1 FOR UPDATE",
 						   1, &type, &value, NULL);
 	if (list_length(todo) < steps)
@@ -776,7 +891,7 @@ migrator_verify(PG_FUNCTION_ARGS)
 	if (version)
 		todo = list_make1(load_migration(version, false));
 	else
-		todo = load_migrations(MIGRATION_SELECT "WHERE state = 'applied'" VERSION_ORDER,
+		todo = load_migrations("WHERE state = 'applied'" VERSION_ORDER,
 							   0, NULL, NULL, NULL);
 	initStringInfo(&failures);
 

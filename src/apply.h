@@ -25,7 +25,25 @@ typedef struct Migration
 	char	   *verify;
 	char	   *checksum;
 	char	   *state;
+	List	   *depends_on;		/* versions of its expand and backfill steps */
+	Datum		up_bounds;		/* statement boundaries of up (0.3) */
+	bool		has_up_bounds;
 } Migration;
+
+/* A migration applied by the current call, not recorded yet. */
+typedef struct AppliedMigration
+{
+	Migration  *m;
+	Interval   *duration;
+	TimestampTz at;				/* when it finished */
+	const char *detail;			/* detail of its event, NULL: "applied in" */
+} AppliedMigration;
+
+/* What one apply() or deploy() step applied, to record together. */
+typedef struct ApplyCall
+{
+	List	   *applied;		/* AppliedMigration, in order */
+} ApplyCall;
 
 /* Pending migrations up to "target" (all when NULL), in version order. */
 extern List *migrations_pending_upto(const char *target, bool for_update);
@@ -33,7 +51,10 @@ extern List *pending_migrations(const char *target, bool allow_out_of_order,
 								bool allow_nontransactional);
 
 extern void migration_check_checksum(Migration *m);
-extern Interval *migration_apply(Migration *m);
+extern Interval *migration_apply(Migration *m, ApplyCall *call);
+extern void migration_note_applied(ApplyCall *call, Migration *m,
+								   Interval *duration, const char *detail);
+extern void migrations_record_applied(ApplyCall *call);
 extern void migration_record_applied(Migration *m, Interval *duration);
 extern ScriptStatement *migration_down_needs_autocommit(Migration *m);
 extern void migrations_check_rollback(List *todo, bool in_transaction);

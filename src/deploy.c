@@ -434,11 +434,18 @@ deploy_with_retries(const char *version, const char *kind, const char *action,
 	}
 }
 
-/* A transactional migration, as one step: apply it, record the schema. */
+/*
+ * A transactional migration, as one step: apply it, record its row and
+ * event (deploy() commits each migration, so they go with it), record the
+ * schema.
+ */
 static void
 apply_step(void *arg)
 {
-	(void) migration_apply((Migration *) arg);
+	ApplyCall	call = {0};
+
+	(void) migration_apply((Migration *) arg, &call);
+	migrations_record_applied(&call);
 	/* drift() compares with the schema as each commit leaves it */
 	fingerprint_record("deploy");
 }

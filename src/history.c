@@ -23,6 +23,7 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_authid.h"
 #include "catalog/pg_extension.h"
+#include "catalog/pg_type.h"
 #include "commands/dbcommands.h"
 #include "commands/extension.h"
 #include "commands/trigger.h"
@@ -31,12 +32,14 @@
 #include "miscadmin.h"
 #include "storage/lmgr.h"
 #include "storage/lock.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/timestamp.h"
 
 #include "migrator.h"
 #include "history.h"
@@ -87,33 +90,40 @@ history_plan(const char *sql, int nargs, Oid *argtypes)
 }
 
 /*
- * The owner of the migrator extension in this database.
+ * The owner of the migrator extension in this database: one index scan of
+ * pg_extension by name, made whenever the owner is needed (REASSIGN OWNED,
+ * even inside a migration, may have given the extension another owner; no
+ * cache could see that on every server version).  Callers keep the number
+ * of lookups down by recording a whole call at once (history_events(),
+ * migrations_record_applied()).
  */
 Oid
 migrator_extension_owner(void)
 {
-	Oid			extoid = get_extension_oid("migrator", true);
 	Relation	rel;
 	ScanKeyData key;
 	SysScanDesc scan;
 	HeapTuple	tuple;
 	Oid			owner = InvalidOid;
-
-	if (!OidIsValid(extoid))
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("extension \"migrator\" is not installed in this database")));
+	bool		found = false;
 
 	rel = table_open(ExtensionRelationId, AccessShareLock);
-	ScanKeyInit(&key, Anum_pg_extension_oid, BTEqualStrategyNumber,
-				F_OIDEQ, ObjectIdGetDatum(extoid));
-	scan = systable_beginscan(rel, ExtensionOidIndexId, true, NULL, 1, &key);
+	ScanKeyInit(&key, Anum_pg_extension_extname, BTEqualStrategyNumber,
+				F_NAMEEQ, CStringGetDatum("migrator"));
+	scan = systable_beginscan(rel, ExtensionNameIndexId, true, NULL, 1, &key);
 	tuple = systable_getnext(scan);
 	if (HeapTupleIsValid(tuple))
+	{
 		owner = ((Form_pg_extension) GETSTRUCT(tuple))->extowner;
+		found = true;
+	}
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
 
+	if (!found)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("extension \"migrator\" is not installed in this database")));
 	if (!OidIsValid(owner))
 		elog(ERROR, "could not find the owner of extension \"migrator\"");
 	return owner;
@@ -173,7 +183,7 @@ history_write_in_progress(void)
  * newer version is loaded before ALTER EXTENSION migrator UPDATE runs in
  * each database, so it writes rows of the installed version's shape.
  */
-static bool
+bool
 history_events_have_client(void)
 {
 	Oid			nsp = get_namespace_oid("migrator", true);
@@ -299,6 +309,142 @@ history_event_object(const char *version, const char *action,
 					 "(version, action, migration_type, outcome, rule, statement, detail, role) "
 					 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
 					 8, types, values, nulls);
+}
+
+/*
+ * An events row, timestamped now, for history_events().
+ */
+HistoryEvent *
+history_event_make(const char *version, const char *action,
+				   const char *migration_type, const char *outcome,
+				   const char *rule, const char *statement, const char *detail)
+{
+	HistoryEvent *e = palloc(sizeof(HistoryEvent));
+
+	e->at = GetCurrentTimestamp();
+	e->version = version;
+	e->action = action;
+	e->migration_type = migration_type;
+	e->outcome = outcome;
+	e->rule = rule;
+	e->statement = statement;
+	e->detail = detail;
+	return e;
+}
+
+/* The text[] of one field of "events", at offset "field" of HistoryEvent. */
+static Datum
+event_text_array(List *events, size_t field)
+{
+	int			n = list_length(events);
+	Datum	   *elems = palloc(sizeof(Datum) * Max(n, 1));
+	bool	   *nulls = palloc(sizeof(bool) * Max(n, 1));
+	int			dims[1] = {n};
+	int			lbs[1] = {1};
+	int			i = 0;
+	ListCell   *lc;
+
+	foreach(lc, events)
+	{
+		const char *s = *(const char **) ((char *) lfirst(lc) + field);
+
+		nulls[i] = (s == NULL);
+		elems[i] = s ? CStringGetTextDatum(s) : (Datum) 0;
+		i++;
+	}
+	return PointerGetDatum(construct_md_array(elems, nulls, 1, dims, lbs,
+											  TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+/*
+ * Append rows to migrator.events, in list order, with one statement
+ * whatever their number (apply() writes the events of a whole call at
+ * once).  Each row carries its own time, the current role and where the
+ * call came from.
+ */
+void
+history_events(List *events)
+{
+	Oid			types[11] = {TIMESTAMPTZARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
+		TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
+	TEXTOID, TEXTOID, TEXTOID};
+	Datum		values[11];
+	char		nulls[11];
+	Datum	   *at;
+	char	   *appname;
+	char	   *addr;
+	int			i = 0;
+	ListCell   *lc;
+
+	if (events == NIL)
+		return;
+	if (list_length(events) == 1)
+	{
+		HistoryEvent *e = linitial(events);
+
+		/* the one-row form (and the time of the insert, as before) */
+		history_event(e->version, e->action, e->migration_type, e->outcome,
+					  e->rule, e->statement, e->detail);
+		return;
+	}
+	at = palloc(sizeof(Datum) * list_length(events));
+	foreach(lc, events)
+		at[i++] = TimestampTzGetDatum(((HistoryEvent *) lfirst(lc))->at);
+	values[0] = PointerGetDatum(construct_array(at, list_length(events),
+												TIMESTAMPTZOID, sizeof(TimestampTz),
+												FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	values[1] = event_text_array(events, offsetof(HistoryEvent, version));
+	values[2] = event_text_array(events, offsetof(HistoryEvent, action));
+	values[3] = event_text_array(events, offsetof(HistoryEvent, migration_type));
+	values[4] = event_text_array(events, offsetof(HistoryEvent, outcome));
+	values[5] = event_text_array(events, offsetof(HistoryEvent, rule));
+	values[6] = event_text_array(events, offsetof(HistoryEvent, statement));
+	values[7] = event_text_array(events, offsetof(HistoryEvent, detail));
+	values[8] = CStringGetTextDatum(GetUserNameFromId(GetUserId(), false));
+	session_origin(&appname, &addr);
+	values[9] = appname ? CStringGetTextDatum(appname) : (Datum) 0;
+	values[10] = addr ? CStringGetTextDatum(addr) : (Datum) 0;
+	memset(nulls, ' ', sizeof(nulls));
+	nulls[9] = appname ? ' ' : 'n';
+	nulls[10] = addr ? ' ' : 'n';
+
+	if (history_events_have_client())
+		history_exec("INSERT INTO migrator.events "
+					 "(at, version, action, migration_type, outcome, rule, statement, detail, role, "
+					 "application_name, client_addr) "
+					 "SELECT e.at, e.version, e.action, e.migration_type, e.outcome, e.rule, "
+					 "       e.statement, e.detail, $9, $10, $11::inet "
+					 "  FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3), "
+					 "       pg_catalog.unnest($4), pg_catalog.unnest($5), pg_catalog.unnest($6), "
+					 "       pg_catalog.unnest($7), pg_catalog.unnest($8)) WITH ORDINALITY "
+					 "       AS e(at, version, action, migration_type, outcome, rule, statement, detail, n) "
+					 " ORDER BY e.n",
+					 11, types, values, nulls);
+	else
+		history_exec("INSERT INTO migrator.events "
+					 "(at, version, action, migration_type, outcome, rule, statement, detail, role) "
+					 "SELECT e.at, e.version, e.action, e.migration_type, e.outcome, e.rule, "
+					 "       e.statement, e.detail, $9 "
+					 "  FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3), "
+					 "       pg_catalog.unnest($4), pg_catalog.unnest($5), pg_catalog.unnest($6), "
+					 "       pg_catalog.unnest($7), pg_catalog.unnest($8)) WITH ORDINALITY "
+					 "       AS e(at, version, action, migration_type, outcome, rule, statement, detail, n) "
+					 " ORDER BY e.n",
+					 9, types, values, nulls);
+}
+
+/*
+ * Whether migrator.migrations has the column added in 0.3 for the
+ * statement boundaries of the up script (see history_events_have_client()).
+ */
+bool
+history_migrations_have_bounds(void)
+{
+	Oid			nsp = get_namespace_oid("migrator", true);
+	Oid			rel = OidIsValid(nsp) ? get_relname_relid("migrations", nsp) : InvalidOid;
+
+	return OidIsValid(rel) &&
+		get_attnum(rel, "up_statements") != InvalidAttrNumber;
 }
 
 /* A SQL literal of "s", or NULL. */

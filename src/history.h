@@ -9,6 +9,9 @@
 #ifndef MIGRATOR_HISTORY_H
 #define MIGRATOR_HISTORY_H
 
+#include "datatype/timestamp.h"
+#include "nodes/pg_list.h"
+
 /* The owner of the migrator extension in this database. */
 extern Oid	migrator_extension_owner(void);
 
@@ -22,6 +25,34 @@ extern bool history_write_in_progress(void);
 
 /* Take migrator's advisory lock for the transaction ("caller" for a NOTICE). */
 extern void history_lock(const char *caller);
+
+/* An events row, for history_events(). */
+typedef struct HistoryEvent
+{
+	TimestampTz at;				/* when it happened */
+	const char *version;
+	const char *action;
+	const char *migration_type;
+	const char *outcome;
+	const char *rule;
+	const char *statement;
+	const char *detail;
+} HistoryEvent;
+
+extern HistoryEvent *history_event_make(const char *version, const char *action,
+										const char *migration_type,
+										const char *outcome, const char *rule,
+										const char *statement,
+										const char *detail);
+
+/* Append events rows (List of HistoryEvent) with one statement. */
+extern void history_events(List *events);
+
+/* Whether events has application_name and client_addr (0.2). */
+extern bool history_events_have_client(void);
+
+/* Whether migrations.up_statements (0.3) exists. */
+extern bool history_migrations_have_bounds(void);
 
 /* Append an events row in the current transaction. */
 extern void history_event(const char *version, const char *action,

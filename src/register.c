@@ -332,11 +332,15 @@ register_migration(FunctionCallInfo fcinfo, bool import)
 	bool		plan_imported = false;
 	char	   *recorded_plan;
 	bool		has_import = history_migrations_have_import();
-	Oid			types[15] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
+	bool		has_bounds = history_migrations_have_bounds();
+	bool		inserted = false;
+	char	   *appname;
+	char	   *addr;
+	Oid			types[19] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
 		TEXTOID, TEXTOID, BOOLOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
-	BOOLOID, TEXTOID, BOOLOID};
-	Datum		values[15];
-	char		nulls[15];
+	BOOLOID, TEXTOID, BOOLOID, INT4ARRAYOID, TEXTOID, TEXTOID, TEXTOID};
+	Datum		values[19];
+	char		nulls[19];
 
 	check_version_argument(version, "version");
 	if (up == NULL)
@@ -489,16 +493,64 @@ register_migration(FunctionCallInfo fcinfo, bool import)
 	nulls[13] = irreversible ? ' ' : 'n';
 	values[14] = BoolGetDatum(down_stmts != NIL);
 
+	/* 0.3: where the statements of up are, for apply() */
+	values[15] = script_bounds(up_stmts);
+	/* the event of a new version, and where the call comes from */
+	values[16] = CStringGetTextDatum(psprintf("checksum %s%s", checksum,
+											  import_note(import, plan_imported, irreversible)));
+	session_origin(&appname, &addr);
+	values[17] = appname ? CStringGetTextDatum(appname) : (Datum) 0;
+	nulls[17] = appname ? ' ' : 'n';
+	values[18] = addr ? CStringGetTextDatum(addr) : (Datum) 0;
+	nulls[18] = addr ? ' ' : 'n';
+
 	SPI_connect();
 	history_lock("registering a migration");
 	depends_on = check_depends_on(fcinfo, 8, version);
 	values[11] = CStringGetTextDatum(depends_on);
 	nulls[11] = ' ';
+	resdesc = BlessTupleDesc(resdesc);
 
-	history_exec("SELECT " MIGRATION_COLUMNS
-				 " FROM migrator.migrations WHERE version = $1 FOR UPDATE",
-				 1, types, values, nulls);
-	if (SPI_processed > 0)
+	/*
+	 * A new version, the common case, is inserted together with its event
+	 * in one statement (0.3), and the row comes back as the result; an
+	 * existing one is compared with the new content below.
+	 */
+	if (has_bounds)
+	{
+		history_exec("WITH m AS ("
+					 "INSERT INTO migrator.migrations "
+					 "(version, up, down, verify, name, plan, kind, transactional, "
+					 "checksum, findings, registered_by, depends_on, imported, irreversible, "
+					 "up_statements) "
+					 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12::text[], "
+					 "$13, $14, $16) "
+					 "ON CONFLICT (version) DO NOTHING RETURNING *), "
+					 "e AS (INSERT INTO migrator.events "
+					 "(at, version, action, migration_type, outcome, detail, role, "
+					 "application_name, client_addr) "
+					 "SELECT pg_catalog.clock_timestamp(), m.version, 'register', m.kind, "
+					 "'success', $17, $11, $18, $19::inet FROM m) "
+					 "SELECT * FROM m",
+					 19, types, values, nulls);
+		if (SPI_processed == 1)
+		{
+			MemoryContext oldcxt = MemoryContextSwitchTo(callercxt);
+
+			result = heap_copy_tuple_as_datum(SPI_tuptable->vals[0], resdesc);
+			MemoryContextSwitchTo(oldcxt);
+			inserted = true;
+		}
+	}
+	if (!inserted)
+		history_exec("SELECT " MIGRATION_COLUMNS
+					 " FROM migrator.migrations WHERE version = $1 FOR UPDATE",
+					 1, types, values, nulls);
+	if (inserted)
+	{
+		/* recorded with its event above */
+	}
+	else if (SPI_processed > 0)
 	{
 		HeapTuple	old = SPI_tuptable->vals[0];
 		TupleDesc	desc = SPI_tuptable->tupdesc;
@@ -572,7 +624,15 @@ register_migration(FunctionCallInfo fcinfo, bool import)
 		}
 		else
 		{
-			history_exec(has_import
+			history_exec(has_bounds
+						 ? "UPDATE migrator.migrations SET up = $2, down = $3, verify = $4, "
+						 "name = $5, plan = $6, kind = $7, transactional = $8, "
+						 "checksum = $9, findings = $10::jsonb, "
+						 "registered_at = pg_catalog.now(), registered_by = $11, "
+						 "depends_on = $12::text[], imported = $13, irreversible = $14, "
+						 "up_statements = $16 "
+						 "WHERE version = $1"
+						 : has_import
 						 ? "UPDATE migrator.migrations SET up = $2, down = $3, verify = $4, "
 						 "name = $5, plan = $6, kind = $7, transactional = $8, "
 						 "checksum = $9, findings = $10::jsonb, "
@@ -585,7 +645,7 @@ register_migration(FunctionCallInfo fcinfo, bool import)
 						 "registered_at = pg_catalog.now(), registered_by = $11, "
 						 "depends_on = $12::text[] "
 						 "WHERE version = $1",
-						 has_import ? 14 : 12, types, values, nulls);
+						 has_bounds ? 16 : has_import ? 14 : 12, types, values, nulls);
 			history_event(version, "register", migration_kind_name(kind), "success",
 						  NULL, NULL,
 						  psprintf("replaced pending migration (checksum %s, was %s)%s",
@@ -606,21 +666,21 @@ register_migration(FunctionCallInfo fcinfo, bool import)
 					 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12::text[])",
 					 has_import ? 14 : 12, types, values, nulls);
 		history_event(version, "register", migration_kind_name(kind), "success",
-					  NULL, NULL, psprintf("checksum %s%s", checksum,
-										   import_note(import, plan_imported, irreversible)));
+					  NULL, NULL, TextDatumGetCString(values[16]));
 	}
 
-	history_exec("SELECT * FROM migrator.migrations WHERE version = $1",
-				 1, types, values, nulls);
-	if (SPI_processed != 1)
-		elog(ERROR, "migration \"%s\" vanished during registration", version);
-
-	resdesc = BlessTupleDesc(resdesc);
+	if (!inserted)
 	{
-		MemoryContext oldcxt = MemoryContextSwitchTo(callercxt);
+		history_exec("SELECT * FROM migrator.migrations WHERE version = $1",
+					 1, types, values, nulls);
+		if (SPI_processed != 1)
+			elog(ERROR, "migration \"%s\" vanished during registration", version);
+		{
+			MemoryContext oldcxt = MemoryContextSwitchTo(callercxt);
 
-		result = heap_copy_tuple_as_datum(SPI_tuptable->vals[0], resdesc);
-		MemoryContextSwitchTo(oldcxt);
+			result = heap_copy_tuple_as_datum(SPI_tuptable->vals[0], resdesc);
+			MemoryContextSwitchTo(oldcxt);
+		}
 	}
 	SPI_finish();
 	PG_RETURN_DATUM(result);

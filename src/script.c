@@ -16,6 +16,7 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "catalog/pg_type.h"
 #include "common/cryptohash.h"
 #include "common/sha2.h"
 #include "executor/spi.h"
@@ -23,6 +24,7 @@
 #include "miscadmin.h"
 #include "parser/parser.h"
 #include "parser/scansup.h"
+#include "utils/array.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
 
@@ -106,6 +108,93 @@ script_parse(const char *sql, const char *what)
 }
 
 /*
+ * What the split of a script depends on besides its text: the server's
+ * major version (its grammar) and standard_conforming_strings (whether a
+ * backslash ends a string literal).  Stored as the first element of the
+ * boundaries, so that boundaries are used only under the parser that
+ * found them.
+ */
+static int32
+script_parser_stamp(void)
+{
+	return PG_MAJORVERSION_NUM * 2 + (standard_conforming_strings ? 1 : 0);
+}
+
+/*
+ * The statement boundaries of a script split by script_parse(), as the
+ * int4[] register() stores: the parser stamp, then the byte offsets of
+ * the start and the end of each statement in turn, so that apply() need
+ * not split the script again.
+ */
+Datum
+script_bounds(List *statements)
+{
+	Datum	   *elems = palloc(sizeof(Datum) * (2 * list_length(statements) + 1));
+	int			n = 0;
+	ListCell   *lc;
+
+	elems[n++] = Int32GetDatum(script_parser_stamp());
+	foreach(lc, statements)
+	{
+		ScriptStatement *st = lfirst(lc);
+
+		elems[n++] = Int32GetDatum(st->location);
+		elems[n++] = Int32GetDatum(st->location + (int) strlen(st->sql));
+	}
+	return PointerGetDatum(construct_array(elems, n, INT4OID, sizeof(int32),
+										   true, TYPALIGN_INT));
+}
+
+/*
+ * The statements of "sql" (without parse trees) from the boundaries
+ * script_bounds() made of it, or NIL when they cannot be used: another
+ * parser stamp, or offsets that do not fit the text.  The caller has
+ * proved with the checksum stored beside them that "sql" is the text they
+ * were computed from; a script without statements gives NIL too, and is
+ * split again at no cost.
+ */
+List *
+script_from_bounds(const char *sql, Datum bounds)
+{
+	ArrayType  *arr = DatumGetArrayTypeP(bounds);
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+	int			len = strlen(sql);
+	int			prev = 0;
+	List	   *result = NIL;
+	int			i;
+
+	if (ARR_NDIM(arr) != 1 || ARR_ELEMTYPE(arr) != INT4OID)
+		return NIL;
+	deconstruct_array(arr, INT4OID, sizeof(int32), true, TYPALIGN_INT,
+					  &elems, &nulls, &n);
+	if (n < 1 || n % 2 != 1 || nulls[0] ||
+		DatumGetInt32(elems[0]) != script_parser_stamp())
+		return NIL;
+	for (i = 1; i < n; i += 2)
+	{
+		ScriptStatement *st;
+		int			start;
+		int			end;
+
+		if (nulls[i] || nulls[i + 1])
+			return NIL;
+		start = DatumGetInt32(elems[i]);
+		end = DatumGetInt32(elems[i + 1]);
+		if (start < prev || end <= start || end > len)
+			return NIL;
+		st = palloc0(sizeof(ScriptStatement));
+		st->index = (i + 1) / 2;
+		st->location = start;
+		st->sql = pnstrdup(sql + start, end - start);
+		result = lappend(result, st);
+		prev = end;
+	}
+	return result;
+}
+
+/*
  * True when "sql" holds no statement at all (empty, blanks or comments).
  * Invalid SQL raises the parser's error.
  */
@@ -121,6 +210,7 @@ script_is_blank(const char *sql)
 char *
 script_checksum(const char *sql)
 {
+	static const char hexdigits[] = "0123456789abcdef";
 	pg_cryptohash_ctx *ctx = pg_cryptohash_create(PG_SHA256);
 	uint8		digest[PG_SHA256_DIGEST_LENGTH];
 	char	   *hex = palloc(PG_SHA256_DIGEST_LENGTH * 2 + 1);
@@ -141,7 +231,10 @@ script_checksum(const char *sql)
 	pg_cryptohash_free(ctx);
 
 	for (i = 0; i < PG_SHA256_DIGEST_LENGTH; i++)
-		sprintf(hex + i * 2, "%02x", digest[i]);
+	{
+		hex[i * 2] = hexdigits[digest[i] >> 4];
+		hex[i * 2 + 1] = hexdigits[digest[i] & 0x0f];
+	}
 	hex[PG_SHA256_DIGEST_LENGTH * 2] = '\0';
 	return hex;
 }
@@ -193,7 +286,17 @@ script_error_callback(void *arg)
 void
 script_execute(const char *sql, const char *version, const char *what)
 {
-	List	   *statements = script_parse(sql, what);
+	script_execute_statements(script_parse(sql, what), version, what);
+}
+
+/*
+ * script_execute() of statements split already ("statements", List of
+ * ScriptStatement; their parse trees are not needed).
+ */
+void
+script_execute_statements(List *statements, const char *version,
+						  const char *what)
+{
 	ListCell   *lc;
 	ScriptErrorContext ctx;
 	ErrorContextCallback callback;

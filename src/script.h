@@ -27,6 +27,12 @@ extern bool script_is_blank(const char *sql);
 extern char *script_checksum(const char *sql);
 extern void script_execute(const char *sql, const char *version,
 						   const char *what);
+extern void script_execute_statements(List *statements, const char *version,
+									  const char *what);
+
+/* Statement boundaries as register() stores them (an int4[] datum). */
+extern Datum script_bounds(List *statements);
+extern List *script_from_bounds(const char *sql, Datum bounds);
 
 /* In PG_CATCH of an internal subtransaction: roll it back, return the error. */
 extern ErrorData *subtransaction_abort(MemoryContext oldcxt,

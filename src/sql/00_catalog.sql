@@ -30,6 +30,9 @@ CREATE TABLE migrator.migrations (
     -- it can, as far as migrator knows).
     imported       boolean NOT NULL DEFAULT false,
     irreversible   text,
+    -- Added in 0.3 (NULL in rows registered before): where each statement of
+    -- up starts and ends, so that apply() need not split it again.
+    up_statements  int4[],
     CHECK ((state = 'applied') = (apply_seq IS NOT NULL))
 );
 
@@ -39,6 +42,8 @@ COMMENT ON COLUMN migrator.migrations.imported IS
     'registered by migrator.import(): history applied before migrator, taken as it is';
 COMMENT ON COLUMN migrator.migrations.irreversible IS
     'why rollback() refuses the migration, e.g. ''irreversible (imported)'' for an imported one whose down script is empty; NULL when it has a down script';
+COMMENT ON COLUMN migrator.migrations.up_statements IS
+    'how register() split up into statements: the parser''s stamp (server major version, standard_conforming_strings), then the byte offsets where each statement starts and ends; apply() uses them after checking the checksum (NULL before 0.3)';
 
 CREATE SEQUENCE migrator.events_id_seq;
 

@@ -68,8 +68,8 @@ sub psql_as
 	return ($rc, $stdout, $stderr);
 }
 
-# The columns of migrations every version has (0.3 added imported and
-# irreversible).
+# The columns of migrations every version has (0.3 added imported,
+# irreversible and up_statements).
 my $history = q{SELECT string_agg(ROW(version, name, up, down, verify, plan, kind, transactional,
 	checksum, state, findings, depends_on, registered_at, registered_by, applied_at, applied_by,
 	apply_seq, duration)::text, E'\n' ORDER BY version) FROM migrator.migrations};
