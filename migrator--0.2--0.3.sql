@@ -166,8 +166,6 @@ COMMENT ON COLUMN migrator.migrations.imported IS
 COMMENT ON COLUMN migrator.migrations.irreversible IS
     'why rollback() refuses the migration, e.g. ''irreversible (imported)'' for an imported one whose down script is empty; NULL when it has a down script';
 
--- Staged changes: their catalog table (as in src/sql/00_catalog.sql) ...
-
 -- Staged changes (src/staged.c, docs/staged.md): one row per migration
 -- registered with migrator.stage(), with the statement, its up and down
 -- expressions, its phase, and in spec what its expand step generated

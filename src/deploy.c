@@ -250,8 +250,8 @@ describe_blockers(void)
 	return buf.data;
 }
 
-/* What pg_stat_activity's query column says runs. */
-static const char *activity_call = "CALL migrator.deploy()";
+/* What pg_stat_activity's query column says runs (deploy_set_activity()). */
+static char activity_call[64] = "CALL migrator.deploy()";
 
 /*
  * Show the current step in pg_stat_activity's query column.
@@ -273,12 +273,13 @@ report_step(const char *fmt,...)
 
 /*
  * The call that deploy_with_retries() runs for, as pg_stat_activity shows
- * it ("CALL migrator.complete()"); a string constant.
+ * it ("CALL migrator.complete()").  Copied: the caller's string may live in
+ * a memory context that ends with its call, while the setting outlives it.
  */
 void
 deploy_set_activity(const char *call)
 {
-	activity_call = call;
+	strlcpy(activity_call, call, sizeof(activity_call));
 }
 
 /*
