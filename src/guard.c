@@ -130,7 +130,7 @@ guard_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	judge_domain_default = facts != NULL && IsA(pstmt->utilityStmt, AlterDomainStmt) &&
 		((AlterDomainStmt *) pstmt->utilityStmt)->subtype == 'T' &&
 		((AlterDomainStmt *) pstmt->utilityStmt)->def != NULL &&
-		!facts_have_rule(facts, "drop_default") &&
+		!policy_facts_have_rule(facts, "drop_default") &&
 		(verdict == VERDICT_NOT_DESTRUCTIVE || verdict == VERDICT_ALLOWED);
 	judge_temporary = facts != NULL && !judge_created &&
 		!IsA(pstmt->utilityStmt, TransactionStmt) &&
