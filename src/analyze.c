@@ -42,6 +42,8 @@
 #include "catalog/pg_proc.h"
 #include "catalog/pg_trigger.h"
 #include "catalog/pg_type.h"
+#include "catalog/dependency.h"
+#include "catalog/pg_sequence.h"
 #include "commands/defrem.h"
 #include "commands/extension.h"
 #include "commands/policy.h"
@@ -57,6 +59,7 @@
 #include "storage/lock.h"
 #include "tcop/cmdtag.h"
 #include "tcop/utility.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/guc.h"
@@ -570,6 +573,61 @@ options_have(List *options, const char *name)
 	return false;
 }
 
+/*
+ * Sequence options that make new values reuse old ones without RESTART:
+ * CYCLE (after the last value the first comes again), or an INCREMENT
+ * whose sign differs from the sequence's now (it turns round and walks
+ * back over the values drawn).  "seqid" is the sequence, or InvalidOid
+ * when it does not exist yet.
+ */
+static bool
+sequence_options_reuse_values(List *options, Oid seqid)
+{
+	ListCell   *lc;
+
+	foreach(lc, options)
+	{
+		DefElem    *opt = (DefElem *) lfirst(lc);
+
+		if (!IsA(opt, DefElem))
+			continue;
+		if (strcmp(opt->defname, "cycle") == 0 && opt->arg != NULL && defGetBoolean(opt))
+			return true;
+		if (strcmp(opt->defname, "increment") == 0 && opt->arg != NULL && OidIsValid(seqid))
+		{
+			HeapTuple	tuple = SearchSysCache1(SEQRELID, ObjectIdGetDatum(seqid));
+			int64		now;
+			int64		next = defGetInt64(opt);
+
+			if (!HeapTupleIsValid(tuple))
+				continue;
+			now = ((Form_pg_sequence) GETSTRUCT(tuple))->seqincrement;
+			ReleaseSysCache(tuple);
+			if ((now > 0) != (next > 0))
+				return true;
+		}
+	}
+	return false;
+}
+
+/* The roles a DROP OWNED or DROP ROLE names, as written. */
+static List *
+role_findings(List *findings, const char *rule, List *roles)
+{
+	ListCell   *lc;
+
+	foreach(lc, roles)
+	{
+		RoleSpec   *role = lfirst_node(RoleSpec, lc);
+
+		findings = add_finding(findings, rule,
+							   role->roletype == ROLESPEC_CSTRING ? pstrdup(role->rolename)
+							   : pstrdup(get_rolespec_name(role)),
+							   role->location);
+	}
+	return findings;
+}
+
 static List *classify_node(Node *stmt, List *findings);
 
 /*
@@ -602,6 +660,32 @@ classify_with(WithClause *with, List *findings)
 		findings = classify_node(cte->ctequery, findings);
 	}
 	return findings;
+}
+
+/* Do a rule's actions (raw statements) delete or update rows? */
+static bool
+rule_actions_write(List *actions)
+{
+	ListCell   *lc;
+
+	foreach(lc, actions)
+		if (IsA(lfirst(lc), DeleteStmt) || IsA(lfirst(lc), UpdateStmt))
+			return true;
+	return false;
+}
+
+/* An identity's SET INCREMENT or SET CYCLE that reuses values. */
+static bool
+identity_options_reuse_values(RangeVar *rel, AlterTableCmd *cmd)
+{
+	Oid			relid = RangeVarGetRelid(rel, NoLock, true);
+	AttrNumber	attnum;
+	Oid			seqid = InvalidOid;
+
+	if (OidIsValid(relid) && cmd->name &&
+		(attnum = get_attnum(relid, cmd->name)) != InvalidAttrNumber)
+		seqid = getIdentitySequence(relid, attnum, true);
+	return sequence_options_reuse_values(castNode(List, cmd->def), seqid);
 }
 
 static List *
@@ -652,7 +736,8 @@ classify_alter_table(AlterTableStmt *stmt, List *findings)
 				object = relation_name(stmt->relation);
 				break;
 			case AT_SetIdentity:
-				if (options_have(castNode(List, cmd->def), "restart"))
+				if (options_have(castNode(List, cmd->def), "restart") ||
+					identity_options_reuse_values(stmt->relation, cmd))
 				{
 					rule = "restart_sequence";
 					object = column_name(stmt->relation, cmd->name);
@@ -693,6 +778,12 @@ classify_alter_table(AlterTableStmt *stmt, List *findings)
 				break;
 			case AT_DetachPartition:
 			case AT_DetachPartitionFinalize:
+				/* the partition it takes out, not the parent: one allowance each */
+				rule = "detach_partition";
+				object = cmd->def && IsA(cmd->def, PartitionCmd) && ((PartitionCmd *) cmd->def)->name
+					? relation_name(((PartitionCmd *) cmd->def)->name)
+					: relation_name(stmt->relation);
+				break;
 			case AT_DropInherit:
 				rule = "detach_partition";
 				object = relation_name(stmt->relation);
@@ -1167,14 +1258,15 @@ classify_node(Node *stmt, List *findings)
 				break;
 			}
 		case T_DropOwnedStmt:
-			findings = add_finding(findings, "drop_owned", NULL, -1);
+			/* one finding per role: an allowance of one covers no other */
+			findings = role_findings(findings, "drop_owned", ((DropOwnedStmt *) stmt)->roles);
 			break;
 		case T_DropdbStmt:
 			findings = add_finding(findings, "drop_database",
 								   pstrdup(((DropdbStmt *) stmt)->dbname), -1);
 			break;
 		case T_DropRoleStmt:
-			findings = add_finding(findings, "drop_role", NULL, -1);
+			findings = role_findings(findings, "drop_role", ((DropRoleStmt *) stmt)->roles);
 			break;
 		case T_DropTableSpaceStmt:
 			findings = add_finding(findings, "drop_tablespace",
@@ -1267,7 +1359,10 @@ classify_node(Node *stmt, List *findings)
 				 * circular dependency); on views, INSTEAD rules make them
 				 * writable.  On a table, an INSTEAD rule takes the writes.
 				 */
-				if (!rs->instead || rs->event == CMD_SELECT)
+				if (rs->event == CMD_SELECT)
+					break;
+				/* DO ALSO DELETE or UPDATE: every such write also runs it */
+				if (!rs->instead && !rule_actions_write(rs->actions))
 					break;
 				relid = RangeVarGetRelid(rs->relation, NoLock, true);
 				relkind = OidIsValid(relid) ? get_rel_relkind(relid) : RELKIND_RELATION;
@@ -1276,6 +1371,26 @@ classify_node(Node *stmt, List *findings)
 					findings = add_finding(findings, "instead_rule",
 										   column_name(rs->relation, rs->rulename),
 										   rs->relation->location);
+				break;
+			}
+		case T_AlterSubscriptionStmt:
+			{
+				/* the subscriber's side: it stops receiving changes */
+				AlterSubscriptionStmt *as = (AlterSubscriptionStmt *) stmt;
+				bool		stops = as->kind == ALTER_SUBSCRIPTION_SET_PUBLICATION ||
+				as->kind == ALTER_SUBSCRIPTION_DROP_PUBLICATION;
+
+				if (as->kind == ALTER_SUBSCRIPTION_ENABLED)
+				{
+					ListCell   *lc;
+
+					foreach(lc, as->options)
+						if (strcmp(lfirst_node(DefElem, lc)->defname, "enabled") == 0 &&
+							!defGetBoolean(lfirst_node(DefElem, lc)))
+							stops = true;
+				}
+				if (stops)
+					findings = add_finding(findings, "unpublish", pstrdup(as->subname), -1);
 				break;
 			}
 		case T_AlterPublicationStmt:
@@ -1288,7 +1403,10 @@ classify_node(Node *stmt, List *findings)
 				break;
 			}
 		case T_AlterSeqStmt:
-			if (options_have(((AlterSeqStmt *) stmt)->options, "restart"))
+			if (options_have(((AlterSeqStmt *) stmt)->options, "restart") ||
+				sequence_options_reuse_values(((AlterSeqStmt *) stmt)->options,
+											  RangeVarGetRelid(((AlterSeqStmt *) stmt)->sequence,
+															   NoLock, true)))
 				findings = add_finding(findings, "restart_sequence",
 									   relation_name(((AlterSeqStmt *) stmt)->sequence),
 									   ((AlterSeqStmt *) stmt)->sequence->location);
@@ -2842,7 +2960,8 @@ alter_table_restarts_beyond_only(Oracle *o, AlterTableStmt *stmt)
 		List	   *restart = NIL;
 		ListCell   *oc;
 
-		if (cmd->subtype != AT_SetIdentity)
+		if (cmd->subtype != AT_SetIdentity ||
+			identity_options_reuse_values(stmt->relation, cmd))
 			return false;
 		foreach(oc, castNode(List, cmd->def))
 			if (strcmp(lfirst_node(DefElem, oc)->defname, "restart") == 0)

@@ -107,6 +107,7 @@ guard_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	bool		judge_defaults;
 	PolicyNote	note;
 	bool		judge_temporary;
+	bool		judge_domain_default;
 	CommandId	first_cid = GetCurrentCommandId(false);
 
 	/* between top-level statements nothing is judged */
@@ -127,6 +128,12 @@ guard_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	 */
 	judge_created = facts != NULL && facts->into != NULL;
 	judge_defaults = facts != NULL && facts->defaults_set != NIL &&
+		(verdict == VERDICT_NOT_DESTRUCTIVE || verdict == VERDICT_ALLOWED ||
+		 verdict == VERDICT_EXEMPTED);
+	judge_domain_default = facts != NULL && IsA(pstmt->utilityStmt, AlterDomainStmt) &&
+		((AlterDomainStmt *) pstmt->utilityStmt)->subtype == 'T' &&
+		((AlterDomainStmt *) pstmt->utilityStmt)->def != NULL &&
+		!policy_facts_have_rule(facts, "drop_default") &&
 		(verdict == VERDICT_NOT_DESTRUCTIVE || verdict == VERDICT_ALLOWED ||
 		 verdict == VERDICT_EXEMPTED);
 	judge_temporary = facts != NULL && !judge_created &&
@@ -159,6 +166,8 @@ guard_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 		policy_judge_defaults(facts, &source);
 	if (judge_created)
 		policy_judge_created(facts, &source);
+	if (judge_domain_default)
+		policy_judge_domain_default(pstmt->utilityStmt, facts, &source);
 	if (judge_temporary)
 		policy_judge_temporary_dependencies(facts, &source, first_cid);
 	policy_statement_end(&source, &note);

@@ -76,7 +76,10 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
+#include "nodes/makefuncs.h"
 #include "optimizer/optimizer.h"
+#include "storage/bufmgr.h"
+#include "parser/parse_type.h"
 #include "rewrite/rewriteSupport.h"
 #include "tcop/tcopprot.h"
 #include "utils/builtins.h"
@@ -1160,6 +1163,57 @@ finding_for_column(List *findings, const char *rule, const char *rel,
 	return false;
 }
 
+/* Has table "relid" no block at all (created and never written)? */
+static bool
+relation_never_written(Oid relid)
+{
+	Relation	rel = relation_open(relid, NoLock);
+	bool		empty = !RELKIND_HAS_STORAGE(rel->rd_rel->relkind) ||
+		RelationGetNumberOfBlocks(rel) == 0;
+
+	relation_close(rel, NoLock);
+	return empty;
+}
+
+/*
+ * After ALTER DOMAIN ... SET DEFAULT: a default that evaluates to NULL
+ * removes the domain's default as DROP DEFAULT does (rule drop_default),
+ * which the parse tree shows only for a NULL constant.
+ */
+void
+policy_judge_domain_default(Node *stmt, StatementFacts *facts, GuardSource *source)
+{
+	AlterDomainStmt *ad = (AlterDomainStmt *) stmt;
+	TypeName   *typename = makeTypeNameFromNameList(ad->typeName);
+	Oid			typid = LookupTypeNameOid(NULL, typename, true);
+	HeapTuple	tuple;
+	bool		isnull;
+	Datum		bin;
+	Node	   *expr;
+	RuleFinding f = {0};
+
+	if (!OidIsValid(typid) || catalog_object_is_exempt(TypeRelationId, typid))
+		return;
+	tuple = SearchSysCache1(TYPEOID, ObjectIdGetDatum(typid));
+	if (!HeapTupleIsValid(tuple))
+		return;
+	bin = SysCacheGetAttr(TYPEOID, tuple, Anum_pg_type_typdefaultbin, &isnull);
+	expr = isnull ? NULL : stringToNode(TextDatumGetCString(bin));
+	ReleaseSysCache(tuple);
+	if (expr == NULL)
+		return;
+	expr = eval_const_expressions(NULL, expr);
+	if (!IsA(expr, Const) || !((Const *) expr)->constisnull)
+		return;
+	f.rule = migrator_rule("drop_default");
+	f.object = NameListToString(ad->typeName);
+	f.location = -1;
+	if (finding_covered(running_migration_permits(), &f))
+		return;
+	policy_report(facts->tag, &f,
+				  statement_text(source->query, source->location, source->len));
+}
+
 void
 policy_judge_defaults(StatementFacts *facts, GuardSource *source)
 {
@@ -1187,7 +1241,14 @@ policy_judge_defaults(StatementFacts *facts, GuardSource *source)
 		inherited = ((Form_pg_attribute) GETSTRUCT(tuple))->attinhcount > 0 &&
 			!get_rel_relispartition(relid);
 		ReleaseSysCache(tuple);
-		if (inherited || catalog_column_is_new(relid, attnum) ||
+		/*
+		 * An inherited column is left alone only on a table never written:
+		 * pg_dump writes SET DEFAULT NULL for an inheritance child that
+		 * dropped an inherited default, and a restore sends it before the
+		 * child has rows.
+		 */
+		if ((inherited && relation_never_written(relid)) ||
+			catalog_column_is_new(relid, attnum) ||
 			!column_default_is_null(relid, attnum) ||
 			!column_had_committed_default(relid, attnum))
 			continue;

@@ -68,6 +68,10 @@ extern void policy_judge_temporary_dependencies(StatementFacts *facts,
 												GuardSource *source,
 												CommandId first_cid);
 
+/* After ALTER DOMAIN ... SET DEFAULT: a default that evaluates to NULL. */
+extern void policy_judge_domain_default(Node *stmt, StatementFacts *facts,
+										GuardSource *source);
+
 /* After ALTER TABLE ... SET DEFAULT: judge defaults that evaluate to NULL. */
 extern void policy_judge_defaults(StatementFacts *facts, GuardSource *source);
 

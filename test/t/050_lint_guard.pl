@@ -242,6 +242,10 @@ my %expected = (
 	  'a dependency on a temporary object that only pg_depend shows',
 	q{CREATE FUNCTION app.f_std(t text) RETURNS text LANGUAGE sql RETURN t OPERATOR(pg_temp.===) 'x';} =>
 	  'a dependency on a temporary object that only pg_depend shows',
+	'ALTER DOMAIN app.posint SET DEFAULT NULL::int + 0;' =>
+	  'a domain default that folds to NULL: the guard looks at the stored default, lint at the raw expression',
+	'ALTER TABLE app.events_archive ALTER COLUMN at SET DEFAULT NULL;' =>
+	  'an inherited column of a table with rows: the guard sees the rows, lint cannot know them at apply time',
 	'DROP EXTENSION hstore;' =>
 	  'covered by migrator.allow() earlier in its transaction, which lint does not read',
 );
