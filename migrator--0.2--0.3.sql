@@ -317,7 +317,9 @@ REVOKE ALL ON PROCEDURE migrator.abort(text, interval, integer) FROM PUBLIC;
 -- pg_constraint, virtual generated columns (18) say so, and a full table
 -- privilege reads the same with or without MAINTAIN (17).  The text it
 -- gives for a schema of 15 or 16 is unchanged, so fingerprints recorded by
--- 0.2 still compare equal.
+-- 0.2 still compare equal.  A constraint of a relation that pg_class does not
+-- show (a Citus shard, hidden from pg_class but not from pg_constraint) is
+-- left out rather than named NULL (issue 17).
 CREATE OR REPLACE FUNCTION migrator.schema_fingerprint()
 RETURNS TABLE (kind text, object text, definition text)
     LANGUAGE sql STABLE
@@ -403,6 +405,8 @@ SELECT 'constraint',
   LEFT JOIN pg_class AS c ON c.oid = co.conrelid
   LEFT JOIN pg_type AS t ON t.oid = co.contypid
  WHERE co.contype <> 'n'
+   AND (co.conrelid = 0 OR c.oid IS NOT NULL)
+   AND (co.contypid = 0 OR t.oid IS NOT NULL)
 UNION ALL
 SELECT CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate'
                       WHEN 'w' THEN 'window function' ELSE 'function' END,

@@ -49,6 +49,8 @@ COMMENT ON FUNCTION migrator.check(text) IS
 -- cannot express, NOT VALID and NO INHERIT), a virtual generated column
 -- (18) says so, and a table privilege held in full reads the same with or
 -- without MAINTAIN (m, 17), which pg_upgrade adds to every full grant.
+-- A constraint of a relation the catalog query does not show is left out:
+-- Citus hides its shards from pg_class (citus.c), not from pg_constraint.
 CREATE FUNCTION migrator.schema_fingerprint()
 RETURNS TABLE (kind text, object text, definition text)
     LANGUAGE sql STABLE
@@ -134,6 +136,8 @@ SELECT 'constraint',
   LEFT JOIN pg_class AS c ON c.oid = co.conrelid
   LEFT JOIN pg_type AS t ON t.oid = co.contypid
  WHERE co.contype <> 'n'
+   AND (co.conrelid = 0 OR c.oid IS NOT NULL)
+   AND (co.contypid = 0 OR t.oid IS NOT NULL)
 UNION ALL
 SELECT CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate'
                       WHEN 'w' THEN 'window function' ELSE 'function' END,
