@@ -32,6 +32,10 @@ configure_opts=(--enable-cassert --enable-debug --enable-tap-tests
 contrib=(pg_stat_statements)
 recipe="configure ${configure_opts[*]}; contrib ${contrib[*]}"
 hash=$(printf '%s\n' "$recipe" | sha256sum | cut -c1-12)
+# Contrib modules the regression tests create (28_review_*), built with PGXS
+# against a complete build and added to it when missing: not part of HASH,
+# so adding one here extends the cached servers instead of rebuilding them.
+contrib_pgxs=(hstore isn)
 
 log() { echo "build-pg: $*" >&2; }
 
@@ -41,6 +45,44 @@ if [ -d "$src_dir" ]; then
     tarball=$(ls "$src_dir"/postgresql-"$want"[.]*tar.* "$src_dir"/postgresql-"$want".tar.* 2>/dev/null |
               grep -E "/postgresql-$want(\.[0-9]+)?\.tar\.(bz2|xz|gz)$" | sort -V | tail -1 || true)
 fi
+# Adds the modules of contrib_pgxs that the build in $1 lacks, from the
+# release tarball (when there is one); prints nothing on stdout.
+add_contrib() {
+    local prefix=$1 version m missing=() dir
+    for m in "${contrib_pgxs[@]}"; do
+        [ -f "$prefix/share/postgresql/extension/$m.control" ] || missing+=("$m")
+    done
+    [ ${#missing[@]} = 0 ] && return 0
+    if [ -z "$tarball" ]; then
+        log "the cached build $prefix lacks contrib ${missing[*]} and there are no sources to build them"
+        return 0
+    fi
+    version=$(basename "$tarball" | sed -E 's/^postgresql-(.*)\.tar\.(bz2|xz|gz)$/\1/')
+    # one adder at a time; a second one finds them installed
+    exec 8>"$prefix.contrib.lock"
+    flock 8
+    missing=()
+    for m in "${contrib_pgxs[@]}"; do
+        [ -f "$prefix/share/postgresql/extension/$m.control" ] || missing+=("$m")
+    done
+    [ ${#missing[@]} = 0 ] && return 0
+    dir=$(mktemp -d "${TMPDIR:-/tmp}/migrator-pg-contrib.XXXXXX")
+    log "PostgreSQL $version: adding contrib ${missing[*]} to $prefix"
+    if ! (
+        set -e
+        tar -xf "$tarball" -C "$dir" "${missing[@]/#/postgresql-$version/contrib/}"
+        for m in "${missing[@]}"; do
+            nice -n 10 make -s -C "$dir/postgresql-$version/contrib/$m" USE_PGXS=1 \
+                PG_CONFIG="$prefix/bin/pg_config" install
+        done
+    ) >>"$prefix.log" 2>&1; then
+        rm -rf "$dir"
+        log "PostgreSQL $version: contrib ${missing[*]} FAILED; see $prefix.log"
+        return 1
+    fi
+    rm -rf "$dir"
+}
+
 if [ -n "$tarball" ]; then
     version=$(basename "$tarball" | sed -E 's/^postgresql-(.*)\.tar\.(bz2|xz|gz)$/\1/')
 else
@@ -51,12 +93,14 @@ else
         log "PostgreSQL $want: no sources in $src_dir and no cached build in $cache"
         exit 3
     fi
+    add_contrib "$prefix"
     echo "$prefix/bin/pg_config"
     exit 0
 fi
 
 prefix="$cache/pg-$version-$hash"
 if [ -f "$prefix/.complete" ]; then
+    add_contrib "$prefix"
     echo "$prefix/bin/pg_config"
     exit 0
 fi
@@ -67,6 +111,7 @@ mkdir -p "$cache"
 exec 9>"$prefix.lock"
 flock 9
 if [ -f "$prefix/.complete" ]; then
+    add_contrib "$prefix"
     echo "$prefix/bin/pg_config"
     exit 0
 fi
@@ -102,4 +147,5 @@ fi
     echo "built $(date -u +%FT%TZ) in $(( $(date +%s) - start )) s"
 } >"$prefix/.complete"
 log "PostgreSQL $version: built in $(( $(date +%s) - start )) s"
+add_contrib "$prefix"
 echo "$prefix/bin/pg_config"

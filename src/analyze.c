@@ -684,7 +684,7 @@ identity_options_reuse_values(RangeVar *rel, AlterTableCmd *cmd)
 
 	if (OidIsValid(relid) && cmd->name &&
 		(attnum = get_attnum(relid, cmd->name)) != InvalidAttrNumber)
-		seqid = getIdentitySequence(relid, attnum, true);
+		seqid = identity_sequence(relid, attnum, true);
 	return sequence_options_reuse_values(castNode(List, cmd->def), seqid);
 }
 
