@@ -83,6 +83,11 @@ failed_suites=()
 # MIGRATOR_TAP (a glob under test/t) narrow a developer's run; CI runs
 # everything.
 suites=${MIGRATOR_SUITES:-}
+if [ -z "$suites" ] && [ "${MIGRATOR_VALGRIND:-1}" = 0 ]; then
+    # test/run.sh: valgrind runs on the first version of the matrix only
+    suites="regress upgrade isolation tap"
+    echo "== valgrind: on the first version of this run only (this server is built with assertions)"
+fi
 suites=${suites:-regress upgrade isolation valgrind tap}
 regress_tests=$(cd sql && ls *.sql | sed 's/\.sql$//' | sort)
 [[ " $suites " == *" regress "* ]] && run_suite regress "$PG_REGRESS" --temp-instance=./tmp_check \
