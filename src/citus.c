@@ -1048,10 +1048,16 @@ citus_authorize(StatementFacts *facts, List *findings)
 
 		/*
 		 * Before a partitioned table goes, Citus detaches its partitions
-		 * from the shell tables on the workers.
+		 * from the shell tables on the workers: the finding names each
+		 * partition it takes out.
 		 */
 		if (facts->drops_targets && list_length(relations) > 1)
-			issue_permit("detach_partition", relation_qualified(relid), false);
+		{
+			ListCell   *pc;
+
+			for_each_from(pc, relations, 1)
+				issue_permit("detach_partition", relation_qualified(lfirst_oid(pc)), false);
+		}
 		foreach(rc, relations)
 		{
 			Oid			r = lfirst_oid(rc);
