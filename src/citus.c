@@ -521,8 +521,8 @@ relation_is_orphaned_shard(Oid relid)
 /*
  * Is the statement of "facts" Citus's own maintenance, which destroys no
  * data the cluster uses: DROP TABLE of shards this node holds no placement
- * of, DROP PUBLICATION, DROP SUBSCRIPTION and DROP ROLE of the objects
- * shard moves and splits create (by their names)?
+ * of, DROP and ALTER of the publications and subscriptions and DROP ROLE
+ * of the roles shard moves and splits create (by their names)?
  */
 bool
 citus_maintenance_statement(StatementFacts *facts)
@@ -539,15 +539,19 @@ citus_maintenance_statement(StatementFacts *facts)
 		return facts->dropped_roles != NIL;
 	}
 	if (strcmp(facts->tag, "DROP PUBLICATION") == 0 ||
-		strcmp(facts->tag, "DROP SUBSCRIPTION") == 0)
+		strcmp(facts->tag, "DROP SUBSCRIPTION") == 0 ||
+		strcmp(facts->tag, "ALTER PUBLICATION") == 0 ||
+		strcmp(facts->tag, "ALTER SUBSCRIPTION") == 0)
 	{
-		/* one drop_other finding per object, named */
+		/*
+		 * One finding per object, named (the cleanup disables a transfer's
+		 * subscription and detaches its slot before dropping it).
+		 */
 		foreach(lc, facts->findings)
 		{
 			RuleFinding *f = lfirst(lc);
 
-			if (strcmp(f->rule->id, "drop_other") != 0 || f->object == NULL ||
-				!is_transfer_object(f->object))
+			if (f->object == NULL || !is_transfer_object(f->object))
 				return false;
 		}
 		return facts->findings != NIL;
@@ -1048,10 +1052,16 @@ citus_authorize(StatementFacts *facts, List *findings)
 
 		/*
 		 * Before a partitioned table goes, Citus detaches its partitions
-		 * from the shell tables on the workers.
+		 * from the shell tables on the workers: the finding names each
+		 * partition it takes out.
 		 */
 		if (facts->drops_targets && list_length(relations) > 1)
-			issue_permit("detach_partition", relation_qualified(relid), false);
+		{
+			ListCell   *pc;
+
+			for_each_from(pc, relations, 1)
+				issue_permit("detach_partition", relation_qualified(lfirst_oid(pc)), false);
+		}
 		foreach(rc, relations)
 		{
 			Oid			r = lfirst_oid(rc);
