@@ -217,11 +217,6 @@ my %expected = (
 	  'a default that folds to NULL: the guard looks at the stored default, lint at the raw expression',
 	'ALTER TABLE t ALTER COLUMN v SET DEFAULT CASE WHEN false THEN 1 END;' =>
 	  'a default that folds to NULL: the guard looks at the stored default, lint at the raw expression',
-	# 20_guard dropped its extension (warn mode runs it), so the marker went
-	'DROP DATABASE migrator_guard;' =>
-	  'a database nobody protects: the guard reads the marker at run time, lint cannot know it at apply time',
-	'DROP DATABASE review_legit_scratch;' =>
-	  'a database nobody protects: the guard reads the marker at run time, lint cannot know it at apply time',
 	# sql/28_review_temporary.sql: the guard reads the dependencies a
 	# statement recorded (pg_depend); lint sees the parse tree, where a
 	# regclass or regconfig literal, an operator or a replaced view's body
@@ -305,7 +300,7 @@ sub run_and_compare
 			$noop{$u}{$s} = 1;
 		}
 	}
-	my %count = (compared => 0, failed => 0, noop => 0, nested => 0, expected => 0);
+	my %count = (compared => 0, failed => 0, noop => 0, nested => 0, expected => 0, unprotected => 0);
 	for my $u (sort { $a <=> $b } keys %$texts)
 	{
 		next if $skip{$u};
@@ -329,6 +324,16 @@ sub run_and_compare
 				$count{expected}++;
 				next;
 			}
+			# DROP DATABASE of a database without migrator's marker (the
+			# tests drop theirs after dropping the extension, or as the
+			# warn-mode run dropped it): the guard reads the marker at run
+			# time and leaves such a database alone; lint cannot know the
+			# marker at apply time and reports drop_database.
+			if ($sql =~ /^DROP DATABASE \w+;$/ && $g eq '' && $l =~ /^drop_database \w+$/)
+			{
+				$count{unprotected}++;
+				next;
+			}
 			push @dis, "$name unit $u statement $s: lint [$l] guard [$g]: " . substr($sql, 0, 160);
 		}
 	}
@@ -336,7 +341,7 @@ sub run_and_compare
 }
 
 my @all_dis;
-my %total = (compared => 0, failed => 0, noop => 0, nested => 0, expected => 0);
+my %total = (compared => 0, failed => 0, noop => 0, nested => 0, expected => 0, unprotected => 0);
 
 # The regression suite, file by file, as pg_regress runs it.
 for my $file (sort glob('sql/*.sql'))
