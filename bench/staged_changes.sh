@@ -79,6 +79,7 @@ CREATE TABLE app.users (id int PRIMARY KEY, name text NOT NULL, email text);
 CREATE TABLE app.orders (id int PRIMARY KEY, user_id int NOT NULL, amount int NOT NULL DEFAULT 0);
 INSERT INTO app.users SELECT g, 'user ' || g, g || '@example.com' FROM generate_series(1, $ROWS) g;
 INSERT INTO app.orders SELECT g, g, g % 1000 FROM generate_series(1, $ROWS) g;
+CREATE INDEX orders_user_id ON app.orders (user_id);
 SELECT count(*) FROM migrator.register('1', 'SELECT 1', 'SELECT 1');
 SELECT count(*) FROM migrator.apply();
 VACUUM ANALYZE;

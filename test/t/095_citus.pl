@@ -28,27 +28,36 @@ if (my $why = citus_available())
 my ($coord, $w1, $w2) = citus_cluster();
 my @workers = ($w1, $w2);
 
-# --- the examples of docs/citus.md ---------------------------------------------
-# Its blocks marked "sql citus" run in order, as shown, in a database "docs"
-# of this cluster: on the coordinator, or on the worker they name
-# ("worker1"), as "deployer" when they say so, else as the superuser.
-foreach my $node ($coord, @workers)
+# --- the examples of docs/citus.md and of the README ------------------------
+# Their blocks marked "citus" run in order, as shown, in a database of this
+# cluster of their own ("docs", "readme"): on the coordinator, or on the
+# worker they name ("worker1"), as "deployer" when they say so, else as the
+# superuser.  docs/citus.md creates the role "deployer"; the README's
+# session assumes the grants docs/citus.md shows.
+foreach my $db ('docs', 'readme')
 {
-	$node->safe_psql('postgres', 'CREATE DATABASE docs');
-	$node->safe_psql('docs', 'CREATE EXTENSION citus; CREATE EXTENSION migrator;');
+	foreach my $node ($coord, @workers)
+	{
+		$node->safe_psql('postgres', "CREATE DATABASE $db");
+		$node->safe_psql($db, 'CREATE EXTENSION citus; CREATE EXTENSION migrator;');
+	}
+	$coord->safe_psql($db, "SELECT citus_set_coordinator_host('" . $coord->host . "', " . $coord->port . ')');
+	$coord->safe_psql($db, "SELECT citus_add_node('" . $_->host . "', " . $_->port . ')') foreach @workers;
 }
-$coord->safe_psql('docs', "SELECT citus_set_coordinator_host('" . $coord->host . "', " . $coord->port . ')');
-$coord->safe_psql('docs', "SELECT citus_add_node('" . $_->host . "', " . $_->port . ')') foreach @workers;
+
+# Runs the blocks marked "citus" of $page in database $db; returns how many.
+sub run_citus_page
 {
+	my ($page, $db) = @_;
 	my %state;
 	my $examples = 0;
-	for my $b (doc_blocks('docs/citus.md'))
+	for my $b (doc_blocks($page))
 	{
 		next unless $b->{lang} eq 'sql' && $b->{attrs}{citus};
 		my $node = $b->{attrs}{worker1} ? $w1 : $coord;
 		local $ENV{PGHOST} = $node->host;
 		local $ENV{PGPORT} = $node->port;
-		local $ENV{PGDATABASE} = 'docs';
+		local $ENV{PGDATABASE} = $db;
 		local $ENV{PGUSER} = $b->{attrs}{deployer} ? 'deployer' : 'postgres';
 		my ($ok, $out, $why) = doc_run_block($b, \%state);
 		if ($ok && defined $b->{output} && !doc_output_matches($out, $b->{output}))
@@ -56,12 +65,22 @@ $coord->safe_psql('docs', "SELECT citus_add_node('" . $_->host . "', " . $_->por
 			$ok = 0;
 			$why = 'its output differs from the output shown';
 		}
-		ok($ok, "docs/citus.md:$b->{line}: the example runs as shown")
+		ok($ok, "$page:$b->{line}: the example runs as shown")
 		  or diag("$why\n--- printed:\n$out" . (defined $b->{output} ? "--- shown:\n$b->{output}" : ''));
 		$examples++;
 	}
-	ok($examples >= 8, "docs/citus.md has its examples marked to run ($examples)");
+	return $examples;
 }
+
+my $examples = run_citus_page('docs/citus.md', 'docs');
+ok($examples >= 8, "docs/citus.md has its examples marked to run ($examples)");
+$coord->safe_psql('readme', q{
+	GRANT CREATE ON SCHEMA public TO deployer;
+	GRANT USAGE ON SCHEMA migrator TO deployer;
+	GRANT EXECUTE ON ALL ROUTINES IN SCHEMA migrator TO deployer;
+});
+$examples = run_citus_page('README.md', 'readme');
+ok($examples >= 2, "README.md has its Citus session marked to run ($examples)");
 
 # The deploy role of the rest of the suite is the one the page creates.
 $coord->safe_psql('postgres', q{
