@@ -252,7 +252,34 @@ if [[ " $suites " == *" tap "* ]]; then
     for g in "${tap_files[@]}"; do
         [[ " ${tap_order[*]} " == *" $g "* ]] || tap_order+=("$g")
     done
-    run_suite tap env TESTDATADIR=tmp_check TESTLOGDIR=tmp_check/log \
+    # A plain fresh cluster, as PostgreSQL::Test::Cluster asks initdb for
+    # one ("-D DIR -A trust -N" on 15 and 16, "--no-sync --pgdata DIR
+    # --auth trust" on 18), is a copy of one that initdb made the first
+    # time, in the first test's environment; every other call (options of
+    # a test's own, another installation's initdb) runs initdb.
+    tpl="$here/tmp_check/initdb-template"
+    rm -rf "$tpl"
+    mkdir -p "$tpl/bin"
+    cat >"$tpl/bin/initdb" <<WRAP
+#!/bin/sh
+dir=
+if [ \$# = 5 ] && [ "\$1 \$3 \$4 \$5" = "-D -A trust -N" ]; then dir=\$2
+elif [ \$# = 5 ] && [ "\$1 \$2 \$4 \$5" = "--no-sync --pgdata --auth trust" ]; then dir=\$3
+fi
+if [ -n "\$dir" ] && [ ! -e "\$dir" ] && (
+    flock 9
+    [ -f "$tpl/data/PG_VERSION" ] && exit 0
+    rm -rf "$tpl/data.new"
+    "$tmpbin/initdb" -D "$tpl/data.new" -A trust -N >"$tpl/initdb.log" 2>&1 &&
+        mv "$tpl/data.new" "$tpl/data"
+) 9>"$tpl/lock"; then
+    echo "\$dir" >>"$tpl/copies"
+    exec cp -RPp "$tpl/data" "\$dir"
+fi
+exec "$tmpbin/initdb" "\$@"
+WRAP
+    chmod +x "$tpl/bin/initdb"
+    run_suite tap env PATH="$tpl/bin:$PATH" TESTDATADIR=tmp_check TESTLOGDIR=tmp_check/log \
         prove -j"${MIGRATOR_TAP_JOBS:-2}" --timer -I "$pgxs_dir/test/perl" -I test/lib "${tap_order[@]}"
 fi
 
