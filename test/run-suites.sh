@@ -69,19 +69,21 @@ start_suite() {
     suite_pid[$name]=$!
 }
 finish_suite() {
-    local name=$1 log="$here/$1.log" status=0 ok bad dir
+    local name=$1 log="$here/$1.log" status=0 ok bad dir dirs
     wait "${suite_pid[$name]}" || status=$?
     echo "== $name"
     cat "$log"
     if [ "$status" != 0 ]; then
         case $name in
-            regress) dir=.;;
-            upgrade-*) dir=upgrade_from_${name#upgrade-};;
-            isolation) dir=output_iso;;
-            valgrind) dir=valgrind;;
-            *) dir="";;
+            regress) dirs=.;;
+            upgrade-*) dirs=upgrade_from_${name#upgrade-};;
+            isolation) dirs=output_iso;;
+            valgrind) dirs=$(ls -d valgrind/*/);;
+            *) dirs="";;
         esac
-        [ -n "$dir" ] && [ -f "$dir/regression.diffs" ] && head -200 "$dir/regression.diffs"
+        for dir in $dirs; do
+            [ -f "$dir/regression.diffs" ] && head -200 "$dir/regression.diffs"
+        done
         failed_suites+=("$name")
     fi
     if [ "$name" = tap ]; then
@@ -121,14 +123,27 @@ regress_tests=$(cd sql && ls *.sql | sed 's/\.sql$//' | sort)
 
 # The regression suite once more with every server process under valgrind
 # memcheck; an error whose stack passes through migrator's code fails it.
-# It is the longest suite (one chain of tests, each many times slower
-# under valgrind): it starts first and runs in the background, on an
-# installation of its own, beside every other suite.
+# It is the longest suite (each test many times slower under valgrind): it
+# starts first and runs in the background, on an installation of its own,
+# beside every other suite, in MIGRATOR_VALGRIND_SHARDS (default 2)
+# temporary instances side by side, each running every n-th test in the
+# suite's order (every test makes a database of its own).
 valgrind_suite() {
-    local status=0 modules vg_errors
-    "$PG_REGRESS" --temp-instance=./tmp_check_vg \
-        --temp-config=test/regress.conf --bindir="$vgbin" \
-        --inputdir=. --outputdir=valgrind $regress_tests || status=$?
+    local status=0 shards=${MIGRATOR_VALGRIND_SHARDS:-2} i tests modules vg_errors
+    local pids=()
+    for ((i = 1; i <= shards; i++)); do
+        tests=$(echo "$regress_tests" | awk -v n="$shards" -v i="$i" '(NR - 1) % n == i - 1')
+        mkdir -p "valgrind/$i"
+        "$PG_REGRESS" --temp-instance="./tmp_check_vg_$i" \
+            --temp-config=test/regress.conf --bindir="$vgbin" \
+            --inputdir=. --outputdir="valgrind/$i" $tests >"valgrind/$i/pg_regress.out" 2>&1 &
+        pids+=($!)
+    done
+    for ((i = 1; i <= shards; i++)); do
+        wait "${pids[i - 1]}" || status=$?
+        echo "-- valgrind, instance $i of $shards"
+        cat "valgrind/$i/pg_regress.out"
+    done
     # Error blocks are separated by blank "==PID== " lines.  A block counts
     # when one of its six innermost frames is migrator's code (deeper
     # frames are the server calling through migrator, which is not ours).
