@@ -126,13 +126,17 @@ regress_tests=$(cd sql && ls *.sql | sed 's/\.sql$//' | sort)
 # It is the longest suite (each test many times slower under valgrind): it
 # starts first and runs in the background, on an installation of its own,
 # beside every other suite, in MIGRATOR_VALGRIND_SHARDS (default 2)
-# temporary instances side by side, each running every n-th test in the
-# suite's order (every test makes a database of its own).
+# temporary instances side by side, each running a consecutive part of the
+# suite's order (with two: the first half, the second half).  Every test
+# makes a database of its own, but 23_guard_databases lists the databases
+# that the tests before it left behind: it is in the first part, after all
+# of them.
 valgrind_suite() {
-    local status=0 shards=${MIGRATOR_VALGRIND_SHARDS:-2} i tests modules vg_errors
+    local status=0 shards=${MIGRATOR_VALGRIND_SHARDS:-2} i tests modules vg_errors per
     local pids=()
+    per=$(( ($(echo "$regress_tests" | wc -l) + shards - 1) / shards ))
     for ((i = 1; i <= shards; i++)); do
-        tests=$(echo "$regress_tests" | awk -v n="$shards" -v i="$i" '(NR - 1) % n == i - 1')
+        tests=$(echo "$regress_tests" | awk -v per="$per" -v i="$i" 'NR > (i - 1) * per && NR <= i * per')
         mkdir -p "valgrind/$i"
         "$PG_REGRESS" --temp-instance="./tmp_check_vg_$i" \
             --temp-config=test/regress.conf --bindir="$vgbin" \
