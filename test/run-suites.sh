@@ -47,21 +47,42 @@ export MIGRATOR_TMP_INSTALL="$tmp"
 
 passed=0
 failed=0
-summary=()
+failed_suites=()
 
-# Runs one suite, shows its output, and adds its counts to the totals:
-# pg_regress prints a line per test ("test x ... ok"), prove a summary
-# ("Files=2, Tests=40" and "Failed 3/40 subtests").
-run_suite() {
+# Suites run side by side where they share nothing: every pg_regress suite
+# has a temporary instance and an output directory of its own, and every
+# TAP file its own clusters (PostgreSQL::Test::Cluster picks free ports
+# under one port-lock directory, and data directories named after the
+# file).  start_suite runs a suite in the background, its output in
+# NAME.log; finish_suite waits for it, shows its output, and adds its
+# counts to the totals: pg_regress prints a line per test ("test x ...
+# ok"), prove a summary ("Files=2, Tests=40" and "Failed 3/40 subtests"),
+# and the valgrind suite a line with the errors in migrator's code.  Each
+# suite ends with a line "== NAME: N passed, N failed in S s".
+declare -A suite_pid suite_start
+# a suite in the background does not outlive the run, even a failed one
+trap wait EXIT
+start_suite() {
     local name=$1; shift
+    suite_start[$name]=$(date +%s)
+    "$@" >"$here/$name.log" 2>&1 &
+    suite_pid[$name]=$!
+}
+finish_suite() {
+    local name=$1 log="$here/$1.log" status=0 ok bad dir dirs
+    wait "${suite_pid[$name]}" || status=$?
     echo "== $name"
-    local log="$here/$name.log" ok bad
-    if "$@" >"$log" 2>&1; then
-        cat "$log"
-    else
-        cat "$log"
-        for d in . output_iso upgrade_from_*; do
-            [ -f "$d/regression.diffs" ] && head -200 "$d/regression.diffs"
+    cat "$log"
+    if [ "$status" != 0 ]; then
+        case $name in
+            regress) dirs=.;;
+            upgrade-*) dirs=upgrade_from_${name#upgrade-};;
+            isolation) dirs=output_iso;;
+            valgrind) dirs=$(ls -d valgrind/*/);;
+            *) dirs="";;
+        esac
+        for dir in $dirs; do
+            [ -f "$dir/regression.diffs" ] && head -200 "$dir/regression.diffs"
         done
         failed_suites+=("$name")
     fi
@@ -75,9 +96,18 @@ run_suite() {
         ok=$(grep -cE '^(test |     |ok )? *[A-Za-z0-9_-]+ +\.\.\. ok|^ok +[0-9]+ +[-+] ' "$log" || true)
         bad=$(grep -cE '\.\.\. FAILED|^not ok +[0-9]+ ' "$log" || true)
     fi
+    if [ "$name" = valgrind ]; then
+        vg_errors=$(sed -n 's/^valgrind: \([0-9]*\) error(s) in migrator.*/\1/p' "$log" | tail -1)
+        bad=$(( bad + ${vg_errors:-1} ))
+    fi
     passed=$((passed + ok)); failed=$((failed + bad))
+    # the log was last written when the suite ended
+    echo "== $name: $ok passed, $bad failed in $(( $(stat -c %Y "$log") - ${suite_start[$name]} )) s"
 }
-failed_suites=()
+run_suite() {
+    start_suite "$@"
+    finish_suite "$1"
+}
 
 # MIGRATOR_SUITES (default "regress upgrade isolation valgrind tap") and
 # MIGRATOR_TAP (a glob under test/t) narrow a developer's run; CI runs
@@ -90,6 +120,73 @@ if [ -z "$suites" ] && [ "${MIGRATOR_VALGRIND:-1}" = 0 ]; then
 fi
 suites=${suites:-regress upgrade isolation valgrind tap}
 regress_tests=$(cd sql && ls *.sql | sed 's/\.sql$//' | sort)
+
+# The regression suite once more with every server process under valgrind
+# memcheck; an error whose stack passes through migrator's code fails it.
+# It is the longest suite (each test many times slower under valgrind): it
+# starts first and runs in the background, on an installation of its own,
+# beside every other suite, in MIGRATOR_VALGRIND_SHARDS (default 2)
+# temporary instances side by side, each running a consecutive part of the
+# suite's order (with two: the first half, the second half).  Every test
+# makes a database of its own, but 23_guard_databases lists the databases
+# that the tests before it left behind: it is in the first part, after all
+# of them.
+valgrind_suite() {
+    local status=0 shards=${MIGRATOR_VALGRIND_SHARDS:-2} i tests modules vg_errors per
+    local pids=()
+    per=$(( ($(echo "$regress_tests" | wc -l) + shards - 1) / shards ))
+    for ((i = 1; i <= shards; i++)); do
+        tests=$(echo "$regress_tests" | awk -v per="$per" -v i="$i" 'NR > (i - 1) * per && NR <= i * per')
+        mkdir -p "valgrind/$i"
+        "$PG_REGRESS" --temp-instance="./tmp_check_vg_$i" \
+            --temp-config=test/regress.conf --bindir="$vgbin" \
+            --inputdir=. --outputdir="valgrind/$i" $tests >"valgrind/$i/pg_regress.out" 2>&1 &
+        pids+=($!)
+    done
+    for ((i = 1; i <= shards; i++)); do
+        wait "${pids[i - 1]}" || status=$?
+        echo "-- valgrind, instance $i of $shards"
+        cat "valgrind/$i/pg_regress.out"
+    done
+    # Error blocks are separated by blank "==PID== " lines.  A block counts
+    # when one of its six innermost frames is migrator's code (deeper
+    # frames are the server calling through migrator, which is not ours).
+    # migrator's source files, as valgrind names them: "(apply.c:123)".
+    modules=$(cd src && ls *.c | sed 's/\.c$//' | paste -sd'|')
+    vg_errors=$(cat "$here"/valgrind/pg.*.log 2>/dev/null | awk -v mods="$modules" '
+        BEGIN { ours_re = "migrator\\.so|\\((" mods ")\\.c:" }
+        function flush() { if (ours) n++; ours = 0; frames = 0 }
+        /^==[0-9]+== $/ { flush(); next }
+        / (at|by) 0x/ { frames++; if (frames <= 6 && $0 ~ ours_re) ours = 1 }
+        END { flush(); print n + 0 }')
+    echo "valgrind: $vg_errors error(s) in migrator's code in $(ls "$here"/valgrind/pg.*.log 2>/dev/null | wc -l) process logs"
+    if [ "$vg_errors" != 0 ]; then
+        grep -l -E 'migrator' "$here"/valgrind/pg.*.log | head -3 | xargs cat
+        status=1
+    fi
+    return "$status"
+}
+if [[ " $suites " == *" valgrind "* ]]; then
+    vg="$here/tmp_install_vg"
+    rm -rf "$vg" "$here/valgrind"
+    cp -a "$tmp" "$vg"
+    mkdir -p "$here/valgrind"
+    vgbin="$vg$bindir"
+    mv "$vgbin/postgres" "$vgbin/postgres.bin"
+    cat >"$vgbin/postgres" <<WRAP
+#!/bin/sh
+# initdb's bootstrap and single-user runs, and version checks, run natively.
+case "\$1" in --boot|--single|-V|--version|-C|--describe-config) exec "$vgbin/postgres.bin" "\$@";; esac
+exec valgrind --quiet --error-limit=no --num-callers=40 --leak-check=no \
+    --suppressions="$here/test/valgrind.supp" \
+    --log-file="$here/valgrind/pg.%p.log" "$vgbin/postgres.bin" "\$@"
+WRAP
+    chmod +x "$vgbin/postgres"
+    start_suite valgrind valgrind_suite
+fi
+
+# The regression suite.  Its temporary instance is tmp_check, the TAP
+# suite's data directory: the TAP suite starts after it.
 [[ " $suites " == *" regress "* ]] && run_suite regress "$PG_REGRESS" --temp-instance=./tmp_check \
     --temp-config=test/regress.conf --bindir="$tmp$bindir" \
     --inputdir=. --outputdir=. $regress_tests
@@ -130,7 +227,7 @@ if [[ " $suites " == *" upgrade "* ]]; then
             failed_suites+=("upgrade-$v"); failed=$((failed + 1))
             continue
         fi
-        run_suite "upgrade-$v" "$PG_REGRESS" --temp-instance=./tmp_check_up \
+        run_suite "upgrade-$v" "$PG_REGRESS" --temp-instance="./tmp_check_up_$v" \
             --temp-config=test/regress.conf --bindir="$tmp$bindir" \
             --inputdir="$dir" --outputdir="$dir" ${expecteddir_opt[@]/%/="$dir"} $regress_tests
     done
@@ -142,45 +239,6 @@ if [[ " $suites " == *" isolation "* ]] && ls test/isolation/specs/*.spec >/dev/
         --temp-instance=./tmp_check_iso --temp-config=test/regress.conf \
         --bindir="$tmp$bindir" --inputdir=test/isolation \
         --outputdir=output_iso $iso_tests
-fi
-
-# The regression suite once more with every server process under valgrind
-# memcheck; an error whose stack passes through migrator's code fails it.
-if [[ " $suites " == *" valgrind "* ]]; then
-    vg="$here/tmp_install_vg"
-    rm -rf "$vg" "$here/valgrind"
-    cp -a "$tmp" "$vg"
-    mkdir -p "$here/valgrind"
-    vgbin="$vg$bindir"
-    mv "$vgbin/postgres" "$vgbin/postgres.bin"
-    cat >"$vgbin/postgres" <<WRAP
-#!/bin/sh
-# initdb's bootstrap and single-user runs, and version checks, run natively.
-case "\$1" in --boot|--single|-V|--version|-C|--describe-config) exec "$vgbin/postgres.bin" "\$@";; esac
-exec valgrind --quiet --error-limit=no --num-callers=40 --leak-check=no \
-    --suppressions="$here/test/valgrind.supp" \
-    --log-file="$here/valgrind/pg.%p.log" "$vgbin/postgres.bin" "\$@"
-WRAP
-    chmod +x "$vgbin/postgres"
-    run_suite valgrind "$PG_REGRESS" --temp-instance=./tmp_check_vg \
-        --temp-config=test/regress.conf --bindir="$vgbin" \
-        --inputdir=. --outputdir=valgrind $regress_tests
-    # Error blocks are separated by blank "==PID== " lines.  A block counts
-    # when one of its six innermost frames is migrator's code (deeper
-    # frames are the server calling through migrator, which is not ours).
-    # migrator's source files, as valgrind names them: "(apply.c:123)".
-    modules=$(cd src && ls *.c | sed 's/\.c$//' | paste -sd'|')
-    vg_errors=$(cat "$here"/valgrind/pg.*.log 2>/dev/null | awk -v mods="$modules" '
-        BEGIN { ours_re = "migrator\\.so|\\((" mods ")\\.c:" }
-        function flush() { if (ours) n++; ours = 0; frames = 0 }
-        /^==[0-9]+== $/ { flush(); next }
-        / (at|by) 0x/ { frames++; if (frames <= 6 && $0 ~ ours_re) ours = 1 }
-        END { flush(); print n + 0 }')
-    echo "valgrind: $vg_errors error(s) in migrator's code in $(ls "$here"/valgrind/pg.*.log 2>/dev/null | wc -l) process logs"
-    if [ "$vg_errors" != 0 ]; then
-        grep -l -E 'migrator' "$here"/valgrind/pg.*.log | head -3 | xargs cat
-        failed_suites+=(valgrind); failed=$((failed + vg_errors))
-    fi
 fi
 
 # The test modules of 16 and later write logs to TESTLOGDIR (default log/),
@@ -201,7 +259,50 @@ if citus_selected "$suites" "${MIGRATOR_TAP:-}"; then
     fi
 fi
 
-[[ " $suites " == *" tap "* ]] && run_suite tap env TESTDATADIR=tmp_check TESTLOGDIR=tmp_check/log prove --timer -I "$pgxs_dir/test/perl" -I test/lib test/t/${MIGRATOR_TAP:-*.pl}
+# The TAP files, MIGRATOR_TAP_JOBS (default 2) at a time.  The files that
+# take longest start first, so that the suite does not end with one of them
+# running alone; the others follow in the order of their names.
+if [[ " $suites " == *" tap "* ]]; then
+    tap_files=(test/t/${MIGRATOR_TAP:-*.pl})
+    tap_order=()
+    for f in 095_citus 050_staged_changes 050_lint_guard 090_docs 051_staged_abort_crash 084_cli_import; do
+        for g in "${tap_files[@]}"; do [ "$g" = "test/t/$f.pl" ] && tap_order+=("$g"); done
+    done
+    for g in "${tap_files[@]}"; do
+        [[ " ${tap_order[*]} " == *" $g "* ]] || tap_order+=("$g")
+    done
+    # A plain fresh cluster, as PostgreSQL::Test::Cluster asks initdb for
+    # one ("-D DIR -A trust -N" on 15 and 16, "--no-sync --pgdata DIR
+    # --auth trust" on 18), is a copy of one that initdb made the first
+    # time, in the first test's environment; every other call (options of
+    # a test's own, another installation's initdb) runs initdb.
+    tpl="$here/tmp_check/initdb-template"
+    rm -rf "$tpl"
+    mkdir -p "$tpl/bin"
+    cat >"$tpl/bin/initdb" <<WRAP
+#!/bin/sh
+dir=
+if [ \$# = 5 ] && [ "\$1 \$3 \$4 \$5" = "-D -A trust -N" ]; then dir=\$2
+elif [ \$# = 5 ] && [ "\$1 \$2 \$4 \$5" = "--no-sync --pgdata --auth trust" ]; then dir=\$3
+fi
+if [ -n "\$dir" ] && [ ! -e "\$dir" ] && (
+    flock 9
+    [ -f "$tpl/data/PG_VERSION" ] && exit 0
+    rm -rf "$tpl/data.new"
+    "$tmpbin/initdb" -D "$tpl/data.new" -A trust -N >"$tpl/initdb.log" 2>&1 &&
+        mv "$tpl/data.new" "$tpl/data"
+) 9>"$tpl/lock"; then
+    echo "\$dir" >>"$tpl/copies"
+    exec cp -RPp "$tpl/data" "\$dir"
+fi
+exec "$tmpbin/initdb" "\$@"
+WRAP
+    chmod +x "$tpl/bin/initdb"
+    run_suite tap env PATH="$tpl/bin:$PATH" TESTDATADIR=tmp_check TESTLOGDIR=tmp_check/log \
+        prove -j"${MIGRATOR_TAP_JOBS:-2}" --timer -I "$pgxs_dir/test/perl" -I test/lib "${tap_order[@]}"
+fi
+
+[ -n "${suite_pid[valgrind]:-}" ] && finish_suite valgrind
 
 echo
 if [ ${#failed_suites[@]} -gt 0 ]; then

@@ -65,8 +65,9 @@ if [ "$(id -u)" = 0 ]; then
     # Debian's npm only when no npm is there (a NodeSource nodejs has one).
     command -v npm >/dev/null || bash "$here/scripts/install-deps.sh" npm
     npm_missing=()
+    npm_root=$(npm root -g)
     for pkg in dbmate drizzle-kit@0.31.11 drizzle-orm@0.45.4 pg@8.23.1 supabase@2.117.0 node-liquibase@4.3.3; do
-        [ -d "$(npm root -g)/${pkg%@*}" ] || npm_missing+=("$pkg")
+        [ -d "$npm_root/${pkg%@*}" ] || npm_missing+=("$pkg")
     done
     if [ ${#npm_missing[@]} -gt 0 ]; then
         echo "== installing: ${npm_missing[*]} (npm)"
