@@ -439,6 +439,25 @@ expansion_number(const char *version)
 }
 
 /*
+ * A change that backfills walks its table in the order of a key: refuse,
+ * before anything of it runs, one whose table has none (it would stop at
+ * its backfill, expanded half-way).
+ */
+static void
+check_backfill_key(StagedSpec *spec)
+{
+	if (spec->backfill_set == NULL || backfill_relation_has_key(spec->relid))
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_MIGRATOR_NOT_STAGEABLE),
+			 errmsg("migrator.stage() cannot stage a change of \"%s\" that backfills its rows",
+					spec->relname),
+			 errdetail("The backfill walks the rows in batches in the order of a key: the primary key, or a NOT NULL column alone in a unique index. Table %s has none (or several such columns and no primary key).",
+					   spec->qualified),
+			 errhint("Add a primary key to the table first, in a migration of its own, then stage the change.")));
+}
+
+/*
  * The first expand step of the change of migration "m", in the current
  * transaction: resolve it against the catalog, add the new columns (and a
  * foreign key, NOT VALID), write the rest of its SQL into staged_changes
@@ -457,6 +476,7 @@ expand_columns(Migration *m, StagedChange *c)
 	if (spec->expand_late_sql == NULL)
 		run_staged_script(m->version, STAGED_EXPAND, spec->expand_sql);
 	staged_finish(spec, false);
+	check_backfill_key(spec);
 	if (spec->backfill_set)
 		spec->backfill_set = psprintf("%s /* migrator staged change %s, expansion %d */",
 									  spec->backfill_set, m->version,
@@ -1050,7 +1070,10 @@ staged_plan_text(const char *version, StagedRequest *req, const char *relation)
 	StagedSpec *spec = staged_resolve(version, req, true);
 
 	if (spec)
+	{
 		staged_finish(spec, true);
+		check_backfill_key(spec);
+	}
 	return psprintf("staged change: %s", spec ? spec->describe
 					: psprintf("%s of %s (its table does not exist yet)",
 							   req->operation, relation));
