@@ -51,6 +51,23 @@ SELECT migrator.stage('2', 'ALTER TABLE app.users ALTER COLUMN id TYPE bigint');
 SELECT migrator.stage('2', 'ALTER TABLE app.users DROP COLUMN legacy');
 SELECT migrator.stage('2', 'ALTER TABLE app.users ALTER COLUMN name SET NOT NULL');
 SELECT migrator.stage('2', 'ALTER TABLE app.users ADD COLUMN flag boolean NOT NULL');
+-- A change that backfills walks its table in the order of a key: refused
+-- before anything of it runs when the table has none, at stage() when the
+-- table exists, else when it expands (a rename backfills nothing).
+BEGIN;
+SELECT version FROM migrator.register('2', 'CREATE TABLE app.nokey (a int, b text)', 'DROP TABLE app.nokey');
+SELECT version FROM migrator.stage('3', 'ALTER TABLE app.nokey ALTER COLUMN a TYPE bigint');
+SELECT version FROM migrator.apply();
+\echo :LAST_ERROR_SQLSTATE
+ROLLBACK;
+BEGIN;
+CREATE TABLE app.nokey (a int, b text);
+SELECT migrator.stage('2', 'ALTER TABLE app.nokey ALTER COLUMN a TYPE bigint');
+ROLLBACK;
+BEGIN;
+CREATE TABLE app.nokey (a int, b text);
+SELECT version FROM migrator.stage('2', 'ALTER TABLE app.nokey RENAME COLUMN b TO c');
+ROLLBACK;
 -- a pending change is replaced by staging it again
 SELECT (migrator.stage('2', 'ALTER TABLE app.users RENAME COLUMN name TO full_name', name => 'whole names')).plan;
 SELECT count(*) FROM migrator.staged_changes;

@@ -164,10 +164,12 @@ backfill_named_key(Oid relid, const char *key, BackfillKey *bk)
  * The key of "relid": "key" when given (a NOT NULL column alone in a
  * unique index without predicate, or several columns of such an index),
  * else the single-column primary key, else the only NOT NULL column alone
- * in such a unique index, else a primary key of several columns.
+ * in such a unique index, else a primary key of several columns.  Without
+ * one (or with several such columns and no primary key), an error, or
+ * false when "missing_ok".
  */
-static void
-backfill_key(Oid relid, const char *key, BackfillKey *bk)
+static bool
+backfill_key(Oid relid, const char *key, BackfillKey *bk, bool missing_ok)
 {
 	Oid			types[2] = {OIDOID, TEXTOID};
 	Datum		values[2];
@@ -182,6 +184,7 @@ backfill_key(Oid relid, const char *key, BackfillKey *bk)
 	{
 		values[0] = ObjectIdGetDatum(relid);
 		values[1] = key ? CStringGetTextDatum(key) : (Datum) 0;
+		/* not read-only: it sees a key made earlier in the caller's transaction */
 		if (SPI_execute_with_args("SELECT pg_catalog.quote_ident(a.attname), "
 								  "       a.atttypid, "
 								  "       pg_catalog.bool_or(i.indisprimary) "
@@ -195,11 +198,15 @@ backfill_key(Oid relid, const char *key, BackfillKey *bk)
 								  "   AND ($2 IS NULL OR a.attname = $2) "
 								  " GROUP BY a.attnum, a.attname, a.atttypid "
 								  " ORDER BY pg_catalog.bool_or(i.indisprimary) DESC, a.attnum",
-								  2, types, values, nulls, true, 0) != SPI_OK_SELECT)
+								  2, types, values, nulls, false, 0) != SPI_OK_SELECT)
 			elog(ERROR, "could not look up the key of relation %u", relid);
 		desc = SPI_tuptable->tupdesc;
 		if (SPI_processed == 0 && key == NULL && backfill_composite_pk(relid, bk))
 			goto done;
+		if (missing_ok && (SPI_processed == 0 ||
+						   (SPI_processed > 1 &&
+							strcmp(SPI_getvalue(SPI_tuptable->vals[0], desc, 3), "t") != 0)))
+			return false;
 		if (SPI_processed == 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -240,6 +247,20 @@ done:
 			appendStringInfo(&text, "%s%s", i > 0 ? ", " : "", bk->columns[i]);
 		bk->text = text.data;
 	}
+	return true;
+}
+
+/*
+ * Has "relid" a key that backfill() finds by itself (without key =>)?  A
+ * staged change that needs a backfill is refused before it expands when
+ * not.  The caller is connected to SPI.
+ */
+bool
+backfill_relation_has_key(Oid relid)
+{
+	BackfillKey bk;
+
+	return backfill_key(relid, NULL, &bk, true);
 }
 
 /*
@@ -322,7 +343,7 @@ backfill_relation(Oid relid, const char *set, const char *filter,
 	SPI_connect_ext(SPI_OPT_NONATOMIC);
 	relation = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
 										  get_rel_name(relid));
-	backfill_key(relid, key, &bk);
+	(void) backfill_key(relid, key, &bk, false);
 
 	/*
 	 * One backfill per table at a time: two sessions resuming the same

@@ -15,5 +15,6 @@
  */
 extern void backfill_relation(Oid relid, const char *set, const char *filter,
 							  int32 batch_size, const char *key, bool restart);
+extern bool backfill_relation_has_key(Oid relid);
 
 #endif							/* MIGRATOR_BACKFILL_H */

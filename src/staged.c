@@ -380,30 +380,6 @@ check_table_free(StagedSpec *spec)
 	}
 }
 
-/*
- * The spec of the change being expanded by this call, kept between its two
- * expand steps (which deploy() commits separately).  A change resumed in
- * another call has none: its second step then needs only what
- * staged_changes.spec holds, and its down script was already written.
- */
-static char *kept_version = NULL;
-static StagedSpec *kept_spec = NULL;
-
-static void
-spec_keep(const char *version, StagedSpec *spec)
-{
-	kept_version = pstrdup(version);
-	kept_spec = spec;
-}
-
-static StagedSpec *
-spec_kept(const char *version)
-{
-	if (kept_version && strcmp(kept_version, version) == 0)
-		return kept_spec;
-	return NULL;
-}
-
 /* Does the dual-write trigger of the change exist? */
 static bool
 trigger_exists(StagedChange *c)
@@ -434,6 +410,21 @@ set_spec_flag(const char *version, const char *flag)
 				 2, types, values, NULL);
 }
 
+/* Set text field "key" of the spec of "version". */
+static void
+set_spec_text(const char *version, const char *key, const char *text)
+{
+	Oid			types[3] = {TEXTOID, TEXTOID, TEXTOID};
+	Datum		values[3];
+
+	values[0] = CStringGetTextDatum(version);
+	values[1] = CStringGetTextDatum(key);
+	values[2] = CStringGetTextDatum(text);
+	history_exec("UPDATE migrator.staged_changes "
+				 "   SET spec = spec || pg_catalog.jsonb_build_object($2, $3) WHERE version = $1",
+				 3, types, values, NULL);
+}
+
 /* How many times the change of "version" expanded before (aborts). */
 static int
 expansion_number(const char *version)
@@ -448,23 +439,44 @@ expansion_number(const char *version)
 }
 
 /*
+ * A change that backfills walks its table in the order of a key: refuse,
+ * before anything of it runs, one whose table has none (it would stop at
+ * its backfill, expanded half-way).
+ */
+static void
+check_backfill_key(StagedSpec *spec)
+{
+	if (spec->backfill_set == NULL || backfill_relation_has_key(spec->relid))
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_MIGRATOR_NOT_STAGEABLE),
+			 errmsg("migrator.stage() cannot stage a change of \"%s\" that backfills its rows",
+					spec->relname),
+			 errdetail("The backfill walks the rows in batches in the order of a key: the primary key, or a NOT NULL column alone in a unique index. Table %s has none (or several such columns and no primary key).",
+					   spec->qualified),
+			 errhint("Add a primary key to the table first, in a migration of its own, then stage the change.")));
+}
+
+/*
  * The first expand step of the change of migration "m", in the current
  * transaction: resolve it against the catalog, add the new columns (and a
  * foreign key, NOT VALID), write the rest of its SQL into staged_changes
  * (the change is then "expanding") and create the trigger function.  The
  * ACCESS EXCLUSIVE lock of ADD COLUMN is held only for this short step.
+ * Returns the spec, for the second step when the same call runs it.
  */
-static void
+static StagedSpec *
 expand_columns(Migration *m, StagedChange *c)
 {
 	StagedRequest *req = staged_parse(c->statement, c->up, c->down);
 	StagedSpec *spec = staged_resolve(m->version, req, false);
 
 	check_table_free(spec);
-	/* a CHECK or NOT NULL is added after the trigger that fixes rows */
-	if (req->op == STAGED_RESHAPE || req->op == STAGED_ADD_FOREIGN_KEY)
+	/* a CHECK or NOT NULL comes after the trigger that fixes rows: step 2 */
+	if (spec->expand_late_sql == NULL)
 		run_staged_script(m->version, STAGED_EXPAND, spec->expand_sql);
 	staged_finish(spec, false);
+	check_backfill_key(spec);
 	if (spec->backfill_set)
 		spec->backfill_set = psprintf("%s /* migrator staged change %s, expansion %d */",
 									  spec->backfill_set, m->version,
@@ -485,20 +497,25 @@ expand_columns(Migration *m, StagedChange *c)
 	history_event(m->version, "apply", "staged", "partial", NULL, NULL,
 				  psprintf("expand: %s; old shape in schema %s, new shape in schema %s",
 						   spec->describe, spec->old_schema, spec->new_schema));
-	spec_keep(m->version, spec);
+	return spec;
 }
 
 /*
  * The second expand step: the version schemas, then the trigger and the
  * constraints that need it, last, so that the locks that stop writers are
  * held for the end of the step only; then the down script, which reads the
- * new shape's view.
+ * new shape's view.  "spec" is what the first step returned when the same
+ * call ran it; NULL when a later call resumes the change (the first call
+ * stopped between the steps): what the first step wrote into
+ * staged_changes serves then, and a type change or another reshaping one
+ * is resolved again, for its down script.
  */
 static void
-expand_views(Migration *m, StagedChange *c)
+expand_views(Migration *m, StagedChange *c, StagedSpec *spec)
 {
-	StagedSpec *spec = spec_kept(m->version);
+	StagedRequest *req = spec ? spec->req : staged_parse(c->statement, c->up, c->down);
 	char	   *function = spec_text(m->version, "function");
+	char	   *late = spec ? spec->expand_late_sql : spec_text(m->version, "expand_late");
 
 	sync_schema(m->version, STAGED_EXPAND, c->schema);
 	if (function && !trigger_exists(c))
@@ -507,12 +524,25 @@ expand_views(Migration *m, StagedChange *c)
 								   "FOR EACH ROW EXECUTE FUNCTION %s()",
 								   quote_identifier(spec_text(m->version, "trigger")),
 								   c->relation, function));
-	if (spec && spec->req->op != STAGED_RESHAPE && spec->req->op != STAGED_ADD_FOREIGN_KEY)
-		run_staged_script(m->version, STAGED_EXPAND, spec->expand_sql);
-	if (spec)
+
+	/*
+	 * Resumed by a later call: the down script of a reshaping change is
+	 * written from its request, resolved again; so is the late SQL of a
+	 * change that an older library began (staged_changes.spec without
+	 * "expand_late").
+	 */
+	if (spec == NULL && req->op != STAGED_ADD_FOREIGN_KEY &&
+		(req->op == STAGED_RESHAPE || late == NULL))
+	{
+		spec = staged_resolve_expanding(m->version, req);
+		if (late == NULL)
+			late = spec->expand_late_sql;
+	}
+	run_staged_script(m->version, STAGED_EXPAND, late);
+	if (req->op == STAGED_RESHAPE)
 	{
 		staged_render_down(spec);
-		set_state(m->version, "expanding", staged_spec_json(spec), NULL);
+		set_spec_text(m->version, "down", spec->down_sql);
 	}
 	set_spec_flag(m->version, "views");
 }
@@ -639,13 +669,14 @@ staged_apply(Migration *m)
 {
 	TimestampTz start = GetCurrentTimestamp();
 	StagedChange *c = load_change(m->version, true);
+	StagedSpec *spec = NULL;
 
 	migration_check_checksum(m);
 	if (strcmp(c->state, "expanding") != 0)
-		expand_columns(m, c);
+		spec = expand_columns(m, c);
 	c = load_change(m->version, true);
 	if (spec_text(m->version, "views") == NULL)
-		expand_views(m, c);
+		expand_views(m, c, spec);
 	c = load_change(m->version, true);
 	finish_expansion_in_xact(c);
 	mark_expanded(m->version, start);
@@ -667,6 +698,8 @@ typedef struct StepArg
 	const char *sql;
 	const char *final_state;
 	TimestampTz start;
+	StagedSpec *spec;			/* what the first expand step of this call
+								 * returned, for the second */
 } StepArg;
 
 static void
@@ -674,7 +707,8 @@ expand_columns_step(void *arg)
 {
 	StepArg    *a = arg;
 
-	expand_columns(a->m, load_change(a->m->version, true));
+	a->spec = NULL;
+	a->spec = expand_columns(a->m, load_change(a->m->version, true));
 	fingerprint_record("deploy");
 }
 
@@ -683,7 +717,7 @@ expand_views_step(void *arg)
 {
 	StepArg    *a = arg;
 
-	expand_views(a->m, load_change(a->m->version, true));
+	expand_views(a->m, load_change(a->m->version, true), a->spec);
 	fingerprint_record("deploy");
 }
 
@@ -1036,7 +1070,10 @@ staged_plan_text(const char *version, StagedRequest *req, const char *relation)
 	StagedSpec *spec = staged_resolve(version, req, true);
 
 	if (spec)
+	{
 		staged_finish(spec, true);
+		check_backfill_key(spec);
+	}
 	return psprintf("staged change: %s", spec ? spec->describe
 					: psprintf("%s of %s (its table does not exist yet)",
 							   req->operation, relation));

@@ -131,6 +131,9 @@ staged_version_schema_name(const char *nspname, const char *version)
  * ----------------------------------------------------------------
  */
 
+static StagedSpec *resolve(const char *version, StagedRequest *req, bool missing_ok,
+						   bool expanding);
+
 /* A column of the table as it is before the change expands. */
 typedef struct TableColumn
 {
@@ -160,6 +163,7 @@ typedef struct Resolver
 	StringInfoData abort;
 	StringInfoData down;
 	StringInfoData trigger_body;
+	bool		expanding;		/* the first expand step ran: new columns exist */
 } Resolver;
 
 /* Pin search_path so that deparsed text and type names are qualified. */
@@ -1059,7 +1063,8 @@ resolve_reshape(Resolver *r)
 				nc->add->up = raw_cast(old->name, nc->typid, nc->typmod);
 			}
 			nc->real = staged_name("_migrator_", old->name, NULL);
-			no_column(r, nc->real);
+			if (!r->expanding)
+				no_column(r, nc->real);
 			nc->not_null = old->not_null;
 			if (old->default_text)
 			{
@@ -1072,7 +1077,8 @@ resolve_reshape(Resolver *r)
 		}
 		else
 		{
-			no_column(r, add->name);
+			if (!r->expanding)
+				no_column(r, add->name);
 			nc->real = add->name;
 			nc->not_null = add->not_null;
 		}
@@ -1148,6 +1154,43 @@ resolve_reshape(Resolver *r)
 }
 
 /*
+ * GRANTs that give column "real" of the table the column privileges that
+ * column "attnum" has: a retyped column's privileges follow it to its new
+ * column, which takes its name at complete().  Without them a role with
+ * column privileges could not write the column through the new shape's
+ * view (security_invoker: the table's privileges are checked), nor after
+ * complete().
+ */
+static void
+copy_column_privileges(Resolver *r, AttrNumber attnum, const char *real)
+{
+	Oid			types[2] = {OIDOID, INT2OID};
+	Datum		values[2];
+	uint64		i;
+
+	values[0] = ObjectIdGetDatum(r->spec->relid);
+	values[1] = Int16GetDatum(attnum);
+	if (SPI_execute_with_args("SELECT CASE WHEN a.grantee = 0 THEN NULL ELSE pg_catalog.pg_get_userbyid(a.grantee) END, "
+							  "       a.privilege_type, a.is_grantable "
+							  "  FROM pg_catalog.pg_attribute t, pg_catalog.aclexplode(t.attacl) a "
+							  " WHERE t.attrelid = $1 AND t.attnum = $2 AND t.attacl IS NOT NULL "
+							  " ORDER BY 1 NULLS FIRST, 2",
+							  2, types, values, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the column privileges of relation %u", r->spec->relid);
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		char	   *grantee = SPI_getvalue(tup, desc, 1);
+
+		add_sql(&r->expand, "GRANT %s (%s) ON %s TO %s%s", SPI_getvalue(tup, desc, 2),
+				quote_identifier(real), r->spec->qualified,
+				grantee ? quote_identifier(grantee) : "PUBLIC",
+				strcmp(SPI_getvalue(tup, desc, 3), "t") == 0 ? " WITH GRANT OPTION" : "");
+	}
+}
+
+/*
  * Reshaping: write the expand DDL that adds the new columns.
  */
 static void
@@ -1177,6 +1220,8 @@ render_reshape_columns(Resolver *r, Reshape *rs)
 				add_sql(&r->expand, "ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s",
 						spec->qualified, quote_identifier(nc->real), nc->default_text);
 		}
+		if (nc->replaced)
+			copy_column_privileges(r, nc->replaced->attnum, nc->real);
 		/* NOT NULL, proven by a CHECK validated after the backfill */
 		if (nc->not_null && !(nc->base_default && nc->fill == NULL))
 			nc->not_null_check = staged_name("", spec->relname, psprintf("%s_migrator_not_null", nc->add->name));
@@ -2003,6 +2048,29 @@ n_all_names(Reshape *rs)
 StagedSpec *
 staged_resolve(const char *version, StagedRequest *req, bool missing_ok)
 {
+	return resolve(version, req, missing_ok, false);
+}
+
+/*
+ * "req" resolved again while its change is expanding, after its first
+ * expand step committed (its new columns exist), as that step resolved it,
+ * and finished: for a later call that resumes the change and needs what
+ * the first call kept in memory only (the down script, written over the
+ * new shape's view once the version schemas exist).  Not for a foreign
+ * key, which the first step added.
+ */
+StagedSpec *
+staged_resolve_expanding(const char *version, StagedRequest *req)
+{
+	StagedSpec *spec = resolve(version, req, false, true);
+
+	staged_finish(spec, false);
+	return spec;
+}
+
+static StagedSpec *
+resolve(const char *version, StagedRequest *req, bool missing_ok, bool expanding)
+{
 	StagedSpec *spec = palloc0(sizeof(StagedSpec));
 	Resolver   *r = palloc0(sizeof(Resolver));
 	Oid			relid = RangeVarGetRelid(req->relation, NoLock, true);
@@ -2021,6 +2089,7 @@ staged_resolve(const char *version, StagedRequest *req, bool missing_ok)
 	spec->req = req;
 	spec->relid = relid;
 	r->spec = spec;
+	r->expanding = expanding;
 	r->rel = relation_open(relid, AccessShareLock);
 	form = RelationGetForm(r->rel);
 	spec->nspname = get_namespace_name(form->relnamespace);
@@ -2084,6 +2153,15 @@ staged_resolve(const char *version, StagedRequest *req, bool missing_ok)
 			break;
 	}
 	spec->expand_sql = r->expand.data;
+
+	/*
+	 * A constraint that the trigger's fix-up must come before (a CHECK, the
+	 * CHECK of a SET NOT NULL) is added in the second expand step, after
+	 * the trigger; new columns and a foreign key (which checks new rows at
+	 * once, so its fix-up comes with it) in the first.
+	 */
+	if (req->op != STAGED_RESHAPE && req->op != STAGED_ADD_FOREIGN_KEY)
+		spec->expand_late_sql = spec->expand_sql;
 	relation_close(r->rel, NoLock);
 	r->rel = NULL;
 	spec->resolver = r;
@@ -2336,6 +2414,7 @@ staged_spec_json(StagedSpec *spec)
 	}
 	appendStringInfoChar(&buf, ']');
 	json_strings(&buf, "drop_names", spec->drop_names);
+	json_key(&buf, "expand_late", spec->expand_late_sql);
 	json_key(&buf, "backfill_set", spec->backfill_set);
 	json_key(&buf, "backfill_filter", spec->backfill_filter);
 	json_key(&buf, "constrain", spec->constrain_sql);

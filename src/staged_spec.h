@@ -42,6 +42,8 @@ typedef struct StagedSpec
 	List	   *view_columns;	/* StagedViewColumn: the new shape's changes */
 	List	   *drop_names;		/* char *: columns hidden from the new shape */
 	char	   *expand_sql;
+	char	   *expand_late_sql;	/* the part of expand_sql that runs after
+									 * the trigger (its second step), or NULL */
 	char	   *backfill_set;	/* NULL: nothing to backfill */
 	char	   *backfill_filter;
 	char	   *constrain_sql;	/* after the backfill: NOT VALID constraints */
@@ -77,6 +79,7 @@ typedef struct StagedViewColumn
 
 extern StagedSpec *staged_resolve(const char *version, StagedRequest *req,
 								  bool missing_ok);
+extern StagedSpec *staged_resolve_expanding(const char *version, StagedRequest *req);
 extern void staged_finish(StagedSpec *spec, bool dry_run);
 extern void staged_render_down(StagedSpec *spec);
 extern char *staged_function_sql(const char *function, const char *head,

@@ -8,6 +8,7 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use Time::HiRes qw(usleep);
 use lib 'test/lib';
 use MigratorTest;
 use StagedTest;
@@ -160,6 +161,22 @@ sub old_shape_rows
 		'7.00/7,8.00/8', 'rows written by COPY are read, converted, through the new version');
 }
 
+# After a backend's kill -9 the postmaster restarts every session.  A psql
+# started while connections are refused may exit before reading its input,
+# and IPC::Run then dies of the broken pipe (seen under load on 16, as
+# 010_crash.pl saw it on 18): such an attempt is retried like a refused one.
+sub wait_for_restart
+{
+	my ($db) = @_;
+
+	for (1 .. 10 * $PostgreSQL::Test::Utils::timeout_default)
+	{
+		return if eval { $node->poll_query_until($db, 'SELECT true') };
+		usleep(100_000);
+	}
+	die 'the server did not come back';
+}
+
 # ---- kill -9 during the backfill, then resume ----
 {
 	my $db = 'crash_backfill';
@@ -171,7 +188,7 @@ sub old_shape_rows
 	my $pid = deploy_pid($db);
 	kill 'KILL', $pid;
 	eval { $deploy->quit };
-	$node->poll_query_until($db, 'SELECT true') or die 'the server did not come back';
+	wait_for_restart($db);
 	is($node->safe_psql($db, q{SELECT stage FROM migrator.status() WHERE version = '2'}),
 		'expanding', 'after kill -9 in the backfill: still expanding');
 	my $done = $node->safe_psql($db, q{SELECT rows_done FROM migrator.backfills WHERE relation = 'app.orders'});
@@ -211,7 +228,7 @@ sub old_shape_rows
 	kill 'KILL', $pid;
 	eval { $complete->quit };
 	eval { $reader->quit };
-	$node->poll_query_until($db, 'SELECT true') or die 'the server did not come back';
+	wait_for_restart($db);
 	is($node->safe_psql($db, q{SELECT stage FROM migrator.status() WHERE version = '2'}),
 		'expanded', 'after kill -9 in complete(): still expanded');
 	is(fingerprint($node, $db), $expanded, 'after kill -9 in complete(): nothing of it stays');
