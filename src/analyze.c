@@ -3664,6 +3664,315 @@ statement_targets(StatementFacts *facts, Node *stmt)
 	}
 }
 
+/*
+ * Is "rv" temporary as written (TEMP, or a pg_temp schema)?  What is
+ * created there goes with the session whatever it depends on.
+ */
+static bool
+written_temporary(RangeVar *rv)
+{
+	return rv != NULL &&
+		(rv->relpersistence == RELPERSISTENCE_TEMP ||
+		 (rv->schemaname && strncmp(rv->schemaname, "pg_temp", 7) == 0));
+}
+
+/*
+ * Can column definition "def" record a dependency the parse tree does not
+ * show?  Its type is judged by name (classify_node()); a default, a
+ * generated or identity column, a collation, a check, a key or a
+ * reference (an index whose operator class is found by type) may lead to
+ * anything.
+ */
+static bool
+column_may_depend(ColumnDef *def)
+{
+	ListCell   *lc;
+
+	if (def->raw_default || def->cooked_default || def->collClause ||
+		def->identity || def->generated)
+		return true;
+	foreach(lc, def->constraints)
+	{
+		Constraint *con = lfirst(lc);
+
+		if (!IsA(con, Constraint) ||
+			(con->contype != CONSTR_NULL && con->contype != CONSTR_NOTNULL))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Can ALTER TABLE "stmt" record a dependency of the table on an object
+ * the parse tree does not name?  Subcommands that add no expression, type,
+ * collation or index are listed; every other one (and a later server's)
+ * can.
+ */
+static bool
+alter_table_may_depend(AlterTableStmt *stmt)
+{
+	ListCell   *lc;
+
+	if (written_temporary(stmt->relation))
+		return false;
+	foreach(lc, stmt->cmds)
+	{
+		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+
+		/* over the value: some names exist in some versions only (compat.h) */
+		switch ((int) cmd->subtype)
+		{
+			case AT_AddColumn:
+			case AT_AddColumnRecurse:
+			case AT_AddColumnToView:
+				if (cmd->def == NULL || !IsA(cmd->def, ColumnDef) ||
+					column_may_depend((ColumnDef *) cmd->def))
+					return true;
+				break;
+			case AT_ColumnDefault:
+				/* DROP DEFAULT records nothing */
+				if (cmd->def != NULL)
+					return true;
+				break;
+			case AT_DropColumn:
+			case AT_DropColumnRecurse:
+			case AT_DropConstraint:
+			case AT_DropConstraintRecurse:
+			case AT_SetNotNull:
+			case AT_DropNotNull:
+			case AT_CheckNotNull:
+			case AT_SetStatistics:
+			case AT_SetOptions:
+			case AT_ResetOptions:
+			case AT_SetStorage:
+			case AT_SetCompression:
+			case AT_ValidateConstraint:
+			case AT_ValidateConstraintRecurse:
+			case AT_AlterConstraint:
+			case AT_ChangeOwner:
+			case AT_ClusterOn:
+			case AT_DropCluster:
+			case AT_SetLogged:
+			case AT_SetUnLogged:
+			case AT_DropOids:
+			case AT_SetAccessMethod:
+			case AT_SetTableSpace:
+			case AT_SetRelOptions:
+			case AT_ResetRelOptions:
+			case AT_ReplaceRelOptions:
+			case AT_EnableTrig:
+			case AT_EnableAlwaysTrig:
+			case AT_EnableReplicaTrig:
+			case AT_EnableTrigAll:
+			case AT_EnableTrigUser:
+			case AT_DisableTrig:
+			case AT_DisableTrigAll:
+			case AT_DisableTrigUser:
+			case AT_EnableRule:
+			case AT_EnableAlwaysRule:
+			case AT_EnableReplicaRule:
+			case AT_DisableRule:
+			case AT_DropInherit:
+			case AT_DropOf:
+			case AT_ReplicaIdentity:
+			case AT_EnableRowSecurity:
+			case AT_DisableRowSecurity:
+			case AT_ForceRowSecurity:
+			case AT_NoForceRowSecurity:
+			case AT_GenericOptions:
+			case AT_AlterColumnGenericOptions:
+			case AT_DetachPartition:
+			case AT_DetachPartitionFinalize:
+			case AT_SetIdentity:
+			case AT_DropIdentity:
+			case AT_DropExpression:
+				break;
+			default:
+				return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Can "stmt" make a permanent object depend on another through what the
+ * parse tree does not resolve: a regclass or regconfig literal, an
+ * operator, an unqualified name in an expression, the operator class an
+ * index finds by type?  The guard reads pg_depend after such a statement
+ * in a session with a temporary schema, since the session's end would take
+ * the permanent object along (rule depends_on_temporary).  Kinds that
+ * record no dependency, create only temporary objects as written, or run
+ * statements that the guard judges one by one (CALL, DO) cannot; every
+ * other kind, a later server's included, can.  No catalog access.
+ */
+static bool
+statement_may_depend_on_temporary(Node *stmt)
+{
+	ListCell   *lc;
+
+	switch (nodeTag(stmt))
+	{
+		case T_TransactionStmt:
+		case T_VariableSetStmt:
+		case T_VariableShowStmt:
+		case T_DiscardStmt:
+		case T_ListenStmt:
+		case T_UnlistenStmt:
+		case T_NotifyStmt:
+		case T_LoadStmt:
+		case T_CheckPointStmt:
+		case T_ClosePortalStmt:
+		case T_FetchStmt:
+		case T_DeclareCursorStmt:
+		case T_PrepareStmt:
+		case T_ExecuteStmt:
+		case T_DeallocateStmt:
+		case T_CallStmt:
+		case T_DoStmt:
+		case T_CopyStmt:
+		case T_LockStmt:
+		case T_VacuumStmt:
+		case T_ClusterStmt:
+		case T_ReindexStmt:
+		case T_RefreshMatViewStmt:
+		case T_ConstraintsSetStmt:
+		case T_DropStmt:
+		case T_TruncateStmt:
+		case T_DropOwnedStmt:
+		case T_ReassignOwnedStmt:
+		case T_DropRoleStmt:
+		case T_DropdbStmt:
+		case T_DropTableSpaceStmt:
+		case T_DropSubscriptionStmt:
+		case T_DropUserMappingStmt:
+		case T_RenameStmt:
+		case T_AlterOwnerStmt:
+		case T_AlterObjectSchemaStmt:	/* not into or out of pg_temp */
+		case T_AlterObjectDependsStmt:
+		case T_CommentStmt:
+		case T_SecLabelStmt:
+		case T_GrantStmt:
+		case T_GrantRoleStmt:
+		case T_AlterDefaultPrivilegesStmt:
+		case T_CreateRoleStmt:
+		case T_AlterRoleStmt:
+		case T_AlterRoleSetStmt:
+		case T_CreatedbStmt:
+		case T_AlterDatabaseStmt:
+		case T_AlterDatabaseSetStmt:
+		case T_AlterDatabaseRefreshCollStmt:
+		case T_AlterSystemStmt:
+		case T_CreateTableSpaceStmt:
+		case T_AlterTableSpaceOptionsStmt:
+		case T_AlterTableMoveAllStmt:
+		case T_CreateEnumStmt:
+		case T_AlterEnumStmt:
+		case T_CreateSeqStmt:	/* an integer type; OWNED BY its own schema */
+		case T_AlterSeqStmt:
+		case T_AlterCollationStmt:
+		case T_AlterEventTrigStmt:
+		case T_AlterStatsStmt:
+		case T_CreateForeignServerStmt:
+		case T_AlterForeignServerStmt:
+		case T_CreateUserMappingStmt:
+		case T_AlterUserMappingStmt:
+		case T_CreateSubscriptionStmt:
+		case T_AlterSubscriptionStmt:
+		case T_SelectStmt:
+		case T_InsertStmt:
+		case T_UpdateStmt:
+		case T_DeleteStmt:
+		case T_MergeStmt:
+			return false;
+		case T_CreateStmt:
+			{
+				CreateStmt *cs = (CreateStmt *) stmt;
+
+				if (written_temporary(cs->relation))
+					return false;
+				if (cs->inhRelations || cs->partbound || cs->partspec ||
+					cs->ofTypename || cs->constraints)
+					return true;
+				foreach(lc, cs->tableElts)
+					if (!IsA(lfirst(lc), ColumnDef) ||
+						column_may_depend((ColumnDef *) lfirst(lc)))
+						return true;
+				return false;
+			}
+		case T_AlterTableStmt:
+			return alter_table_may_depend((AlterTableStmt *) stmt);
+		case T_IndexStmt:
+			return !written_temporary(((IndexStmt *) stmt)->relation);
+		case T_ViewStmt:
+			return !written_temporary(((ViewStmt *) stmt)->view);
+		case T_CreateTableAsStmt:
+			/* column collations, and a materialized view's query */
+			return !written_temporary(((CreateTableAsStmt *) stmt)->into->rel);
+		case T_ExplainStmt:
+			{
+				/* EXPLAIN ANALYZE CREATE TABLE AS creates it without the hook */
+				Node	   *query = ((ExplainStmt *) stmt)->query;
+
+				if (query && IsA(query, Query) && ((Query *) query)->utilityStmt)
+					query = ((Query *) query)->utilityStmt;
+				return query && IsA(query, CreateTableAsStmt);
+			}
+		case T_CreateFunctionStmt:
+			{
+				CreateFunctionStmt *cf = (CreateFunctionStmt *) stmt;
+
+				/* types are judged by name; defaults and a SQL body are not */
+				if (name_is_temporary(cf->funcname))
+					return false;
+				if (cf->sql_body)
+					return true;
+				foreach(lc, cf->parameters)
+					if (lfirst_node(FunctionParameter, lc)->defexpr)
+						return true;
+				foreach(lc, cf->options)
+				{
+					const char *opt = lfirst_node(DefElem, lc)->defname;
+
+					if (strcmp(opt, "support") == 0 || strcmp(opt, "transform") == 0)
+						return true;
+				}
+				return false;
+			}
+		case T_AlterFunctionStmt:
+			foreach(lc, ((AlterFunctionStmt *) stmt)->actions)
+				if (strcmp(lfirst_node(DefElem, lc)->defname, "support") == 0)
+					return true;
+			return false;
+		case T_AlterDomainStmt:
+			{
+				AlterDomainStmt *ad = (AlterDomainStmt *) stmt;
+
+				return !name_is_temporary(ad->typeName) &&
+					((ad->subtype == 'T' && ad->def != NULL) || ad->subtype == 'C');
+			}
+		case T_CreateDomainStmt:
+			return !name_is_temporary(((CreateDomainStmt *) stmt)->domainname);
+		case T_CompositeTypeStmt:
+			return !written_temporary(((CompositeTypeStmt *) stmt)->typevar);
+		case T_CreateRangeStmt:
+			return !name_is_temporary(((CreateRangeStmt *) stmt)->typeName);
+		case T_DefineStmt:
+			return !name_is_temporary(((DefineStmt *) stmt)->defnames);
+		case T_CreateSchemaStmt:
+			/* its elements run as subcommands, judged with it */
+			return ((CreateSchemaStmt *) stmt)->schemaElts != NIL;
+		default:
+			/*
+			 * Triggers, rules, policies, statistics, publications, types
+			 * altered, operators, operator classes and families, casts,
+			 * transforms, conversions, languages, foreign-data wrappers,
+			 * access methods, event triggers, text search, extensions,
+			 * IMPORT FOREIGN SCHEMA, and what a later server adds.
+			 */
+			return true;
+	}
+}
+
 /* What CREATE TABLE AS, SELECT INTO or CREATE MATERIALIZED VIEW creates. */
 static IntoClause *
 statement_into(Node *stmt)
@@ -3738,6 +4047,11 @@ analyze_statement(AnalyzeContext *ctx, Node *stmt, int what)
 				facts->defaults_set = lappend(facts->defaults_set, cmd->name);
 		}
 	}
+	if (IsA(stmt, AlterDomainStmt) && ((AlterDomainStmt *) stmt)->subtype == 'T' &&
+		((AlterDomainStmt *) stmt)->def != NULL &&
+		!expression_is_null_constant(((AlterDomainStmt *) stmt)->def))
+		facts->domain_default_set = ((AlterDomainStmt *) stmt)->typeName;
+	facts->may_depend_on_temporary = statement_may_depend_on_temporary(stmt);
 
 	if (what & ANALYZE_EXEMPTION)
 		(void) analyze_exempt(ctx, facts);

@@ -689,9 +689,9 @@ running_migration_permits(void)
  * judged already); returns the verdict and, when it was analysed, its
  * facts; raises the refusal.
  */
-GuardVerdict
-policy_judge_statement(Node *stmt, bool subcommand, GuardSource *source,
-					   StatementFacts **facts_out)
+static GuardVerdict
+judge_statement(Node *stmt, bool subcommand, GuardSource *source,
+				StatementFacts **facts_out)
 {
 	AnalyzeContext *ctx;
 	StatementFacts *facts;
@@ -803,10 +803,11 @@ policy_judge_statement(Node *stmt, bool subcommand, GuardSource *source,
  * parse tree does not show the types of the columns a query produces, so
  * the created relation is looked at.  A permanent one with a column of a
  * temporary type would lose it when the session ends (rule
- * depends_on_temporary); refusing now rolls the creation back.
+ * depends_on_temporary); refusing now rolls the creation back.  Returns
+ * whether it reported (warn and observe mode).
  */
-void
-policy_judge_created(StatementFacts *facts, GuardSource *source)
+static bool
+judge_created(StatementFacts *facts, GuardSource *source)
 {
 	IntoClause *into = facts->into;
 	Oid			temp_nsp;
@@ -816,24 +817,25 @@ policy_judge_created(StatementFacts *facts, GuardSource *source)
 
 	GetTempNamespaceState(&temp_nsp, &temp_toast_nsp);
 	if (!OidIsValid(temp_nsp) || into == NULL || into->rel == NULL)
-		return;
+		return false;
 	relid = RangeVarGetRelid(into->rel, NoLock, true);
 	if (!OidIsValid(relid) || get_rel_persistence(relid) == RELPERSISTENCE_TEMP ||
 		!relation_has_temporary_column(relid))
-		return;
+		return false;
 	f.rule = migrator_rule("depends_on_temporary");
 	f.object = relation_name(into->rel);
 	f.location = -1;
 	f.message = NULL;
 	if (finding_covered(running_migration_permits(), &f))
-		return;
+		return false;
 	policy_report(facts->tag, &f,
 				  statement_text(source->query, source->location, source->len));
+	return true;
 }
 
 /* Does the statement have a finding of rule "rule_id" (judged already)? */
-bool
-policy_facts_have_rule(StatementFacts *facts, const char *rule_id)
+static bool
+facts_have_rule(StatementFacts *facts, const char *rule_id)
 {
 	ListCell   *lc;
 
@@ -997,9 +999,9 @@ depender_name(Oid classid, Oid objid, int32 subid, Oid *nsp)
  * ("first_cid" on) that point at an object of the temporary schema from
  * an object outside it are refused as depends_on_temporary.
  */
-void
-policy_judge_temporary_dependencies(StatementFacts *facts, GuardSource *source,
-									CommandId first_cid)
+static void
+judge_temporary_dependencies(StatementFacts *facts, GuardSource *source,
+							 CommandId first_cid)
 {
 	Oid			temp_nsp;
 	Oid			temp_toast_nsp;
@@ -1013,7 +1015,7 @@ policy_judge_temporary_dependencies(StatementFacts *facts, GuardSource *source,
 	bool		permits_read = false;
 
 	GetTempNamespaceState(&temp_nsp, &temp_toast_nsp);
-	if (!OidIsValid(temp_nsp) || !policy_enabled() || !policy_extension_installed())
+	if (!OidIsValid(temp_nsp))
 		return;
 	CommandCounterIncrement();
 
@@ -1138,13 +1140,6 @@ column_default_is_null(Oid relid, AttrNumber attnum)
 	return IsA(expr, Const) && ((Const *) expr)->constisnull;
 }
 
-/*
- * After ALTER TABLE ... SET DEFAULT on an old table: a default that
- * evaluates to NULL removes the column's default as DROP DEFAULT does
- * (rule drop_default), which the parse tree shows only for a NULL
- * constant.  Inherited columns are left alone, as for SET DEFAULT NULL
- * (pg_dump writes it for a child that dropped an inherited default).
- */
 /* Is there a finding of "rule" on "rel"."column" among "findings"? */
 static bool
 finding_for_column(List *findings, const char *rule, const char *rel,
@@ -1180,11 +1175,10 @@ relation_never_written(Oid relid)
  * removes the domain's default as DROP DEFAULT does (rule drop_default),
  * which the parse tree shows only for a NULL constant.
  */
-void
-policy_judge_domain_default(Node *stmt, StatementFacts *facts, GuardSource *source)
+static void
+judge_domain_default(StatementFacts *facts, GuardSource *source)
 {
-	AlterDomainStmt *ad = (AlterDomainStmt *) stmt;
-	TypeName   *typename = makeTypeNameFromNameList(ad->typeName);
+	TypeName   *typename = makeTypeNameFromNameList(facts->domain_default_set);
 	Oid			typid = LookupTypeNameOid(NULL, typename, true);
 	HeapTuple	tuple;
 	bool		isnull;
@@ -1206,7 +1200,7 @@ policy_judge_domain_default(Node *stmt, StatementFacts *facts, GuardSource *sour
 	if (!IsA(expr, Const) || !((Const *) expr)->constisnull)
 		return;
 	f.rule = migrator_rule("drop_default");
-	f.object = NameListToString(ad->typeName);
+	f.object = NameListToString(facts->domain_default_set);
 	f.location = -1;
 	if (finding_covered(running_migration_permits(), &f))
 		return;
@@ -1214,8 +1208,15 @@ policy_judge_domain_default(Node *stmt, StatementFacts *facts, GuardSource *sour
 				  statement_text(source->query, source->location, source->len));
 }
 
-void
-policy_judge_defaults(StatementFacts *facts, GuardSource *source)
+/*
+ * After ALTER TABLE ... SET DEFAULT on an old table: a default that
+ * evaluates to NULL removes the column's default as DROP DEFAULT does
+ * (rule drop_default), which the parse tree shows only for a NULL
+ * constant.  Inherited columns of a table never written are left alone (pg_dump
+ * writes SET DEFAULT NULL for a child that dropped an inherited default).
+ */
+static void
+judge_table_defaults(StatementFacts *facts, GuardSource *source)
 {
 	Oid			relid = RangeVarGetRelid(facts->defaults_relation, NoLock, true);
 	ListCell   *lc;
@@ -1759,6 +1760,84 @@ trace_if_off(GuardSource *source)
 }
 
 /*
+ * What the step after the statement judges (judge_after_statement()),
+ * decided from its facts and verdict before it runs.  Nothing for
+ * statements the guard let alone; defaults only where the statement ran
+ * as not destructive or covered (an exempt one sets them on new objects);
+ * pg_depend only after a statement that can record a dependency the parse
+ * tree does not show, in a session with a temporary schema, when the
+ * parse tree did not already show one.
+ */
+static void
+note_after_statement(PolicyNote *note, GuardVerdict verdict, StatementFacts *facts)
+{
+	bool		ran_covered = verdict == VERDICT_NOT_DESTRUCTIVE ||
+		verdict == VERDICT_ALLOWED || verdict == VERDICT_EXEMPTED;
+	Oid			temp_nsp;
+	Oid			temp_toast_nsp;
+
+	note->facts = facts;
+	note->judge_created = false;
+	note->judge_defaults = false;
+	note->judge_dependencies = false;
+	if (facts == NULL || verdict == VERDICT_INERT || verdict == VERDICT_UNSEEN)
+		return;
+	note->first_cid = GetCurrentCommandId(false);
+	note->judge_created = facts->into != NULL;
+	note->judge_defaults = ran_covered &&
+		(facts->defaults_set != NIL || facts->domain_default_set != NIL);
+	if (facts->may_depend_on_temporary &&
+		!facts_have_rule(facts, "depends_on_temporary"))
+	{
+		GetTempNamespaceState(&temp_nsp, &temp_toast_nsp);
+		note->judge_dependencies = OidIsValid(temp_nsp);
+	}
+}
+
+/*
+ * Judge one utility statement (see judge_statement()); "note", when
+ * given, learns what to judge once it has run.
+ */
+GuardVerdict
+policy_judge_statement(Node *stmt, bool subcommand, GuardSource *source,
+					   PolicyNote *note, StatementFacts **facts_out)
+{
+	GuardVerdict verdict = judge_statement(stmt, subcommand, source, facts_out);
+
+	if (note)
+		note_after_statement(note, verdict, *facts_out);
+	return verdict;
+}
+
+/*
+ * After a statement ran: what only its result shows, as the facts noted
+ * before it say.  The relation CREATE TABLE AS created (its column types),
+ * defaults set on old columns and domains (one that evaluates to NULL is
+ * drop_default), and the dependencies the statement recorded (a
+ * permanent object on a temporary one is depends_on_temporary).  In warn
+ * and observe mode one depends_on_temporary report per statement.
+ */
+static void
+judge_after_statement(GuardSource *source, PolicyNote *note)
+{
+	StatementFacts *facts = note->facts;
+	bool		reported = false;
+
+	if (!note->judge_created && !note->judge_defaults && !note->judge_dependencies)
+		return;
+	if (!policy_enabled() || !policy_extension_installed())
+		return;
+	if (note->judge_defaults && facts->defaults_set != NIL)
+		judge_table_defaults(facts, source);
+	if (note->judge_defaults && facts->domain_default_set != NIL)
+		judge_domain_default(facts, source);
+	if (note->judge_created)
+		reported = judge_created(facts, source);
+	if (note->judge_dependencies && !reported)
+		judge_temporary_dependencies(facts, source, note->first_cid);
+}
+
+/*
  * Before a utility statement is judged (guard.c's hook): the trace of a
  * guard switched off, and, for DROP EXTENSION migrator, the size of the
  * history it takes along, for policy_statement_end() to report.  A
@@ -1770,6 +1849,10 @@ policy_statement_start(Node *stmt, GuardSource *source, PolicyNote *note)
 {
 	note->record_after = statement_needs_autocommit(stmt);
 	note->history_size = NULL;
+	note->facts = NULL;
+	note->judge_created = false;
+	note->judge_defaults = false;
+	note->judge_dependencies = false;
 	if (!note->record_after)
 		trace_if_off(source);
 	if (statement_drops_extension(stmt, "migrator") && policy_extension_installed())
@@ -1777,13 +1860,15 @@ policy_statement_start(Node *stmt, GuardSource *source, PolicyNote *note)
 }
 
 /*
- * After a utility statement ran: what DROP EXTENSION migrator took along
- * (a log line; the schema goes when empty), the records observe and warn
+ * After a utility statement ran: what only its result shows
+ * (judge_after_statement()), what DROP EXTENSION migrator took along (a
+ * log line; the schema goes when empty), the records observe and warn
  * mode queued, and the trace of SET migrator.guard = off itself.
  */
 void
 policy_statement_end(GuardSource *source, PolicyNote *note)
 {
+	judge_after_statement(source, note);
 	if (note->history_size)
 		housekeeping_after_uninstall(note->history_size);
 	rollout_flush();
