@@ -330,6 +330,100 @@ drop_object_name(Node *obj)
 	}
 }
 
+/*
+ * The argument types a statement names routine (or operator) "obj" by,
+ * as the catalog names them, in parentheses ("(integer, pg_catalog.text)");
+ * NULL for another kind of object or a routine named without arguments
+ * (the server then requires its name to be unique).  A finding's detail:
+ * an allowance of one overload covers no other.
+ */
+static char *
+object_detail(Node *obj)
+{
+	ObjectWithArgs *owa;
+	StringInfoData buf;
+	ListCell   *lc;
+
+	if (obj == NULL || !IsA(obj, ObjectWithArgs))
+		return NULL;
+	owa = (ObjectWithArgs *) obj;
+	if (owa->args_unspecified)
+		return NULL;
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '(');
+	foreach(lc, owa->objargs)
+	{
+		TypeName   *t = lfirst(lc);
+		Oid			typid = t ? LookupTypeNameOid(NULL, t, true) : InvalidOid;
+
+		if (foreach_current_index(lc) > 0)
+			appendStringInfoString(&buf, ", ");
+		appendStringInfoString(&buf, t == NULL ? "NONE"
+							   : OidIsValid(typid) ? format_type_be_qualified(typid)
+							   : TypeNameToString(t));
+	}
+	appendStringInfoChar(&buf, ')');
+	return buf.data;
+}
+
+/*
+ * "s" (nodeToString() of a raw expression) without its location fields,
+ * which differ between two writings of the same expression.  Inside
+ * strings nodeToString() escapes spaces, so " :location " is a field.
+ */
+static char *
+without_locations(const char *s)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	while (*s)
+	{
+		if (strncmp(s, " :location ", 11) == 0)
+		{
+			s += 11;
+			if (*s == '-')
+				s++;
+			while (*s >= '0' && *s <= '9')
+				s++;
+			continue;
+		}
+		appendStringInfoChar(&buf, *s++);
+	}
+	return buf.data;
+}
+
+/*
+ * What ALTER COLUMN ... TYPE "def" makes of a column, for allowances: the
+ * new type (with its modifier) as the catalog names it, the collation and
+ * the USING expression.  A finding's detail: an allowance of one type
+ * change of a column covers no other.
+ */
+static char *
+column_type_detail(ColumnDef *def)
+{
+	StringInfoData buf;
+	int32		typmod = -1;
+	Type		tup = def->typeName ? LookupTypeName(NULL, def->typeName, &typmod, true) : NULL;
+
+	initStringInfo(&buf);
+	if (tup != NULL)
+	{
+		appendStringInfo(&buf, " TYPE %s",
+						 format_type_with_typemod(typeTypeId(tup), typmod));
+		ReleaseSysCache(tup);
+	}
+	else if (def->typeName)
+		appendStringInfo(&buf, " TYPE %s", TypeNameToString(def->typeName));
+	if (def->collClause)
+		appendStringInfo(&buf, " COLLATE %s",
+						 NameListToString(def->collClause->collname));
+	if (def->raw_default)
+		appendStringInfo(&buf, " USING %s",
+						 without_locations(nodeToString(def->raw_default)));
+	return buf.data;
+}
+
 static const char *
 drop_rule_id(ObjectType type)
 {
@@ -893,8 +987,13 @@ classify_alter_table(AlterTableStmt *stmt, List *findings)
 				break;
 		}
 		if (rule)
+		{
 			findings = add_finding(findings, rule, object,
 								   stmt->relation ? stmt->relation->location : -1);
+			if (cmd->subtype == AT_AlterColumnType && cmd->def && IsA(cmd->def, ColumnDef))
+				((RuleFinding *) llast(findings))->detail =
+					column_type_detail((ColumnDef *) cmd->def);
+		}
 	}
 	return findings;
 }
@@ -1089,8 +1188,11 @@ classify_node(Node *stmt, List *findings)
 				ListCell   *lc;
 
 				foreach(lc, ds->objects)
+				{
 					findings = add_finding(findings, rule,
 										   drop_object_name(lfirst(lc)), -1);
+					((RuleFinding *) llast(findings))->detail = object_detail(lfirst(lc));
+				}
 				if (ds->behavior == DROP_CASCADE)
 					findings = add_finding(findings, "drop_cascade", NULL, -1);
 				break;
@@ -1238,6 +1340,8 @@ classify_node(Node *stmt, List *findings)
 					object = rs->subname ? pstrdup(rs->subname) : NULL;
 				findings = add_finding(findings, "rename", object,
 									   rs->relation ? rs->relation->location : -1);
+				((RuleFinding *) llast(findings))->detail =
+					rs->relation ? NULL : object_detail(rs->object);
 				break;
 			}
 		case T_AlterEnumStmt:
@@ -1255,6 +1359,8 @@ classify_node(Node *stmt, List *findings)
 									   as->relation ? relation_name(as->relation)
 									   : drop_object_name(as->object),
 									   as->relation ? as->relation->location : -1);
+				((RuleFinding *) llast(findings))->detail =
+					as->relation ? NULL : object_detail(as->object);
 				break;
 			}
 		case T_DropOwnedStmt:

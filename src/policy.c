@@ -646,6 +646,21 @@ judge_protected_database(Node *stmt, GuardSource *source, GuardVerdict *verdict)
 }
 
 /*
+ * The object of finding "f" as an allowance names it: with its detail (a
+ * routine's argument types, a column's new type), so that an allowance of
+ * DROP FUNCTION app.f(int) does not cover DROP FUNCTION app.f(text), nor
+ * one type change of a column another.  A migration's declarations name
+ * the objects its own checksummed script reaches, without detail.
+ */
+static const char *
+allowance_object(RuleFinding *f)
+{
+	if (f->detail == NULL || f->object == NULL)
+		return f->object;
+	return psprintf("%s%s", f->object, f->detail);
+}
+
+/*
  * Do the running migration's declared findings or this transaction's
  * allowances cover finding "f"?  Migrator's own objects are covered only
  * by an allowance.
@@ -655,7 +670,7 @@ finding_covered(List *permits, RuleFinding *f)
 {
 	if (strcmp(f->rule->id, "alter_migrator") != 0 && permits_cover(permits, f))
 		return true;
-	return session_allowed(f->rule->id, f->object);
+	return session_allowed(f->rule->id, allowance_object(f));
 }
 
 /* The destructive findings of "facts" (RuleFinding). */
@@ -1716,7 +1731,7 @@ migrator_allow(PG_FUNCTION_ARGS)
 		initStringInfo(&rules);
 		foreach(fc, findings)
 			session_allow(((RuleFinding *) lfirst(fc))->rule->id,
-						  ((RuleFinding *) lfirst(fc))->object);
+						  allowance_object((RuleFinding *) lfirst(fc)));
 		foreach(fc, findings)
 		{
 			RuleFinding *f = lfirst(fc);

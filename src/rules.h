@@ -35,6 +35,9 @@ typedef struct RuleFinding
 	char	   *message;		/* one line for lint, or NULL: from the rule */
 	const char *severity;		/* graded by a table's size, or NULL: the
 								 * rule's */
+	char	   *detail;			/* what makes "object" precise for an
+								 * allowance (a routine's argument types, a
+								 * column's new type), or NULL */
 } RuleFinding;
 
 extern const MigratorRule *migrator_rule(const char *id);
