@@ -39,7 +39,9 @@
 #include "catalog/pg_depend.h"
 #include "catalog/pg_index.h"
 #include "catalog/pg_inherits.h"
+#include "catalog/pg_policy.h"
 #include "catalog/pg_proc.h"
+#include "catalog/pg_publication.h"
 #include "catalog/pg_trigger.h"
 #include "catalog/pg_type.h"
 #include "catalog/dependency.h"
@@ -66,6 +68,7 @@
 #include "utils/lsyscache.h"
 #include "utils/regproc.h"
 #include "utils/rel.h"
+#include "utils/relcache.h"
 #include "utils/syscache.h"
 
 #include "migrator.h"
@@ -782,6 +785,45 @@ identity_options_reuse_values(RangeVar *rel, AlterTableCmd *cmd)
 	return sequence_options_reuse_values(castNode(List, cmd->def), seqid);
 }
 
+/*
+ * Does REPLICA IDENTITY "ri" take its replica identity from the table "rv"
+ * names while a publication publishes its UPDATE or DELETE?  NOTHING, or
+ * DEFAULT without a primary key: every UPDATE and DELETE of the table
+ * then fails on the publisher ("cannot update table ... because it does
+ * not have a replica identity and publishes updates").  FULL and USING
+ * INDEX keep one.  Looked up in the catalog: a table no publication
+ * publishes that way, or that has no identity already, loses nothing.
+ */
+static bool
+replica_identity_lost(RangeVar *rv, ReplicaIdentityStmt *ri)
+{
+	Oid			relid;
+	Relation	rel;
+	PublicationDesc pubdesc;
+	bool		lost = false;
+	bool		has_pk;
+
+	if (rv == NULL || ri == NULL || !IsA(ri, ReplicaIdentityStmt) ||
+		(ri->identity_type != REPLICA_IDENTITY_NOTHING &&
+		 ri->identity_type != REPLICA_IDENTITY_DEFAULT))
+		return false;
+	relid = RangeVarGetRelid(rv, NoLock, true);
+	if (!OidIsValid(relid))
+		return false;
+	rel = relation_open(relid, AccessShareLock);
+	list_free(RelationGetIndexList(rel));	/* sets rd_pkindex */
+	has_pk = OidIsValid(rel->rd_pkindex);
+	if ((ri->identity_type == REPLICA_IDENTITY_NOTHING || !has_pk) &&
+		rel->rd_rel->relreplident != REPLICA_IDENTITY_NOTHING &&
+		!(rel->rd_rel->relreplident == REPLICA_IDENTITY_DEFAULT && !has_pk))
+	{
+		RelationBuildPublicationDesc(rel, &pubdesc);
+		lost = pubdesc.pubactions.pubupdate || pubdesc.pubactions.pubdelete;
+	}
+	relation_close(rel, NoLock);
+	return lost;
+}
+
 static List *
 classify_alter_table(AlterTableStmt *stmt, List *findings)
 {
@@ -972,13 +1014,19 @@ classify_alter_table(AlterTableStmt *stmt, List *findings)
 			case AT_EnableAlwaysRule:
 			case AT_AddInherit:
 			case AT_DropOf:
-			case AT_ReplicaIdentity:
-			case AT_EnableRowSecurity:
+			case AT_EnableRowSecurity:	/* row_security_findings() */
 			case AT_ForceRowSecurity:
 			case AT_GenericOptions:
 			case AT_AttachPartition:
 			case AT_AddIdentity:
 			case AT_ReAddStatistics:
+				break;
+			case AT_ReplicaIdentity:
+				if (replica_identity_lost(stmt->relation, (ReplicaIdentityStmt *) cmd->def))
+				{
+					rule = "drop_replica_identity";
+					object = relation_name(stmt->relation);
+				}
 				break;
 			default:
 				/* a later server's: judged destructive until known */
@@ -4079,6 +4127,145 @@ statement_may_depend_on_temporary(Node *stmt)
 	}
 }
 
+/* Has table "relid" (or one of its partitions and children) a block? */
+static bool
+relation_holds_rows(Oid relid)
+{
+	List	   *rels = find_all_inheritors(relid, NoLock, NULL);
+	ListCell   *lc;
+
+	foreach(lc, rels)
+	{
+		Oid			child = lfirst_oid(lc);
+		Relation	r;
+		bool		rows;
+
+		if (!RELKIND_HAS_STORAGE(get_rel_relkind(child)))
+			continue;
+		/* a table whose lock is held elsewhere may be written to: rows */
+		if (!ConditionalLockRelationOid(child, AccessShareLock))
+			return true;
+		r = relation_open(child, NoLock);
+		rows = RelationGetNumberOfBlocks(r) > 0;
+		relation_close(r, NoLock);
+		if (rows)
+			return true;
+	}
+	return false;
+}
+
+/* Has table "relid" a permissive row-level security policy? */
+bool
+relation_has_permissive_policy(Oid relid)
+{
+	Relation	pol = table_open(PolicyRelationId, AccessShareLock);
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	bool		found = false;
+
+	ScanKeyInit(&key, Anum_pg_policy_polrelid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(relid));
+	scan = systable_beginscan(pol, PolicyPolrelidPolnameIndexId, true, NULL, 1, &key);
+	while (!found && HeapTupleIsValid(tuple = systable_getnext(scan)))
+		found = ((Form_pg_policy) GETSTRUCT(tuple))->polpermissive;
+	systable_endscan(scan);
+	table_close(pol, AccessShareLock);
+	return found;
+}
+
+/*
+ * Is row security of table "relid" on (with "force", forced too) with no
+ * permissive policy, while the table holds rows?  Readers other than its
+ * owner (forced: the owner too) and roles with BYPASSRLS then see no row,
+ * and their writes are refused.  An empty table is being set up: no
+ * reader loses a row.
+ */
+bool
+relation_row_security_without_policy(Oid relid)
+{
+	HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	bool		on;
+
+	if (!HeapTupleIsValid(tuple))
+		return false;
+	on = ((Form_pg_class) GETSTRUCT(tuple))->relrowsecurity;
+	ReleaseSysCache(tuple);
+	return on && !relation_has_permissive_policy(relid) && relation_holds_rows(relid);
+}
+
+/*
+ * Does a later statement of the script, in the same transaction, create a
+ * permissive policy on "rv"?  Migrations enable row security first and
+ * create the policies after it.
+ */
+static bool
+upcoming_permissive_policy(AnalyzeContext *ctx, RangeVar *rv)
+{
+	ListCell   *lc;
+
+	if (ctx->autocommit)
+		return false;
+	foreach(lc, ctx->upcoming)
+	{
+		ScriptStatement *st = lfirst(lc);
+		Node	   *next = st->raw->stmt;
+
+		if (st->index <= ctx->current)
+			continue;
+		if (IsA(next, TransactionStmt))
+			return false;
+		if (IsA(next, CreatePolicyStmt) && ((CreatePolicyStmt *) next)->permissive &&
+			same_relation(((CreatePolicyStmt *) next)->table, rv))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * ENABLE or FORCE ROW LEVEL SECURITY that turns it on for an old table
+ * with rows and no permissive policy (rule rls_without_policy; see
+ * relation_row_security_without_policy()).  By name, a permissive policy
+ * a later statement of the same transaction creates counts; the guard
+ * judges the finding when the transaction commits (policy.c), when such a
+ * policy may have been created.
+ */
+static List *
+row_security_findings(AnalyzeContext *ctx, AlterTableStmt *stmt, List *findings)
+{
+	ListCell   *lc;
+
+	foreach(lc, stmt->cmds)
+	{
+		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+		Oid			relid;
+		HeapTuple	tuple;
+		bool		was_on;
+
+		if (cmd->subtype != AT_EnableRowSecurity && cmd->subtype != AT_ForceRowSecurity)
+			continue;
+		if (stmt->relation == NULL ||
+			!OidIsValid(relid = RangeVarGetRelid(stmt->relation, NoLock, true)))
+			return findings;
+		tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+		if (!HeapTupleIsValid(tuple))
+			return findings;
+		/* FORCE of a table whose row security is off changes nothing yet */
+		was_on = cmd->subtype == AT_EnableRowSecurity
+			? ((Form_pg_class) GETSTRUCT(tuple))->relrowsecurity
+			: !((Form_pg_class) GETSTRUCT(tuple))->relrowsecurity ||
+			((Form_pg_class) GETSTRUCT(tuple))->relforcerowsecurity;
+		ReleaseSysCache(tuple);
+		if (was_on || relation_has_permissive_policy(relid) ||
+			!relation_holds_rows(relid) ||
+			upcoming_permissive_policy(ctx, stmt->relation))
+			continue;
+		return add_finding(findings, "rls_without_policy",
+						   relation_name(stmt->relation), stmt->relation->location);
+	}
+	return findings;
+}
+
 /* What CREATE TABLE AS, SELECT INTO or CREATE MATERIALIZED VIEW creates. */
 static IntoClause *
 statement_into(Node *stmt)
@@ -4108,6 +4295,9 @@ analyze_statement(AnalyzeContext *ctx, Node *stmt, int what)
 	facts->stmt = stmt;
 	facts->tag = statement_tag(stmt);
 	facts->findings = classify_node(stmt, NIL);
+	if (IsA(stmt, AlterTableStmt))
+		facts->findings = row_security_findings(ctx, (AlterTableStmt *) stmt,
+												facts->findings);
 	/* migrator's own install and update scripts change its objects */
 	if (may_alter_own_object(stmt) && OidIsValid(oracle_own_namespace(o)) &&
 		!(creating_extension &&

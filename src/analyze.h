@@ -141,5 +141,7 @@ extern RangeVar *statement_finding_relation(Node *stmt, const char *object);
 
 extern char *relation_name(RangeVar *rv);
 extern bool relation_has_temporary_column(Oid relid);
+extern bool relation_has_permissive_policy(Oid relid);
+extern bool relation_row_security_without_policy(Oid relid);
 
 #endif							/* MIGRATOR_ANALYZE_H */

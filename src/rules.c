@@ -59,6 +59,8 @@ static const MigratorRule rule_table[] = {
 	{"disable_trigger", MIGRATION_DESTRUCTIVE, "DISABLE TRIGGER, ENABLE REPLICA TRIGGER, or disabling an event trigger"},
 	{"disable_rule", MIGRATION_DESTRUCTIVE, "DISABLE RULE or ENABLE REPLICA RULE"},
 	{"disable_row_security", MIGRATION_DESTRUCTIVE, "DISABLE or NO FORCE ROW LEVEL SECURITY"},
+	{"rls_without_policy", MIGRATION_DESTRUCTIVE, "ENABLE or FORCE ROW LEVEL SECURITY of a table with rows that has no permissive policy when the transaction commits: readers other than its owner see no row, their writes are refused", NULL, NULL, false, true},
+	{"drop_replica_identity", MIGRATION_DESTRUCTIVE, "REPLICA IDENTITY NOTHING, or DEFAULT without a primary key, of a table a publication publishes UPDATE or DELETE of: its UPDATE and DELETE fail"},
 	{"depends_on_temporary", MIGRATION_DESTRUCTIVE, "a permanent object made to depend on a temporary type, function or table (a table, column, default, generated column, trigger, policy, domain or function body): dropped with it when the session ends"},
 	{"set_unlogged", MIGRATION_DESTRUCTIVE, "ALTER TABLE ... SET UNLOGGED: the table's rows are lost on a crash and absent on every standby"},
 	{"refresh_no_data", MIGRATION_DESTRUCTIVE, "REFRESH MATERIALIZED VIEW ... WITH NO DATA: readers fail until it is refreshed again"},

@@ -24,6 +24,9 @@ typedef struct MigratorRule
 								 * kind (see migrator_rule_severity()) */
 	const char *hint;			/* the safe pattern; NULL: from kind */
 	bool		rewrites;		/* the statement rewrites or scans the table */
+	bool		at_commit;		/* the guard judges it when the transaction
+								 * commits: a later statement may make it
+								 * harmless */
 } MigratorRule;
 
 /* A rule that fired on one statement. */
