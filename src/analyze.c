@@ -820,7 +820,7 @@ replica_identity_lost(RangeVar *rv, ReplicaIdentityStmt *ri)
 		RelationBuildPublicationDesc(rel, &pubdesc);
 		lost = pubdesc.pubactions.pubupdate || pubdesc.pubactions.pubdelete;
 	}
-	relation_close(rel, NoLock);
+	relation_close(rel, AccessShareLock);
 	return lost;
 }
 
@@ -4148,6 +4148,7 @@ relation_holds_rows(Oid relid)
 		r = relation_open(child, NoLock);
 		rows = RelationGetNumberOfBlocks(r) > 0;
 		relation_close(r, NoLock);
+		UnlockRelationOid(child, AccessShareLock);
 		if (rows)
 			return true;
 	}
