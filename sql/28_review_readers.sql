@@ -53,7 +53,9 @@ ROLLBACK;
 
 -- Refused when the transaction commits: row security on, no permissive
 -- policy, rows in the table.
+\set VERBOSITY default
 ALTER TABLE app.notes ENABLE ROW LEVEL SECURITY;
+\set VERBOSITY terse
 BEGIN;
 ALTER TABLE app.notes ENABLE ROW LEVEL SECURITY;
 -- a restrictive policy grants nothing by itself

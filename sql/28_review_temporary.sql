@@ -63,10 +63,12 @@ EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) CREATE TABLE app.ctas_expl
 -- dependency of a permanent object (the guard does not read pg_depend
 -- after them).
 CREATE TEMP TABLE ctas_tmp AS SELECT note FROM tnotes;
+BEGIN;
 CREATE TABLE app.plain (id int NOT NULL, v text);
 ALTER TABLE app.plain ADD COLUMN w int, DROP COLUMN v;
 ALTER TABLE app.plain RENAME TO plain2;
 DROP TABLE app.plain2;
+COMMIT;
 
 -- A new session: everything above is still there.
 \c review_temporary

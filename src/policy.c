@@ -540,6 +540,8 @@ policy_report(const char *tag, const RuleFinding *f, const char *statement)
 			 : uninstall
 			 ? errhint("Dropping migrator deletes its history: keep a copy first, then call migrator.allow(%s, reason => ...) earlier in this transaction (docs/operations.md, \"Uninstalling\").",
 					   quote_literal_cstr(statement))
+			 : f->rule->hint
+			 ? errhint("%s", f->rule->hint)
 			 : errhint("Register it as a migration with a plan and a down script and run migrator.apply(), or call migrator.allow(statement, reason => ...) earlier in this transaction.")));
 }
 
