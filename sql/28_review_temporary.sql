@@ -66,8 +66,8 @@ CREATE TEMP TABLE ctas_tmp AS SELECT note FROM tnotes;
 BEGIN;
 CREATE TABLE app.plain (id int NOT NULL, v text);
 ALTER TABLE app.plain ADD COLUMN w int, DROP COLUMN v;
-ALTER TABLE app.plain RENAME TO plain2;
-DROP TABLE app.plain2;
+ALTER TABLE app.plain RENAME COLUMN w TO x;
+DROP TABLE app.plain;
 COMMIT;
 
 -- A new session: everything above is still there.
