@@ -22,12 +22,16 @@ CREATE TABLE app.audit (id int PRIMARY KEY, note text);
 CREATE TABLE app.notes (id int PRIMARY KEY, body text);
 CREATE TABLE app.secrets (id int PRIMARY KEY, owner name);
 CREATE TABLE app.drafts (id int PRIMARY KEY, body text);
+CREATE TABLE app.private (id int PRIMARY KEY, body text);
 INSERT INTO app.orders VALUES (1, 10), (2, 20);
 INSERT INTO app.events VALUES ('2026-05-01', 'a');
 INSERT INTO app.audit VALUES (1, 'x');
 INSERT INTO app.notes VALUES (1, 'n');
 INSERT INTO app.secrets VALUES (1, 'review_readers_app'), (2, 'someone_else');
+INSERT INTO app.private VALUES (1, 'p');
 GRANT SELECT, UPDATE ON ALL TABLES IN SCHEMA app TO review_readers_app;
+-- only the owner reads app.private
+REVOKE ALL ON app.private FROM review_readers_app;
 SET client_min_messages = error;
 -- the partitions publish through their root
 CREATE PUBLICATION pub FOR TABLE app.orders, app.events WITH (publish_via_partition_root);
@@ -68,12 +72,15 @@ ALTER TABLE app.audit ENABLE ROW LEVEL SECURITY;
 COMMIT;
 ALTER TABLE app.audit FORCE ROW LEVEL SECURITY;
 -- Not refused: the policy follows in the same transaction, as migrations
--- write it; an empty table is being set up (no reader loses a row).
+-- write it; an empty table is being set up (no reader loses a row); only
+-- the owner reads the table, and row security does not hold it back (a
+-- restore enables row security before its grants).
 BEGIN;
 ALTER TABLE app.secrets ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 CREATE POLICY own ON app.secrets USING (owner = current_user);
 COMMIT;
 ALTER TABLE app.drafts ENABLE ROW LEVEL SECURITY;
+ALTER TABLE app.private ENABLE ROW LEVEL SECURITY;
 SET ROLE review_readers_app;
 SELECT count(*) AS secrets_seen FROM app.secrets;
 SELECT count(*) AS notes_seen FROM app.notes;

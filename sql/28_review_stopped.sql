@@ -15,6 +15,7 @@ CREATE TABLE app.events_archive () INHERITS (app.events);
 INSERT INTO app.events_archive (kind) VALUES ('old');
 CREATE DOMAIN app.posint AS int CHECK (VALUE > 0) DEFAULT 1;
 CREATE TABLE app.readings (id int, v app.posint);
+GRANT SELECT ON app.orders TO PUBLIC;
 SET client_min_messages = error;
 CREATE PUBLICATION pub FOR TABLE app.customers;
 CREATE SUBSCRIPTION sub CONNECTION 'dbname=review_stopped_nowhere' PUBLICATION pub

@@ -35,6 +35,7 @@
 #include "catalog/indexing.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_attribute.h"
+#include "catalog/pg_authid.h"
 #include "catalog/pg_constraint.h"
 #include "catalog/pg_depend.h"
 #include "catalog/pg_index.h"
@@ -4176,23 +4177,100 @@ relation_has_permissive_policy(Oid relid)
 }
 
 /*
- * Is row security of table "relid" on (with "force", forced too) with no
- * permissive policy, while the table holds rows?  Readers other than its
- * owner (forced: the owner too) and roles with BYPASSRLS then see no row,
- * and their writes are refused.  An empty table is being set up: no
- * reader loses a row.
+ * Do the privileges of acl "acl" let a role other than "owner" (PUBLIC
+ * included) read or write?
+ */
+static bool
+acl_grants_others(Acl *acl, Oid owner)
+{
+	AclItem    *items = ACL_DAT(acl);
+	int			i;
+
+	for (i = 0; i < ACL_NUM(acl); i++)
+		if (items[i].ai_grantee != owner &&
+			(ACLITEM_GET_PRIVS(items[i]) &
+			 (ACL_SELECT | ACL_INSERT | ACL_UPDATE | ACL_DELETE)))
+			return true;
+	return false;
+}
+
+/*
+ * May a role other than the owner of table "relid" read or write it (a
+ * grant on the table or one of its columns)?  Row security holds back
+ * only such roles, unless it is forced (superusers and BYPASSRLS roles
+ * pass it always).  A restore creates the policies before it grants.
+ */
+static bool
+relation_read_by_others(Oid relid, Oid owner, int natts)
+{
+	HeapTuple	tuple;
+	Datum		acl;
+	bool		isnull;
+	bool		others = false;
+	AttrNumber	attnum;
+
+	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(tuple))
+		return false;
+	acl = SysCacheGetAttr(RELOID, tuple, Anum_pg_class_relacl, &isnull);
+	others = !isnull && acl_grants_others(DatumGetAclP(acl), owner);
+	ReleaseSysCache(tuple);
+	for (attnum = 1; !others && attnum <= natts; attnum++)
+	{
+		tuple = SearchSysCache2(ATTNUM, ObjectIdGetDatum(relid), Int16GetDatum(attnum));
+		if (!HeapTupleIsValid(tuple))
+			continue;
+		acl = SysCacheGetAttr(ATTNUM, tuple, Anum_pg_attribute_attacl, &isnull);
+		others = !isnull && acl_grants_others(DatumGetAclP(acl), owner);
+		ReleaseSysCache(tuple);
+	}
+	return others;
+}
+
+/*
+ * Would row security "on" ("forced") hold back a reader of table "relid":
+ * a role other than the owner that may read or write it, or with FORCE,
+ * the owner too (unless a superuser or BYPASSRLS)?
+ */
+static bool
+row_security_holds_back(Oid relid, Form_pg_class form, bool on, bool forced)
+{
+	bool		owner_held = false;
+
+	if (!on)
+		return false;
+	if (forced)
+	{
+		HeapTuple	role = SearchSysCache1(AUTHOID, ObjectIdGetDatum(form->relowner));
+
+		owner_held = HeapTupleIsValid(role) &&
+			!((Form_pg_authid) GETSTRUCT(role))->rolsuper &&
+			!((Form_pg_authid) GETSTRUCT(role))->rolbypassrls;
+		if (HeapTupleIsValid(role))
+			ReleaseSysCache(role);
+	}
+	return owner_held || relation_read_by_others(relid, form->relowner, form->relnatts);
+}
+
+/*
+ * Is row security of table "relid" on with no permissive policy, holding
+ * back a reader (see row_security_holds_back()), while the table holds
+ * rows?  Those readers then see no row, and their writes are refused.
+ * An empty table is being set up: no reader loses a row.
  */
 bool
 relation_row_security_without_policy(Oid relid)
 {
 	HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	bool		on;
+	bool		harm;
 
 	if (!HeapTupleIsValid(tuple))
 		return false;
-	on = ((Form_pg_class) GETSTRUCT(tuple))->relrowsecurity;
+	harm = row_security_holds_back(relid, (Form_pg_class) GETSTRUCT(tuple),
+								   ((Form_pg_class) GETSTRUCT(tuple))->relrowsecurity,
+								   ((Form_pg_class) GETSTRUCT(tuple))->relforcerowsecurity);
 	ReleaseSysCache(tuple);
-	return on && !relation_has_permissive_policy(relid) && relation_holds_rows(relid);
+	return harm && !relation_has_permissive_policy(relid) && relation_holds_rows(relid);
 }
 
 /*
@@ -4224,46 +4302,68 @@ upcoming_permissive_policy(AnalyzeContext *ctx, RangeVar *rv)
 }
 
 /*
- * ENABLE or FORCE ROW LEVEL SECURITY that turns it on for an old table
- * with rows and no permissive policy (rule rls_without_policy; see
- * relation_row_security_without_policy()).  By name, a permissive policy
- * a later statement of the same transaction creates counts; the guard
- * judges the finding when the transaction commits (policy.c), when such a
- * policy may have been created.
+ * ENABLE or FORCE ROW LEVEL SECURITY that makes row security hold back a
+ * reader of an old table with rows and no permissive policy (rule
+ * rls_without_policy; see relation_row_security_without_policy()).  By
+ * name, a permissive policy a later statement of the same transaction
+ * creates counts; the guard judges the finding when the transaction
+ * commits (policy.c), when such a policy may have been created.
  */
 static List *
 row_security_findings(AnalyzeContext *ctx, AlterTableStmt *stmt, List *findings)
 {
 	ListCell   *lc;
+	bool		changes = false;
+	Oid			relid;
+	HeapTuple	tuple;
+	Form_pg_class form;
+	bool		on;
+	bool		forced;
+	bool		harm;
 
 	foreach(lc, stmt->cmds)
+		if (lfirst_node(AlterTableCmd, lc)->subtype == AT_EnableRowSecurity ||
+			lfirst_node(AlterTableCmd, lc)->subtype == AT_ForceRowSecurity)
+			changes = true;
+	if (!changes || stmt->relation == NULL ||
+		!OidIsValid(relid = RangeVarGetRelid(stmt->relation, NoLock, true)))
+		return findings;
+	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(tuple))
+		return findings;
+	form = (Form_pg_class) GETSTRUCT(tuple);
+	on = form->relrowsecurity;
+	forced = form->relforcerowsecurity;
+	/* what the statement leaves */
+	foreach(lc, stmt->cmds)
 	{
-		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
-		Oid			relid;
-		HeapTuple	tuple;
-		bool		was_on;
-
-		if (cmd->subtype != AT_EnableRowSecurity && cmd->subtype != AT_ForceRowSecurity)
-			continue;
-		if (stmt->relation == NULL ||
-			!OidIsValid(relid = RangeVarGetRelid(stmt->relation, NoLock, true)))
-			return findings;
-		tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-		if (!HeapTupleIsValid(tuple))
-			return findings;
-		/* FORCE of a table whose row security is off changes nothing yet */
-		was_on = cmd->subtype == AT_EnableRowSecurity
-			? ((Form_pg_class) GETSTRUCT(tuple))->relrowsecurity
-			: !((Form_pg_class) GETSTRUCT(tuple))->relrowsecurity ||
-			((Form_pg_class) GETSTRUCT(tuple))->relforcerowsecurity;
-		ReleaseSysCache(tuple);
-		if (was_on || relation_has_permissive_policy(relid) ||
-			!relation_holds_rows(relid) ||
-			upcoming_permissive_policy(ctx, stmt->relation))
-			continue;
-		return add_finding(findings, "rls_without_policy",
-						   relation_name(stmt->relation), stmt->relation->location);
+		switch (lfirst_node(AlterTableCmd, lc)->subtype)
+		{
+			case AT_EnableRowSecurity:
+				on = true;
+				break;
+			case AT_DisableRowSecurity:
+				on = false;
+				break;
+			case AT_ForceRowSecurity:
+				forced = true;
+				break;
+			case AT_NoForceRowSecurity:
+				forced = false;
+				break;
+			default:
+				break;
+		}
 	}
+	harm = row_security_holds_back(relid, form, on, forced) &&
+		!row_security_holds_back(relid, form, form->relrowsecurity,
+								 form->relforcerowsecurity);
+	ReleaseSysCache(tuple);
+	if (harm && !relation_has_permissive_policy(relid) &&
+		relation_holds_rows(relid) &&
+		!upcoming_permissive_policy(ctx, stmt->relation))
+		findings = add_finding(findings, "rls_without_policy",
+							   relation_name(stmt->relation), stmt->relation->location);
 	return findings;
 }
 

@@ -59,7 +59,7 @@ static const MigratorRule rule_table[] = {
 	{"disable_trigger", MIGRATION_DESTRUCTIVE, "DISABLE TRIGGER, ENABLE REPLICA TRIGGER, or disabling an event trigger"},
 	{"disable_rule", MIGRATION_DESTRUCTIVE, "DISABLE RULE or ENABLE REPLICA RULE"},
 	{"disable_row_security", MIGRATION_DESTRUCTIVE, "DISABLE or NO FORCE ROW LEVEL SECURITY"},
-	{"rls_without_policy", MIGRATION_DESTRUCTIVE, "ENABLE or FORCE ROW LEVEL SECURITY of a table with rows that has no permissive policy when the transaction commits: readers other than its owner see no row, their writes are refused",
+	{"rls_without_policy", MIGRATION_DESTRUCTIVE, "ENABLE or FORCE ROW LEVEL SECURITY of a table with rows that another role may read or write (forced: its owner too), without a permissive policy when the transaction commits: those readers see no row, their writes are refused",
 	NULL, "Create a permissive policy on the table in the same transaction, after enabling row security; or register the change as a migration, or call migrator.allow(statement, reason => ...) earlier in this transaction.", false, true},
 	{"drop_replica_identity", MIGRATION_DESTRUCTIVE, "REPLICA IDENTITY NOTHING, or DEFAULT without a primary key, of a table a publication publishes UPDATE or DELETE of: its UPDATE and DELETE fail",
 	NULL, "Keep an identity (REPLICA IDENTITY FULL, or USING INDEX of a unique index on NOT NULL columns); or register the change as a migration, or call migrator.allow(statement, reason => ...) earlier in this transaction."},
