@@ -3,9 +3,11 @@
 -- NULL (DROP OWNED, DROP ROLE), the name without the arguments (functions),
 -- the parent (DETACH PARTITION) or the column whatever the new type is
 -- (ALTER COLUMN TYPE).  The events row then records a statement other than
--- the one that ran.  Each second statement below must be refused.  (An
--- allowance of one overload of a function, or of one type change of a
--- column, still covers the others: docs/limits.md.)
+-- the one that ran.  Each second statement below must be refused.  An
+-- allowance names a function with its argument types and a type change
+-- with its new type, collation and USING expression, as the catalog names
+-- them (int and int4 are the same), so it covers no other overload and no
+-- other type change.
 CREATE DATABASE review_allowances;
 \c review_allowances
 CREATE EXTENSION migrator;
@@ -37,6 +39,25 @@ ROLLBACK;
 BEGIN;
 SELECT migrator.allow('ALTER TABLE app.orders DETACH PARTITION app.orders_2025', reason => 'archive 2025');
 ALTER TABLE app.orders DETACH PARTITION app.orders_2024;
+ROLLBACK;
+BEGIN;
+SELECT migrator.allow('DROP FUNCTION app.ov(int)', reason => 'replaced by ov(bigint)');
+DROP FUNCTION app.ov(text);
+ROLLBACK;
+BEGIN;
+SELECT migrator.allow('ALTER TABLE app.customers ALTER COLUMN code TYPE varchar(5)', reason => 'codes are short');
+ALTER TABLE app.customers ALTER COLUMN code TYPE varchar(5) USING NULL;
+ROLLBACK;
+BEGIN;
+SELECT migrator.allow('ALTER TABLE app.customers ALTER COLUMN code TYPE varchar(5)', reason => 'codes are short');
+ALTER TABLE app.customers ALTER COLUMN code TYPE varchar(2);
+ROLLBACK;
+-- The statements allowed run, however they are written.
+BEGIN;
+SELECT migrator.allow('DROP FUNCTION app.ov(int)', reason => 'replaced by ov(bigint)');
+DROP FUNCTION app.ov(int4);
+SELECT migrator.allow('ALTER TABLE app.customers ALTER COLUMN code TYPE varchar(5) USING left(code, 5)', reason => 'codes are short');
+ALTER TABLE app.customers ALTER COLUMN code TYPE character varying(5) USING left( code , 5 );
 ROLLBACK;
 
 -- A migration's declaration covers the same way: the script declares one

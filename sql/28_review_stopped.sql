@@ -15,6 +15,7 @@ CREATE TABLE app.events_archive () INHERITS (app.events);
 INSERT INTO app.events_archive (kind) VALUES ('old');
 CREATE DOMAIN app.posint AS int CHECK (VALUE > 0) DEFAULT 1;
 CREATE TABLE app.readings (id int, v app.posint);
+GRANT SELECT ON app.orders TO PUBLIC;
 SET client_min_messages = error;
 CREATE PUBLICATION pub FOR TABLE app.customers;
 CREATE SUBSCRIPTION sub CONNECTION 'dbname=review_stopped_nowhere' PUBLICATION pub
@@ -35,9 +36,12 @@ ALTER TABLE app.customers ALTER COLUMN id SET MAXVALUE 3 SET CYCLE;
 ALTER TABLE app.events_archive ALTER COLUMN at SET DEFAULT NULL;
 -- A domain default that evaluates to NULL (closed for columns in 0.3).
 ALTER DOMAIN app.posint SET DEFAULT NULL::int + 0;
--- REPLICA IDENTITY NOTHING on a published table and ENABLE ROW LEVEL
--- SECURITY without a policy are not refused yet (docs/limits.md): rows
--- stay, but updates fail or readers see none.
+-- REPLICA IDENTITY NOTHING of a published table: its UPDATEs and DELETEs
+-- fail (more routes in 28_review_readers).
+ALTER TABLE app.customers REPLICA IDENTITY NOTHING;
+-- ENABLE ROW LEVEL SECURITY of a table with rows and no policy: readers
+-- other than the owner see none.
+ALTER TABLE app.orders ENABLE ROW LEVEL SECURITY;
 -- A rule that empties the table at the next INSERT (only DO INSTEAD was judged).
 CREATE RULE wipe AS ON INSERT TO app.events DO ALSO DELETE FROM app.events;
 -- The subscriber's side of ALTER PUBLICATION ... DROP (rule unpublish):

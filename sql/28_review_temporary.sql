@@ -49,6 +49,27 @@ ALTER POLICY own ON app.secrets USING (owner = current_user AND 'ttab'::regclass
 -- A SQL-standard function body through a temporary operator.
 CREATE FUNCTION app.f_std(t text) RETURNS text LANGUAGE sql RETURN t OPERATOR(pg_temp.===) 'x';
 
+-- A materialized view whose query names a temporary table in a regclass
+-- literal (PostgreSQL refuses temporary relations in its FROM list only).
+CREATE MATERIALIZED VIEW app.mv_r AS SELECT id, 'ttab'::regclass::oid AS r FROM app.customers;
+-- A table made by a query from a column of a temporary collation: the new
+-- column takes the collation, and the session's end would drop it.
+CREATE COLLATION pg_temp.tc (provider = libc, locale = 'C');
+CREATE TEMP TABLE tnotes (note text COLLATE pg_temp.tc);
+CREATE TABLE app.ctas_coll AS SELECT note FROM tnotes;
+-- ... also when EXPLAIN ANALYZE creates it, which no hook sees as CREATE TABLE AS.
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) CREATE TABLE app.ctas_explain AS SELECT note FROM tnotes;
+-- Not refused: the same made temporary, and statements that record no
+-- dependency of a permanent object (the guard does not read pg_depend
+-- after them).
+CREATE TEMP TABLE ctas_tmp AS SELECT note FROM tnotes;
+BEGIN;
+CREATE TABLE app.plain (id int NOT NULL, v text);
+ALTER TABLE app.plain ADD COLUMN w int, DROP COLUMN v;
+ALTER TABLE app.plain RENAME COLUMN w TO x;
+DROP TABLE app.plain;
+COMMIT;
+
 -- A new session: everything above is still there.
 \c review_temporary
 SELECT attname, pg_get_expr(d.adbin, d.adrelid) AS default
@@ -60,4 +81,6 @@ SELECT pg_get_expr(typdefaultbin, 0) AS domain_default FROM pg_type WHERE typnam
 SELECT to_regclass('app.v_customers') AS v_customers, to_regclass('app.v_top') AS v_top;
 SELECT polname FROM pg_policy WHERE polrelid = 'app.secrets'::regclass;
 SELECT to_regprocedure('app.f_std(text)') AS f_std;
+SELECT to_regclass('app.mv_r') AS mv_r, to_regclass('app.ctas_coll') AS ctas_coll,
+       to_regclass('app.ctas_explain') AS ctas_explain;
 \c postgres

@@ -35,11 +35,14 @@
 #include "catalog/indexing.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_attribute.h"
+#include "catalog/pg_authid.h"
 #include "catalog/pg_constraint.h"
 #include "catalog/pg_depend.h"
 #include "catalog/pg_index.h"
 #include "catalog/pg_inherits.h"
+#include "catalog/pg_policy.h"
 #include "catalog/pg_proc.h"
+#include "catalog/pg_publication.h"
 #include "catalog/pg_trigger.h"
 #include "catalog/pg_type.h"
 #include "catalog/dependency.h"
@@ -66,6 +69,7 @@
 #include "utils/lsyscache.h"
 #include "utils/regproc.h"
 #include "utils/rel.h"
+#include "utils/relcache.h"
 #include "utils/syscache.h"
 
 #include "migrator.h"
@@ -328,6 +332,100 @@ drop_object_name(Node *obj)
 		default:
 			return NULL;
 	}
+}
+
+/*
+ * The argument types a statement names routine (or operator) "obj" by,
+ * as the catalog names them, in parentheses ("(integer, pg_catalog.text)");
+ * NULL for another kind of object or a routine named without arguments
+ * (the server then requires its name to be unique).  A finding's detail:
+ * an allowance of one overload covers no other.
+ */
+static char *
+object_detail(Node *obj)
+{
+	ObjectWithArgs *owa;
+	StringInfoData buf;
+	ListCell   *lc;
+
+	if (obj == NULL || !IsA(obj, ObjectWithArgs))
+		return NULL;
+	owa = (ObjectWithArgs *) obj;
+	if (owa->args_unspecified)
+		return NULL;
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '(');
+	foreach(lc, owa->objargs)
+	{
+		TypeName   *t = lfirst(lc);
+		Oid			typid = t ? LookupTypeNameOid(NULL, t, true) : InvalidOid;
+
+		if (foreach_current_index(lc) > 0)
+			appendStringInfoString(&buf, ", ");
+		appendStringInfoString(&buf, t == NULL ? "NONE"
+							   : OidIsValid(typid) ? format_type_be_qualified(typid)
+							   : TypeNameToString(t));
+	}
+	appendStringInfoChar(&buf, ')');
+	return buf.data;
+}
+
+/*
+ * "s" (nodeToString() of a raw expression) without its location fields,
+ * which differ between two writings of the same expression.  Inside
+ * strings nodeToString() escapes spaces, so " :location " is a field.
+ */
+static char *
+without_locations(const char *s)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	while (*s)
+	{
+		if (strncmp(s, " :location ", 11) == 0)
+		{
+			s += 11;
+			if (*s == '-')
+				s++;
+			while (*s >= '0' && *s <= '9')
+				s++;
+			continue;
+		}
+		appendStringInfoChar(&buf, *s++);
+	}
+	return buf.data;
+}
+
+/*
+ * What ALTER COLUMN ... TYPE "def" makes of a column, for allowances: the
+ * new type (with its modifier) as the catalog names it, the collation and
+ * the USING expression.  A finding's detail: an allowance of one type
+ * change of a column covers no other.
+ */
+static char *
+column_type_detail(ColumnDef *def)
+{
+	StringInfoData buf;
+	int32		typmod = -1;
+	Type		tup = def->typeName ? LookupTypeName(NULL, def->typeName, &typmod, true) : NULL;
+
+	initStringInfo(&buf);
+	if (tup != NULL)
+	{
+		appendStringInfo(&buf, " TYPE %s",
+						 format_type_with_typemod(typeTypeId(tup), typmod));
+		ReleaseSysCache(tup);
+	}
+	else if (def->typeName)
+		appendStringInfo(&buf, " TYPE %s", TypeNameToString(def->typeName));
+	if (def->collClause)
+		appendStringInfo(&buf, " COLLATE %s",
+						 NameListToString(def->collClause->collname));
+	if (def->raw_default)
+		appendStringInfo(&buf, " USING %s",
+						 without_locations(nodeToString(def->raw_default)));
+	return buf.data;
 }
 
 static const char *
@@ -688,6 +786,45 @@ identity_options_reuse_values(RangeVar *rel, AlterTableCmd *cmd)
 	return sequence_options_reuse_values(castNode(List, cmd->def), seqid);
 }
 
+/*
+ * Does REPLICA IDENTITY "ri" take its replica identity from the table "rv"
+ * names while a publication publishes its UPDATE or DELETE?  NOTHING, or
+ * DEFAULT without a primary key: every UPDATE and DELETE of the table
+ * then fails on the publisher ("cannot update table ... because it does
+ * not have a replica identity and publishes updates").  FULL and USING
+ * INDEX keep one.  Looked up in the catalog: a table no publication
+ * publishes that way, or that has no identity already, loses nothing.
+ */
+static bool
+replica_identity_lost(RangeVar *rv, ReplicaIdentityStmt *ri)
+{
+	Oid			relid;
+	Relation	rel;
+	PublicationDesc pubdesc;
+	bool		lost = false;
+	bool		has_pk;
+
+	if (rv == NULL || ri == NULL || !IsA(ri, ReplicaIdentityStmt) ||
+		(ri->identity_type != REPLICA_IDENTITY_NOTHING &&
+		 ri->identity_type != REPLICA_IDENTITY_DEFAULT))
+		return false;
+	relid = RangeVarGetRelid(rv, NoLock, true);
+	if (!OidIsValid(relid))
+		return false;
+	rel = relation_open(relid, AccessShareLock);
+	list_free(RelationGetIndexList(rel));	/* sets rd_pkindex */
+	has_pk = OidIsValid(rel->rd_pkindex);
+	if ((ri->identity_type == REPLICA_IDENTITY_NOTHING || !has_pk) &&
+		rel->rd_rel->relreplident != REPLICA_IDENTITY_NOTHING &&
+		!(rel->rd_rel->relreplident == REPLICA_IDENTITY_DEFAULT && !has_pk))
+	{
+		RelationBuildPublicationDesc(rel, &pubdesc);
+		lost = pubdesc.pubactions.pubupdate || pubdesc.pubactions.pubdelete;
+	}
+	relation_close(rel, AccessShareLock);
+	return lost;
+}
+
 static List *
 classify_alter_table(AlterTableStmt *stmt, List *findings)
 {
@@ -878,13 +1015,19 @@ classify_alter_table(AlterTableStmt *stmt, List *findings)
 			case AT_EnableAlwaysRule:
 			case AT_AddInherit:
 			case AT_DropOf:
-			case AT_ReplicaIdentity:
-			case AT_EnableRowSecurity:
+			case AT_EnableRowSecurity:	/* row_security_findings() */
 			case AT_ForceRowSecurity:
 			case AT_GenericOptions:
 			case AT_AttachPartition:
 			case AT_AddIdentity:
 			case AT_ReAddStatistics:
+				break;
+			case AT_ReplicaIdentity:
+				if (replica_identity_lost(stmt->relation, (ReplicaIdentityStmt *) cmd->def))
+				{
+					rule = "drop_replica_identity";
+					object = relation_name(stmt->relation);
+				}
 				break;
 			default:
 				/* a later server's: judged destructive until known */
@@ -893,8 +1036,13 @@ classify_alter_table(AlterTableStmt *stmt, List *findings)
 				break;
 		}
 		if (rule)
+		{
 			findings = add_finding(findings, rule, object,
 								   stmt->relation ? stmt->relation->location : -1);
+			if (cmd->subtype == AT_AlterColumnType && cmd->def && IsA(cmd->def, ColumnDef))
+				((RuleFinding *) llast(findings))->detail =
+					column_type_detail((ColumnDef *) cmd->def);
+		}
 	}
 	return findings;
 }
@@ -1089,8 +1237,11 @@ classify_node(Node *stmt, List *findings)
 				ListCell   *lc;
 
 				foreach(lc, ds->objects)
+				{
 					findings = add_finding(findings, rule,
 										   drop_object_name(lfirst(lc)), -1);
+					((RuleFinding *) llast(findings))->detail = object_detail(lfirst(lc));
+				}
 				if (ds->behavior == DROP_CASCADE)
 					findings = add_finding(findings, "drop_cascade", NULL, -1);
 				break;
@@ -1238,6 +1389,8 @@ classify_node(Node *stmt, List *findings)
 					object = rs->subname ? pstrdup(rs->subname) : NULL;
 				findings = add_finding(findings, "rename", object,
 									   rs->relation ? rs->relation->location : -1);
+				((RuleFinding *) llast(findings))->detail =
+					rs->relation ? NULL : object_detail(rs->object);
 				break;
 			}
 		case T_AlterEnumStmt:
@@ -1255,6 +1408,8 @@ classify_node(Node *stmt, List *findings)
 									   as->relation ? relation_name(as->relation)
 									   : drop_object_name(as->object),
 									   as->relation ? as->relation->location : -1);
+				((RuleFinding *) llast(findings))->detail =
+					as->relation ? NULL : object_detail(as->object);
 				break;
 			}
 		case T_DropOwnedStmt:
@@ -3664,6 +3819,554 @@ statement_targets(StatementFacts *facts, Node *stmt)
 	}
 }
 
+/*
+ * Is "rv" temporary as written (TEMP, or a pg_temp schema)?  What is
+ * created there goes with the session whatever it depends on.
+ */
+static bool
+written_temporary(RangeVar *rv)
+{
+	return rv != NULL &&
+		(rv->relpersistence == RELPERSISTENCE_TEMP ||
+		 (rv->schemaname && strncmp(rv->schemaname, "pg_temp", 7) == 0));
+}
+
+/*
+ * Can column definition "def" record a dependency the parse tree does not
+ * show?  Its type is judged by name (classify_node()); a default, a
+ * generated or identity column, a collation, a check, a key or a
+ * reference (an index whose operator class is found by type) may lead to
+ * anything.
+ */
+static bool
+column_may_depend(ColumnDef *def)
+{
+	ListCell   *lc;
+
+	if (def->raw_default || def->cooked_default || def->collClause ||
+		def->identity || def->generated)
+		return true;
+	foreach(lc, def->constraints)
+	{
+		Constraint *con = lfirst(lc);
+
+		if (!IsA(con, Constraint) ||
+			(con->contype != CONSTR_NULL && con->contype != CONSTR_NOTNULL))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Can ALTER TABLE "stmt" record a dependency of the table on an object
+ * the parse tree does not name?  Subcommands that add no expression, type,
+ * collation or index are listed; every other one (and a later server's)
+ * can.
+ */
+static bool
+alter_table_may_depend(AlterTableStmt *stmt)
+{
+	ListCell   *lc;
+
+	if (written_temporary(stmt->relation))
+		return false;
+	foreach(lc, stmt->cmds)
+	{
+		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+
+		/* over the value: some names exist in some versions only (compat.h) */
+		switch ((int) cmd->subtype)
+		{
+			case AT_AddColumn:
+			case AT_AddColumnRecurse:
+			case AT_AddColumnToView:
+				if (cmd->def == NULL || !IsA(cmd->def, ColumnDef) ||
+					column_may_depend((ColumnDef *) cmd->def))
+					return true;
+				break;
+			case AT_ColumnDefault:
+				/* DROP DEFAULT records nothing */
+				if (cmd->def != NULL)
+					return true;
+				break;
+			case AT_DropColumn:
+			case AT_DropColumnRecurse:
+			case AT_DropConstraint:
+			case AT_DropConstraintRecurse:
+			case AT_SetNotNull:
+			case AT_DropNotNull:
+			case AT_CheckNotNull:
+			case AT_SetStatistics:
+			case AT_SetOptions:
+			case AT_ResetOptions:
+			case AT_SetStorage:
+			case AT_SetCompression:
+			case AT_ValidateConstraint:
+			case AT_ValidateConstraintRecurse:
+			case AT_AlterConstraint:
+			case AT_ChangeOwner:
+			case AT_ClusterOn:
+			case AT_DropCluster:
+			case AT_SetLogged:
+			case AT_SetUnLogged:
+			case AT_DropOids:
+			case AT_SetAccessMethod:
+			case AT_SetTableSpace:
+			case AT_SetRelOptions:
+			case AT_ResetRelOptions:
+			case AT_ReplaceRelOptions:
+			case AT_EnableTrig:
+			case AT_EnableAlwaysTrig:
+			case AT_EnableReplicaTrig:
+			case AT_EnableTrigAll:
+			case AT_EnableTrigUser:
+			case AT_DisableTrig:
+			case AT_DisableTrigAll:
+			case AT_DisableTrigUser:
+			case AT_EnableRule:
+			case AT_EnableAlwaysRule:
+			case AT_EnableReplicaRule:
+			case AT_DisableRule:
+			case AT_DropInherit:
+			case AT_DropOf:
+			case AT_ReplicaIdentity:
+			case AT_EnableRowSecurity:
+			case AT_DisableRowSecurity:
+			case AT_ForceRowSecurity:
+			case AT_NoForceRowSecurity:
+			case AT_GenericOptions:
+			case AT_AlterColumnGenericOptions:
+			case AT_DetachPartition:
+			case AT_DetachPartitionFinalize:
+			case AT_SetIdentity:
+			case AT_DropIdentity:
+			case AT_DropExpression:
+				break;
+			default:
+				return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Can "stmt" make a permanent object depend on another through what the
+ * parse tree does not resolve: a regclass or regconfig literal, an
+ * operator, an unqualified name in an expression, the operator class an
+ * index finds by type?  The guard reads pg_depend after such a statement
+ * in a session with a temporary schema, since the session's end would take
+ * the permanent object along (rule depends_on_temporary).  Kinds that
+ * record no dependency, create only temporary objects as written, or run
+ * statements that the guard judges one by one (CALL, DO) cannot; every
+ * other kind, a later server's included, can.  No catalog access.
+ */
+static bool
+statement_may_depend_on_temporary(Node *stmt)
+{
+	ListCell   *lc;
+
+	switch (nodeTag(stmt))
+	{
+		case T_TransactionStmt:
+		case T_VariableSetStmt:
+		case T_VariableShowStmt:
+		case T_DiscardStmt:
+		case T_ListenStmt:
+		case T_UnlistenStmt:
+		case T_NotifyStmt:
+		case T_LoadStmt:
+		case T_CheckPointStmt:
+		case T_ClosePortalStmt:
+		case T_FetchStmt:
+		case T_DeclareCursorStmt:
+		case T_PrepareStmt:
+		case T_ExecuteStmt:
+		case T_DeallocateStmt:
+		case T_CallStmt:
+		case T_DoStmt:
+		case T_CopyStmt:
+		case T_LockStmt:
+		case T_VacuumStmt:
+		case T_ClusterStmt:
+		case T_ReindexStmt:
+		case T_RefreshMatViewStmt:
+		case T_ConstraintsSetStmt:
+		case T_DropStmt:
+		case T_TruncateStmt:
+		case T_DropOwnedStmt:
+		case T_ReassignOwnedStmt:
+		case T_DropRoleStmt:
+		case T_DropdbStmt:
+		case T_DropTableSpaceStmt:
+		case T_DropSubscriptionStmt:
+		case T_DropUserMappingStmt:
+		case T_RenameStmt:
+		case T_AlterOwnerStmt:
+		case T_AlterObjectSchemaStmt:	/* not into or out of pg_temp */
+		case T_AlterObjectDependsStmt:
+		case T_CommentStmt:
+		case T_SecLabelStmt:
+		case T_GrantStmt:
+		case T_GrantRoleStmt:
+		case T_AlterDefaultPrivilegesStmt:
+		case T_CreateRoleStmt:
+		case T_AlterRoleStmt:
+		case T_AlterRoleSetStmt:
+		case T_CreatedbStmt:
+		case T_AlterDatabaseStmt:
+		case T_AlterDatabaseSetStmt:
+		case T_AlterDatabaseRefreshCollStmt:
+		case T_AlterSystemStmt:
+		case T_CreateTableSpaceStmt:
+		case T_AlterTableSpaceOptionsStmt:
+		case T_AlterTableMoveAllStmt:
+		case T_CreateEnumStmt:
+		case T_AlterEnumStmt:
+		case T_CreateSeqStmt:	/* an integer type; OWNED BY its own schema */
+		case T_AlterSeqStmt:
+		case T_AlterCollationStmt:
+		case T_AlterEventTrigStmt:
+		case T_AlterStatsStmt:
+		case T_CreateForeignServerStmt:
+		case T_AlterForeignServerStmt:
+		case T_CreateUserMappingStmt:
+		case T_AlterUserMappingStmt:
+		case T_CreateSubscriptionStmt:
+		case T_AlterSubscriptionStmt:
+		case T_SelectStmt:
+		case T_InsertStmt:
+		case T_UpdateStmt:
+		case T_DeleteStmt:
+		case T_MergeStmt:
+			return false;
+		case T_CreateStmt:
+			{
+				CreateStmt *cs = (CreateStmt *) stmt;
+
+				if (written_temporary(cs->relation))
+					return false;
+				if (cs->inhRelations || cs->partbound || cs->partspec ||
+					cs->ofTypename || cs->constraints)
+					return true;
+				foreach(lc, cs->tableElts)
+					if (!IsA(lfirst(lc), ColumnDef) ||
+						column_may_depend((ColumnDef *) lfirst(lc)))
+						return true;
+				return false;
+			}
+		case T_AlterTableStmt:
+			return alter_table_may_depend((AlterTableStmt *) stmt);
+		case T_IndexStmt:
+			return !written_temporary(((IndexStmt *) stmt)->relation);
+		case T_ViewStmt:
+			return !written_temporary(((ViewStmt *) stmt)->view);
+		case T_CreateTableAsStmt:
+			/* column collations, and a materialized view's query */
+			return !written_temporary(((CreateTableAsStmt *) stmt)->into->rel);
+		case T_ExplainStmt:
+			{
+				/* EXPLAIN ANALYZE CREATE TABLE AS creates it without the hook */
+				Node	   *query = ((ExplainStmt *) stmt)->query;
+
+				if (query && IsA(query, Query) && ((Query *) query)->utilityStmt)
+					query = ((Query *) query)->utilityStmt;
+				return query && IsA(query, CreateTableAsStmt);
+			}
+		case T_CreateFunctionStmt:
+			{
+				CreateFunctionStmt *cf = (CreateFunctionStmt *) stmt;
+
+				/* types are judged by name; defaults and a SQL body are not */
+				if (name_is_temporary(cf->funcname))
+					return false;
+				if (cf->sql_body)
+					return true;
+				foreach(lc, cf->parameters)
+					if (lfirst_node(FunctionParameter, lc)->defexpr)
+						return true;
+				foreach(lc, cf->options)
+				{
+					const char *opt = lfirst_node(DefElem, lc)->defname;
+
+					if (strcmp(opt, "support") == 0 || strcmp(opt, "transform") == 0)
+						return true;
+				}
+				return false;
+			}
+		case T_AlterFunctionStmt:
+			foreach(lc, ((AlterFunctionStmt *) stmt)->actions)
+				if (strcmp(lfirst_node(DefElem, lc)->defname, "support") == 0)
+					return true;
+			return false;
+		case T_AlterDomainStmt:
+			{
+				AlterDomainStmt *ad = (AlterDomainStmt *) stmt;
+
+				return !name_is_temporary(ad->typeName) &&
+					((ad->subtype == 'T' && ad->def != NULL) || ad->subtype == 'C');
+			}
+		case T_CreateDomainStmt:
+			return !name_is_temporary(((CreateDomainStmt *) stmt)->domainname);
+		case T_CompositeTypeStmt:
+			return !written_temporary(((CompositeTypeStmt *) stmt)->typevar);
+		case T_CreateRangeStmt:
+			return !name_is_temporary(((CreateRangeStmt *) stmt)->typeName);
+		case T_DefineStmt:
+			return !name_is_temporary(((DefineStmt *) stmt)->defnames);
+		case T_CreateSchemaStmt:
+			/* its elements run as subcommands, judged with it */
+			return ((CreateSchemaStmt *) stmt)->schemaElts != NIL;
+		default:
+			/*
+			 * Triggers, rules, policies, statistics, publications, types
+			 * altered, operators, operator classes and families, casts,
+			 * transforms, conversions, languages, foreign-data wrappers,
+			 * access methods, event triggers, text search, extensions,
+			 * IMPORT FOREIGN SCHEMA, and what a later server adds.
+			 */
+			return true;
+	}
+}
+
+/* Has table "relid" (or one of its partitions and children) a block? */
+static bool
+relation_holds_rows(Oid relid)
+{
+	List	   *rels = find_all_inheritors(relid, NoLock, NULL);
+	ListCell   *lc;
+
+	foreach(lc, rels)
+	{
+		Oid			child = lfirst_oid(lc);
+		Relation	r;
+		bool		rows;
+
+		if (!RELKIND_HAS_STORAGE(get_rel_relkind(child)))
+			continue;
+		/* a table whose lock is held elsewhere may be written to: rows */
+		if (!ConditionalLockRelationOid(child, AccessShareLock))
+			return true;
+		r = relation_open(child, NoLock);
+		rows = RelationGetNumberOfBlocks(r) > 0;
+		relation_close(r, NoLock);
+		UnlockRelationOid(child, AccessShareLock);
+		if (rows)
+			return true;
+	}
+	return false;
+}
+
+/* Has table "relid" a permissive row-level security policy? */
+bool
+relation_has_permissive_policy(Oid relid)
+{
+	Relation	pol = table_open(PolicyRelationId, AccessShareLock);
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	bool		found = false;
+
+	ScanKeyInit(&key, Anum_pg_policy_polrelid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(relid));
+	scan = systable_beginscan(pol, PolicyPolrelidPolnameIndexId, true, NULL, 1, &key);
+	while (!found && HeapTupleIsValid(tuple = systable_getnext(scan)))
+		found = ((Form_pg_policy) GETSTRUCT(tuple))->polpermissive;
+	systable_endscan(scan);
+	table_close(pol, AccessShareLock);
+	return found;
+}
+
+/*
+ * Do the privileges of acl "acl" let a role other than "owner" (PUBLIC
+ * included) read or write?
+ */
+static bool
+acl_grants_others(Acl *acl, Oid owner)
+{
+	AclItem    *items = ACL_DAT(acl);
+	int			i;
+
+	for (i = 0; i < ACL_NUM(acl); i++)
+		if (items[i].ai_grantee != owner &&
+			(ACLITEM_GET_PRIVS(items[i]) &
+			 (ACL_SELECT | ACL_INSERT | ACL_UPDATE | ACL_DELETE)))
+			return true;
+	return false;
+}
+
+/*
+ * May a role other than the owner of table "relid" read or write it (a
+ * grant on the table or one of its columns)?  Row security holds back
+ * only such roles, unless it is forced (superusers and BYPASSRLS roles
+ * pass it always).  A restore creates the policies before it grants.
+ */
+static bool
+relation_read_by_others(Oid relid, Oid owner, int natts)
+{
+	HeapTuple	tuple;
+	Datum		acl;
+	bool		isnull;
+	bool		others = false;
+	AttrNumber	attnum;
+
+	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(tuple))
+		return false;
+	acl = SysCacheGetAttr(RELOID, tuple, Anum_pg_class_relacl, &isnull);
+	others = !isnull && acl_grants_others(DatumGetAclP(acl), owner);
+	ReleaseSysCache(tuple);
+	for (attnum = 1; !others && attnum <= natts; attnum++)
+	{
+		tuple = SearchSysCache2(ATTNUM, ObjectIdGetDatum(relid), Int16GetDatum(attnum));
+		if (!HeapTupleIsValid(tuple))
+			continue;
+		acl = SysCacheGetAttr(ATTNUM, tuple, Anum_pg_attribute_attacl, &isnull);
+		others = !isnull && acl_grants_others(DatumGetAclP(acl), owner);
+		ReleaseSysCache(tuple);
+	}
+	return others;
+}
+
+/*
+ * Would row security "on" ("forced") hold back a reader of table "relid":
+ * a role other than the owner that may read or write it, or with FORCE,
+ * the owner too (unless a superuser or BYPASSRLS)?
+ */
+static bool
+row_security_holds_back(Oid relid, Form_pg_class form, bool on, bool forced)
+{
+	bool		owner_held = false;
+
+	if (!on)
+		return false;
+	if (forced)
+	{
+		HeapTuple	role = SearchSysCache1(AUTHOID, ObjectIdGetDatum(form->relowner));
+
+		owner_held = HeapTupleIsValid(role) &&
+			!((Form_pg_authid) GETSTRUCT(role))->rolsuper &&
+			!((Form_pg_authid) GETSTRUCT(role))->rolbypassrls;
+		if (HeapTupleIsValid(role))
+			ReleaseSysCache(role);
+	}
+	return owner_held || relation_read_by_others(relid, form->relowner, form->relnatts);
+}
+
+/*
+ * Is row security of table "relid" on with no permissive policy, holding
+ * back a reader (see row_security_holds_back()), while the table holds
+ * rows?  Those readers then see no row, and their writes are refused.
+ * An empty table is being set up: no reader loses a row.
+ */
+bool
+relation_row_security_without_policy(Oid relid)
+{
+	HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	bool		harm;
+
+	if (!HeapTupleIsValid(tuple))
+		return false;
+	harm = row_security_holds_back(relid, (Form_pg_class) GETSTRUCT(tuple),
+								   ((Form_pg_class) GETSTRUCT(tuple))->relrowsecurity,
+								   ((Form_pg_class) GETSTRUCT(tuple))->relforcerowsecurity);
+	ReleaseSysCache(tuple);
+	return harm && !relation_has_permissive_policy(relid) && relation_holds_rows(relid);
+}
+
+/*
+ * Does a later statement of the script, in the same transaction, create a
+ * permissive policy on "rv"?  Migrations enable row security first and
+ * create the policies after it.
+ */
+static bool
+upcoming_permissive_policy(AnalyzeContext *ctx, RangeVar *rv)
+{
+	ListCell   *lc;
+
+	if (ctx->autocommit)
+		return false;
+	foreach(lc, ctx->upcoming)
+	{
+		ScriptStatement *st = lfirst(lc);
+		Node	   *next = st->raw->stmt;
+
+		if (st->index <= ctx->current)
+			continue;
+		if (IsA(next, TransactionStmt))
+			return false;
+		if (IsA(next, CreatePolicyStmt) && ((CreatePolicyStmt *) next)->permissive &&
+			same_relation(((CreatePolicyStmt *) next)->table, rv))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * ENABLE or FORCE ROW LEVEL SECURITY that makes row security hold back a
+ * reader of an old table with rows and no permissive policy (rule
+ * rls_without_policy; see relation_row_security_without_policy()).  By
+ * name, a permissive policy a later statement of the same transaction
+ * creates counts; the guard judges the finding when the transaction
+ * commits (policy.c), when such a policy may have been created.
+ */
+static List *
+row_security_findings(AnalyzeContext *ctx, AlterTableStmt *stmt, List *findings)
+{
+	ListCell   *lc;
+	bool		changes = false;
+	Oid			relid;
+	HeapTuple	tuple;
+	Form_pg_class form;
+	bool		on;
+	bool		forced;
+	bool		harm;
+
+	foreach(lc, stmt->cmds)
+		if (lfirst_node(AlterTableCmd, lc)->subtype == AT_EnableRowSecurity ||
+			lfirst_node(AlterTableCmd, lc)->subtype == AT_ForceRowSecurity)
+			changes = true;
+	if (!changes || stmt->relation == NULL ||
+		!OidIsValid(relid = RangeVarGetRelid(stmt->relation, NoLock, true)))
+		return findings;
+	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(tuple))
+		return findings;
+	form = (Form_pg_class) GETSTRUCT(tuple);
+	on = form->relrowsecurity;
+	forced = form->relforcerowsecurity;
+	/* what the statement leaves */
+	foreach(lc, stmt->cmds)
+	{
+		switch (lfirst_node(AlterTableCmd, lc)->subtype)
+		{
+			case AT_EnableRowSecurity:
+				on = true;
+				break;
+			case AT_DisableRowSecurity:
+				on = false;
+				break;
+			case AT_ForceRowSecurity:
+				forced = true;
+				break;
+			case AT_NoForceRowSecurity:
+				forced = false;
+				break;
+			default:
+				break;
+		}
+	}
+	harm = row_security_holds_back(relid, form, on, forced) &&
+		!row_security_holds_back(relid, form, form->relrowsecurity,
+								 form->relforcerowsecurity);
+	ReleaseSysCache(tuple);
+	if (harm && !relation_has_permissive_policy(relid) &&
+		relation_holds_rows(relid) &&
+		!upcoming_permissive_policy(ctx, stmt->relation))
+		findings = add_finding(findings, "rls_without_policy",
+							   relation_name(stmt->relation), stmt->relation->location);
+	return findings;
+}
+
 /* What CREATE TABLE AS, SELECT INTO or CREATE MATERIALIZED VIEW creates. */
 static IntoClause *
 statement_into(Node *stmt)
@@ -3693,6 +4396,9 @@ analyze_statement(AnalyzeContext *ctx, Node *stmt, int what)
 	facts->stmt = stmt;
 	facts->tag = statement_tag(stmt);
 	facts->findings = classify_node(stmt, NIL);
+	if (IsA(stmt, AlterTableStmt))
+		facts->findings = row_security_findings(ctx, (AlterTableStmt *) stmt,
+												facts->findings);
 	/* migrator's own install and update scripts change its objects */
 	if (may_alter_own_object(stmt) && OidIsValid(oracle_own_namespace(o)) &&
 		!(creating_extension &&
@@ -3738,6 +4444,11 @@ analyze_statement(AnalyzeContext *ctx, Node *stmt, int what)
 				facts->defaults_set = lappend(facts->defaults_set, cmd->name);
 		}
 	}
+	if (IsA(stmt, AlterDomainStmt) && ((AlterDomainStmt *) stmt)->subtype == 'T' &&
+		((AlterDomainStmt *) stmt)->def != NULL &&
+		!expression_is_null_constant(((AlterDomainStmt *) stmt)->def))
+		facts->domain_default_set = ((AlterDomainStmt *) stmt)->typeName;
+	facts->may_depend_on_temporary = statement_may_depend_on_temporary(stmt);
 
 	if (what & ANALYZE_EXEMPTION)
 		(void) analyze_exempt(ctx, facts);

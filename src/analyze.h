@@ -96,6 +96,17 @@ typedef struct StatementFacts
 	RangeVar   *defaults_relation;	/* ALTER TABLE: its table */
 	List	   *defaults_set;	/* ALTER TABLE: columns given a default
 								 * (names), whose value the guard looks at */
+	List	   *domain_default_set; /* ALTER DOMAIN ... SET DEFAULT of an
+									 * expression that is no NULL constant:
+									 * the domain (names), whose default the
+									 * guard looks at */
+	bool		may_depend_on_temporary;	/* it can make a permanent object
+											 * depend on another through what
+											 * the parse tree does not resolve
+											 * (literals, operators,
+											 * expressions, index classes):
+											 * the guard reads pg_depend after
+											 * it */
 	List	   *invalid_indexes;	/* by catalog: invalid indexes it drops */
 	List	   *targets;		/* RangeVars of the relations it targets, as
 								 * written: the objects of its findings on
@@ -130,5 +141,7 @@ extern RangeVar *statement_finding_relation(Node *stmt, const char *object);
 
 extern char *relation_name(RangeVar *rv);
 extern bool relation_has_temporary_column(Oid relid);
+extern bool relation_has_permissive_policy(Oid relid);
+extern bool relation_row_security_without_policy(Oid relid);
 
 #endif							/* MIGRATOR_ANALYZE_H */

@@ -31,7 +31,6 @@
 
 #include "access/xact.h"
 #include "catalog/dependency.h"
-#include "catalog/namespace.h"
 #include "catalog/objectaccess.h"
 #include "commands/event_trigger.h"
 #include "fmgr.h"
@@ -64,7 +63,6 @@ typedef struct GuardStatement
 static GuardStatement current_statement = {VERDICT_UNSEEN, NULL, false, NIL};
 
 static ProcessUtility_hook_type prev_ProcessUtility = NULL;
-static bool session_has_temporary_schema(void);
 static object_access_hook_type prev_object_access_hook = NULL;
 
 /* The context of a statement policy.c judged ("facts" may be NULL). */
@@ -103,12 +101,7 @@ guard_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	GuardSource source;
 	StatementFacts *facts;
 	GuardVerdict verdict;
-	bool		judge_created;
-	bool		judge_defaults;
 	PolicyNote	note;
-	bool		judge_temporary;
-	bool		judge_domain_default;
-	CommandId	first_cid = GetCurrentCommandId(false);
 
 	/* between top-level statements nothing is judged */
 	if (context == PROCESS_UTILITY_TOPLEVEL)
@@ -119,28 +112,8 @@ guard_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	policy_statement_start(pstmt->utilityStmt, &source, &note);
 	verdict = policy_judge_statement(pstmt->utilityStmt,
 									 context == PROCESS_UTILITY_SUBCOMMAND,
-									 &source, &facts);
+									 &source, &note, &facts);
 	mine = statement_context(verdict, facts);
-
-	/*
-	 * Decided now: a transaction control statement frees the memory the
-	 * facts are in.  CREATE TABLE AS and ALTER TABLE do not.
-	 */
-	judge_created = facts != NULL && facts->into != NULL;
-	judge_defaults = facts != NULL && facts->defaults_set != NIL &&
-		(verdict == VERDICT_NOT_DESTRUCTIVE || verdict == VERDICT_ALLOWED ||
-		 verdict == VERDICT_EXEMPTED);
-	judge_domain_default = facts != NULL && IsA(pstmt->utilityStmt, AlterDomainStmt) &&
-		((AlterDomainStmt *) pstmt->utilityStmt)->subtype == 'T' &&
-		((AlterDomainStmt *) pstmt->utilityStmt)->def != NULL &&
-		!policy_facts_have_rule(facts, "drop_default") &&
-		(verdict == VERDICT_NOT_DESTRUCTIVE || verdict == VERDICT_ALLOWED ||
-		 verdict == VERDICT_EXEMPTED);
-	judge_temporary = facts != NULL && !judge_created &&
-		!IsA(pstmt->utilityStmt, TransactionStmt) &&
-		verdict != VERDICT_INERT && verdict != VERDICT_UNSEEN &&
-		!policy_facts_have_rule(facts, "depends_on_temporary") &&
-		session_has_temporary_schema();
 
 	current_statement = mine;
 	PG_TRY();
@@ -161,27 +134,8 @@ guard_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 
 	/* The protection marker follows the extension, whatever the guard's mode. */
 	protect_after_statement(pstmt->utilityStmt);
-
-	if (judge_defaults)
-		policy_judge_defaults(facts, &source);
-	if (judge_created)
-		policy_judge_created(facts, &source);
-	if (judge_domain_default)
-		policy_judge_domain_default(pstmt->utilityStmt, facts, &source);
-	if (judge_temporary)
-		policy_judge_temporary_dependencies(facts, &source, first_cid);
+	/* what only the result shows, as policy.c noted before it ran */
 	policy_statement_end(&source, &note);
-}
-
-/* Has this session a temporary schema (so objects that go at its end)? */
-static bool
-session_has_temporary_schema(void)
-{
-	Oid			temp_nsp;
-	Oid			temp_toast_nsp;
-
-	GetTempNamespaceState(&temp_nsp, &temp_toast_nsp);
-	return OidIsValid(temp_nsp);
 }
 
 /*
@@ -229,7 +183,7 @@ migrator_guard_ddl_start(PG_FUNCTION_ARGS)
 	source.query = debug_query_string;
 	source.location = -1;
 	source.len = 0;
-	verdict = policy_judge_statement(trigdata->parsetree, false, &source, &facts);
+	verdict = policy_judge_statement(trigdata->parsetree, false, &source, NULL, &facts);
 	current_statement = statement_context(verdict, facts);
 	PG_RETURN_VOID();
 }

@@ -148,6 +148,24 @@ static char *declared_direction = NULL;
 static List *declared_permits = NIL;
 
 /* Is the extension installed here?  Reset by syscache invalidation. */
+/*
+ * Findings of rules judged when the transaction commits (rule at_commit):
+ * a later statement of the transaction may make them harmless.  In
+ * TopTransactionContext.
+ */
+typedef struct CommitFinding
+{
+	Oid			relid;			/* the table it is about */
+	const char *rule;			/* rule id (static) */
+	char	   *object;
+	char	   *tag;
+	char	   *statement;
+} CommitFinding;
+
+static List *commit_findings = NIL;
+
+static void judge_at_commit(void);
+
 static bool extension_cache_valid = false;
 static Oid	extension_oid = InvalidOid;
 static Oid	extension_namespace = InvalidOid;
@@ -199,14 +217,19 @@ policy_enabled(void)
 }
 
 /*
- * End of transaction: the declared-findings cache lives in
- * TopTransactionContext and goes away with it.
+ * End of transaction: the declared-findings cache and the findings judged
+ * at commit live in TopTransactionContext and go away with it; before the
+ * commit, those findings are judged.
  */
 static void
 policy_xact_callback(XactEvent event, void *arg)
 {
 	switch (event)
 	{
+		case XACT_EVENT_PRE_COMMIT:
+		case XACT_EVENT_PRE_PREPARE:
+			judge_at_commit();
+			break;
 		case XACT_EVENT_COMMIT:
 		case XACT_EVENT_ABORT:
 		case XACT_EVENT_PARALLEL_COMMIT:
@@ -215,6 +238,7 @@ policy_xact_callback(XactEvent event, void *arg)
 			declared_version = NULL;
 			declared_direction = NULL;
 			declared_permits = NIL;
+			commit_findings = NIL;
 			break;
 		default:
 			break;
@@ -516,6 +540,8 @@ policy_report(const char *tag, const RuleFinding *f, const char *statement)
 			 : uninstall
 			 ? errhint("Dropping migrator deletes its history: keep a copy first, then call migrator.allow(%s, reason => ...) earlier in this transaction (docs/operations.md, \"Uninstalling\").",
 					   quote_literal_cstr(statement))
+			 : f->rule->hint
+			 ? errhint("%s", f->rule->hint)
 			 : errhint("Register it as a migration with a plan and a down script and run migrator.apply(), or call migrator.allow(statement, reason => ...) earlier in this transaction.")));
 }
 
@@ -646,6 +672,21 @@ judge_protected_database(Node *stmt, GuardSource *source, GuardVerdict *verdict)
 }
 
 /*
+ * The object of finding "f" as an allowance names it: with its detail (a
+ * routine's argument types, a column's new type), so that an allowance of
+ * DROP FUNCTION app.f(int) does not cover DROP FUNCTION app.f(text), nor
+ * one type change of a column another.  A migration's declarations name
+ * the objects its own checksummed script reaches, without detail.
+ */
+static const char *
+allowance_object(RuleFinding *f)
+{
+	if (f->detail == NULL || f->object == NULL)
+		return f->object;
+	return psprintf("%s%s", f->object, f->detail);
+}
+
+/*
  * Do the running migration's declared findings or this transaction's
  * allowances cover finding "f"?  Migrator's own objects are covered only
  * by an allowance.
@@ -655,7 +696,7 @@ finding_covered(List *permits, RuleFinding *f)
 {
 	if (strcmp(f->rule->id, "alter_migrator") != 0 && permits_cover(permits, f))
 		return true;
-	return session_allowed(f->rule->id, f->object);
+	return session_allowed(f->rule->id, allowance_object(f));
 }
 
 /* The destructive findings of "facts" (RuleFinding). */
@@ -685,13 +726,73 @@ running_migration_permits(void)
 }
 
 /*
+ * Keep finding "f" of a statement on a table for judge_at_commit();
+ * false when the statement names no table that exists.
+ */
+static bool
+defer_to_commit(StatementFacts *facts, RuleFinding *f, const char *statement)
+{
+	Oid			relid = facts->targets
+		? RangeVarGetRelid(linitial(facts->targets), NoLock, true) : InvalidOid;
+	MemoryContext oldcxt;
+	CommitFinding *cf;
+
+	if (!OidIsValid(relid))
+		return false;
+	oldcxt = MemoryContextSwitchTo(TopTransactionContext);
+	cf = palloc0(sizeof(CommitFinding));
+	cf->relid = relid;
+	cf->rule = f->rule->id;
+	cf->object = f->object ? pstrdup(f->object) : NULL;
+	cf->tag = pstrdup(facts->tag);
+	cf->statement = pstrdup(statement);
+	commit_findings = lappend(commit_findings, cf);
+	MemoryContextSwitchTo(oldcxt);
+	return true;
+}
+
+/*
+ * Before the transaction commits (or is prepared): the findings kept for
+ * it, judged on what the transaction leaves.  Row security on, with no
+ * permissive policy, on a table with rows (rls_without_policy): refused
+ * now, which rolls the transaction back, or reported in warn and observe
+ * mode.  An allowance granted later in the transaction covers it.
+ */
+static void
+judge_at_commit(void)
+{
+	List	   *pending = commit_findings;
+	ListCell   *lc;
+
+	commit_findings = NIL;
+	if (pending == NIL || !policy_enabled() || !policy_extension_installed())
+		return;
+	foreach(lc, pending)
+	{
+		CommitFinding *cf = lfirst(lc);
+		RuleFinding f = {0};
+
+		if (strcmp(cf->rule, "rls_without_policy") == 0 &&
+			!relation_row_security_without_policy(cf->relid))
+			continue;
+		f.rule = migrator_rule(cf->rule);
+		f.object = cf->object;
+		f.location = -1;
+		if (finding_covered(NIL, &f))
+			continue;
+		policy_report(cf->tag, &f, cf->statement);
+	}
+	rollout_flush();
+}
+
+/*
  * Judge one utility statement ("subcommand": generated by a statement
  * judged already); returns the verdict and, when it was analysed, its
  * facts; raises the refusal.
  */
-GuardVerdict
-policy_judge_statement(Node *stmt, bool subcommand, GuardSource *source,
-					   StatementFacts **facts_out)
+static GuardVerdict
+judge_statement(Node *stmt, bool subcommand, GuardSource *source,
+				StatementFacts **facts_out)
 {
 	AnalyzeContext *ctx;
 	StatementFacts *facts;
@@ -773,6 +874,9 @@ policy_judge_statement(Node *stmt, bool subcommand, GuardSource *source,
 			exempted = true;
 			continue;
 		}
+		/* judged at commit: a policy created later in the transaction counts */
+		if (f->rule->at_commit && defer_to_commit(facts, f, text))
+			continue;
 		policy_report(facts->tag, f, text);
 		/* observe and warn mode: report each finding, let the statement run */
 		reported = true;
@@ -803,10 +907,11 @@ policy_judge_statement(Node *stmt, bool subcommand, GuardSource *source,
  * parse tree does not show the types of the columns a query produces, so
  * the created relation is looked at.  A permanent one with a column of a
  * temporary type would lose it when the session ends (rule
- * depends_on_temporary); refusing now rolls the creation back.
+ * depends_on_temporary); refusing now rolls the creation back.  Returns
+ * whether it reported (warn and observe mode).
  */
-void
-policy_judge_created(StatementFacts *facts, GuardSource *source)
+static bool
+judge_created(StatementFacts *facts, GuardSource *source)
 {
 	IntoClause *into = facts->into;
 	Oid			temp_nsp;
@@ -816,24 +921,25 @@ policy_judge_created(StatementFacts *facts, GuardSource *source)
 
 	GetTempNamespaceState(&temp_nsp, &temp_toast_nsp);
 	if (!OidIsValid(temp_nsp) || into == NULL || into->rel == NULL)
-		return;
+		return false;
 	relid = RangeVarGetRelid(into->rel, NoLock, true);
 	if (!OidIsValid(relid) || get_rel_persistence(relid) == RELPERSISTENCE_TEMP ||
 		!relation_has_temporary_column(relid))
-		return;
+		return false;
 	f.rule = migrator_rule("depends_on_temporary");
 	f.object = relation_name(into->rel);
 	f.location = -1;
 	f.message = NULL;
 	if (finding_covered(running_migration_permits(), &f))
-		return;
+		return false;
 	policy_report(facts->tag, &f,
 				  statement_text(source->query, source->location, source->len));
+	return true;
 }
 
 /* Does the statement have a finding of rule "rule_id" (judged already)? */
-bool
-policy_facts_have_rule(StatementFacts *facts, const char *rule_id)
+static bool
+facts_have_rule(StatementFacts *facts, const char *rule_id)
 {
 	ListCell   *lc;
 
@@ -997,9 +1103,9 @@ depender_name(Oid classid, Oid objid, int32 subid, Oid *nsp)
  * ("first_cid" on) that point at an object of the temporary schema from
  * an object outside it are refused as depends_on_temporary.
  */
-void
-policy_judge_temporary_dependencies(StatementFacts *facts, GuardSource *source,
-									CommandId first_cid)
+static void
+judge_temporary_dependencies(StatementFacts *facts, GuardSource *source,
+							 CommandId first_cid)
 {
 	Oid			temp_nsp;
 	Oid			temp_toast_nsp;
@@ -1013,7 +1119,7 @@ policy_judge_temporary_dependencies(StatementFacts *facts, GuardSource *source,
 	bool		permits_read = false;
 
 	GetTempNamespaceState(&temp_nsp, &temp_toast_nsp);
-	if (!OidIsValid(temp_nsp) || !policy_enabled() || !policy_extension_installed())
+	if (!OidIsValid(temp_nsp))
 		return;
 	CommandCounterIncrement();
 
@@ -1138,13 +1244,6 @@ column_default_is_null(Oid relid, AttrNumber attnum)
 	return IsA(expr, Const) && ((Const *) expr)->constisnull;
 }
 
-/*
- * After ALTER TABLE ... SET DEFAULT on an old table: a default that
- * evaluates to NULL removes the column's default as DROP DEFAULT does
- * (rule drop_default), which the parse tree shows only for a NULL
- * constant.  Inherited columns are left alone, as for SET DEFAULT NULL
- * (pg_dump writes it for a child that dropped an inherited default).
- */
 /* Is there a finding of "rule" on "rel"."column" among "findings"? */
 static bool
 finding_for_column(List *findings, const char *rule, const char *rel,
@@ -1180,11 +1279,10 @@ relation_never_written(Oid relid)
  * removes the domain's default as DROP DEFAULT does (rule drop_default),
  * which the parse tree shows only for a NULL constant.
  */
-void
-policy_judge_domain_default(Node *stmt, StatementFacts *facts, GuardSource *source)
+static void
+judge_domain_default(StatementFacts *facts, GuardSource *source)
 {
-	AlterDomainStmt *ad = (AlterDomainStmt *) stmt;
-	TypeName   *typename = makeTypeNameFromNameList(ad->typeName);
+	TypeName   *typename = makeTypeNameFromNameList(facts->domain_default_set);
 	Oid			typid = LookupTypeNameOid(NULL, typename, true);
 	HeapTuple	tuple;
 	bool		isnull;
@@ -1206,7 +1304,7 @@ policy_judge_domain_default(Node *stmt, StatementFacts *facts, GuardSource *sour
 	if (!IsA(expr, Const) || !((Const *) expr)->constisnull)
 		return;
 	f.rule = migrator_rule("drop_default");
-	f.object = NameListToString(ad->typeName);
+	f.object = NameListToString(facts->domain_default_set);
 	f.location = -1;
 	if (finding_covered(running_migration_permits(), &f))
 		return;
@@ -1214,8 +1312,15 @@ policy_judge_domain_default(Node *stmt, StatementFacts *facts, GuardSource *sour
 				  statement_text(source->query, source->location, source->len));
 }
 
-void
-policy_judge_defaults(StatementFacts *facts, GuardSource *source)
+/*
+ * After ALTER TABLE ... SET DEFAULT on an old table: a default that
+ * evaluates to NULL removes the column's default as DROP DEFAULT does
+ * (rule drop_default), which the parse tree shows only for a NULL
+ * constant.  Inherited columns of a table never written are left alone (pg_dump
+ * writes SET DEFAULT NULL for a child that dropped an inherited default).
+ */
+static void
+judge_table_defaults(StatementFacts *facts, GuardSource *source)
 {
 	Oid			relid = RangeVarGetRelid(facts->defaults_relation, NoLock, true);
 	ListCell   *lc;
@@ -1715,7 +1820,7 @@ migrator_allow(PG_FUNCTION_ARGS)
 		initStringInfo(&rules);
 		foreach(fc, findings)
 			session_allow(((RuleFinding *) lfirst(fc))->rule->id,
-						  ((RuleFinding *) lfirst(fc))->object);
+						  allowance_object((RuleFinding *) lfirst(fc)));
 		foreach(fc, findings)
 		{
 			RuleFinding *f = lfirst(fc);
@@ -1759,6 +1864,84 @@ trace_if_off(GuardSource *source)
 }
 
 /*
+ * What the step after the statement judges (judge_after_statement()),
+ * decided from its facts and verdict before it runs.  Nothing for
+ * statements the guard let alone; defaults only where the statement ran
+ * as not destructive or covered (an exempt one sets them on new objects);
+ * pg_depend only after a statement that can record a dependency the parse
+ * tree does not show, in a session with a temporary schema, when the
+ * parse tree did not already show one.
+ */
+static void
+note_after_statement(PolicyNote *note, GuardVerdict verdict, StatementFacts *facts)
+{
+	bool		ran_covered = verdict == VERDICT_NOT_DESTRUCTIVE ||
+		verdict == VERDICT_ALLOWED || verdict == VERDICT_EXEMPTED;
+	Oid			temp_nsp;
+	Oid			temp_toast_nsp;
+
+	note->facts = facts;
+	note->judge_created = false;
+	note->judge_defaults = false;
+	note->judge_dependencies = false;
+	if (facts == NULL || verdict == VERDICT_INERT || verdict == VERDICT_UNSEEN)
+		return;
+	note->first_cid = GetCurrentCommandId(false);
+	note->judge_created = facts->into != NULL;
+	note->judge_defaults = ran_covered &&
+		(facts->defaults_set != NIL || facts->domain_default_set != NIL);
+	if (facts->may_depend_on_temporary &&
+		!facts_have_rule(facts, "depends_on_temporary"))
+	{
+		GetTempNamespaceState(&temp_nsp, &temp_toast_nsp);
+		note->judge_dependencies = OidIsValid(temp_nsp);
+	}
+}
+
+/*
+ * Judge one utility statement (see judge_statement()); "note", when
+ * given, learns what to judge once it has run.
+ */
+GuardVerdict
+policy_judge_statement(Node *stmt, bool subcommand, GuardSource *source,
+					   PolicyNote *note, StatementFacts **facts_out)
+{
+	GuardVerdict verdict = judge_statement(stmt, subcommand, source, facts_out);
+
+	if (note)
+		note_after_statement(note, verdict, *facts_out);
+	return verdict;
+}
+
+/*
+ * After a statement ran: what only its result shows, as the facts noted
+ * before it say.  The relation CREATE TABLE AS created (its column types),
+ * defaults set on old columns and domains (one that evaluates to NULL is
+ * drop_default), and the dependencies the statement recorded (a
+ * permanent object on a temporary one is depends_on_temporary).  In warn
+ * and observe mode one depends_on_temporary report per statement.
+ */
+static void
+judge_after_statement(GuardSource *source, PolicyNote *note)
+{
+	StatementFacts *facts = note->facts;
+	bool		reported = false;
+
+	if (!note->judge_created && !note->judge_defaults && !note->judge_dependencies)
+		return;
+	if (!policy_enabled() || !policy_extension_installed())
+		return;
+	if (note->judge_defaults && facts->defaults_set != NIL)
+		judge_table_defaults(facts, source);
+	if (note->judge_defaults && facts->domain_default_set != NIL)
+		judge_domain_default(facts, source);
+	if (note->judge_created)
+		reported = judge_created(facts, source);
+	if (note->judge_dependencies && !reported)
+		judge_temporary_dependencies(facts, source, note->first_cid);
+}
+
+/*
  * Before a utility statement is judged (guard.c's hook): the trace of a
  * guard switched off, and, for DROP EXTENSION migrator, the size of the
  * history it takes along, for policy_statement_end() to report.  A
@@ -1770,6 +1953,10 @@ policy_statement_start(Node *stmt, GuardSource *source, PolicyNote *note)
 {
 	note->record_after = statement_needs_autocommit(stmt);
 	note->history_size = NULL;
+	note->facts = NULL;
+	note->judge_created = false;
+	note->judge_defaults = false;
+	note->judge_dependencies = false;
 	if (!note->record_after)
 		trace_if_off(source);
 	if (statement_drops_extension(stmt, "migrator") && policy_extension_installed())
@@ -1777,13 +1964,15 @@ policy_statement_start(Node *stmt, GuardSource *source, PolicyNote *note)
 }
 
 /*
- * After a utility statement ran: what DROP EXTENSION migrator took along
- * (a log line; the schema goes when empty), the records observe and warn
+ * After a utility statement ran: what only its result shows
+ * (judge_after_statement()), what DROP EXTENSION migrator took along (a
+ * log line; the schema goes when empty), the records observe and warn
  * mode queued, and the trace of SET migrator.guard = off itself.
  */
 void
 policy_statement_end(GuardSource *source, PolicyNote *note)
 {
+	judge_after_statement(source, note);
 	if (note->history_size)
 		housekeeping_after_uninstall(note->history_size);
 	rollout_flush();

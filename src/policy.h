@@ -36,44 +36,39 @@ typedef struct GuardSource
 } GuardSource;
 
 /*
- * What policy_statement_start() notes about a statement for
- * policy_statement_end(), after the statement ran.
+ * What policy_statement_start() and policy_judge_statement() note about a
+ * statement for policy_statement_end(), after the statement ran: decided
+ * before it runs, since a transaction control statement frees the memory
+ * its facts are in.
  */
 typedef struct PolicyNote
 {
 	bool		record_after;	/* the statement needs autocommit */
 	char	   *history_size;	/* DROP EXTENSION migrator: what goes */
+	StatementFacts *facts;		/* for the judgement after it, or NULL */
+	bool		judge_created;	/* CREATE TABLE AS: the relation created */
+	bool		judge_defaults; /* defaults set on old columns or domains */
+	bool		judge_dependencies; /* pg_depend: permanent on temporary */
+	CommandId	first_cid;		/* the statement's first command */
 } PolicyNote;
 
 /* Define migrator.guard, register callbacks; called from GuardInit(). */
 extern void PolicyInit(void);
 
-/* Judge a utility statement: refuse (ERROR), warn, or return a verdict. */
+/*
+ * Judge a utility statement: refuse (ERROR), warn, or return a verdict;
+ * "note" (NULL in the event trigger) learns what to judge after it.
+ */
 extern GuardVerdict policy_judge_statement(Node *stmt, bool subcommand,
-										   GuardSource *source,
+										   GuardSource *source, PolicyNote *note,
 										   StatementFacts **facts_out);
 
-/* Around a utility statement: guard-off traces, records, uninstall. */
+/*
+ * Around a utility statement: guard-off traces, records, uninstall; after
+ * it, what only its result shows (policy_statement_end()).
+ */
 extern void policy_statement_start(Node *stmt, GuardSource *source, PolicyNote *note);
 extern void policy_statement_end(GuardSource *source, PolicyNote *note);
-
-/* After CREATE TABLE AS and friends: judge the created relation. */
-extern void policy_judge_created(StatementFacts *facts, GuardSource *source);
-
-/* Does the statement have a finding of rule "rule_id"? */
-extern bool policy_facts_have_rule(StatementFacts *facts, const char *rule_id);
-
-/* After a statement: permanent objects it made depend on temporary ones. */
-extern void policy_judge_temporary_dependencies(StatementFacts *facts,
-												GuardSource *source,
-												CommandId first_cid);
-
-/* After ALTER DOMAIN ... SET DEFAULT: a default that evaluates to NULL. */
-extern void policy_judge_domain_default(Node *stmt, StatementFacts *facts,
-										GuardSource *source);
-
-/* After ALTER TABLE ... SET DEFAULT: judge defaults that evaluate to NULL. */
-extern void policy_judge_defaults(StatementFacts *facts, GuardSource *source);
 
 /*
  * An object the statement is about to drop (the object access hook): judge

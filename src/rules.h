@@ -24,6 +24,9 @@ typedef struct MigratorRule
 								 * kind (see migrator_rule_severity()) */
 	const char *hint;			/* the safe pattern; NULL: from kind */
 	bool		rewrites;		/* the statement rewrites or scans the table */
+	bool		at_commit;		/* the guard judges it when the transaction
+								 * commits: a later statement may make it
+								 * harmless */
 } MigratorRule;
 
 /* A rule that fired on one statement. */
@@ -35,6 +38,9 @@ typedef struct RuleFinding
 	char	   *message;		/* one line for lint, or NULL: from the rule */
 	const char *severity;		/* graded by a table's size, or NULL: the
 								 * rule's */
+	char	   *detail;			/* what makes "object" precise for an
+								 * allowance (a routine's argument types, a
+								 * column's new type), or NULL */
 } RuleFinding;
 
 extern const MigratorRule *migrator_rule(const char *id);

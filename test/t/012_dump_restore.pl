@@ -64,7 +64,10 @@ is($node->safe_psql('restored2', $events), $before_events, 'events after --clean
 # before COPY) and single-transaction.  Serial columns, a partitioned table,
 # an inheritance child that dropped an inherited default (pg_dump writes
 # SET DEFAULT NULL), a disabled trigger (CREATE TRIGGER then ALTER TABLE
-# ... DISABLE TRIGGER), a view, data.
+# ... DISABLE TRIGGER), a view, data, and a table with rows, row security,
+# a policy and a grant (a restore enables row security in a transaction of
+# its own before it creates the policies, and grants last: no reader is held
+# back by row security meanwhile, so rls_without_policy does not fire).
 $node->safe_psql('postgres', 'CREATE DATABASE shop');
 $node->safe_psql('shop', q{
 	CREATE EXTENSION migrator;
@@ -83,6 +86,16 @@ $node->safe_psql('shop', q{
 		SELECT 1 + g % 100, date '2024-06-01' + g, g FROM generate_series(1, 500) g;
 	INSERT INTO shop.log VALUES (1, 'a');
 	INSERT INTO shop.log_child VALUES (2, 'b');
+	CREATE ROLE shop_reader;
+	CREATE TABLE shop.notes (id int PRIMARY KEY, owner name, body text);
+	INSERT INTO shop.notes VALUES (1, 'shop_reader', 'n'), (2, 'other', 'm');
+});
+$node->safe_psql('shop', q{
+	BEGIN;
+	ALTER TABLE shop.notes ENABLE ROW LEVEL SECURITY;
+	CREATE POLICY own ON shop.notes USING (owner = current_user);
+	COMMIT;
+	GRANT SELECT ON shop.notes TO shop_reader;
 });
 # Disabling a trigger in the transaction that created it is exempt.
 $node->safe_psql('shop', q{
@@ -101,10 +114,12 @@ my $shop_state = q{
 	    || (SELECT tgenabled::text FROM pg_trigger WHERE tgname = 't_off') || ','
 	    || coalesce((SELECT pg_get_expr(adbin, adrelid) FROM pg_attrdef
 	                  WHERE adrelid = 'shop.log_child'::regclass), 'no default') || ','
+	    || (SELECT relrowsecurity::text FROM pg_class WHERE oid = 'shop.notes'::regclass) || ','
+	    || (SELECT count(*) FROM pg_policy WHERE polrelid = 'shop.notes'::regclass) || ','
 	    || (SELECT count(*) FROM migrator.events WHERE action = 'block')
 };
 my $shop_before = $node->safe_psql('shop', $shop_state);
-like($shop_before, qr/^100,500,2,D,no default,0$/, 'the shop database as built');
+like($shop_before, qr/^100,500,2,D,no default,true,1,0$/, 'the shop database as built');
 my $shop_dump = $node->basedir . '/shop.dump';
 $node->command_ok([ 'pg_dump', '-Fc', '-d', $node->connstr('shop'), '-f', $shop_dump ], 'pg_dump of shop');
 for my $how ([ 'plain', [] ], [ 'parallel', [ '-j', '2' ] ], [ 'single', [ '-1' ] ])
@@ -117,7 +132,7 @@ for my $how ([ 'plain', [] ], [ 'parallel', [ '-j', '2' ] ], [ 'single', [ '-1' 
 	unlike($err, qr/unplanned destructive/, "$name restore: nothing refused by the guard")
 	  or diag($err);
 	is($node->safe_psql("shop_$name", $shop_state), $shop_before,
-		"$name restore: rows, the disabled trigger and the dropped inherited default restored");
+		"$name restore: rows, the disabled trigger, the dropped inherited default, row security and its policy restored");
 }
 
 $node->stop;
