@@ -100,6 +100,11 @@ finish_suite() {
         vg_errors=$(sed -n 's/^valgrind: \([0-9]*\) error(s) in migrator.*/\1/p' "$log" | tail -1)
         bad=$(( bad + ${vg_errors:-1} ))
     fi
+    # a suite that failed without a failed test (a TAP file that died
+    # before its plan, a pg_regress that could not start) is one failure
+    if [ "$status" != 0 ] && [ "$bad" = 0 ]; then
+        bad=1
+    fi
     passed=$((passed + ok)); failed=$((failed + bad))
     # the log was last written when the suite ended
     echo "== $name: $ok passed, $bad failed in $(( $(stat -c %Y "$log") - ${suite_start[$name]} )) s"

@@ -29,9 +29,11 @@ $node->safe_psql($db, q{
 	GRANT SELECT (id, amount, note, owner), INSERT (amount, note), UPDATE (amount) ON app.orders TO clerk;
 	-- reader: reads the whole table, its own rows only
 	GRANT SELECT ON app.orders TO reader;
+	BEGIN;
 	ALTER TABLE app.orders ENABLE ROW LEVEL SECURITY;
 	CREATE POLICY own ON app.orders USING (owner = current_user);
 	CREATE POLICY clerk_writes ON app.orders FOR ALL TO clerk USING (true);
+	COMMIT;
 	SELECT migrator.register('1', 'SELECT 1', 'SELECT 1');
 	SELECT count(*) FROM migrator.apply();
 	SELECT version FROM migrator.stage('2', $$ALTER TABLE app.orders ALTER COLUMN amount TYPE numeric(12,2)$$,
