@@ -144,7 +144,7 @@ valgrind_suite() {
         tests=$(echo "$regress_tests" | awk -v per="$per" -v i="$i" 'NR > (i - 1) * per && NR <= i * per')
         mkdir -p "valgrind/$i"
         "$PG_REGRESS" --temp-instance="./tmp_check_vg_$i" \
-            --temp-config=test/regress.conf --bindir="$vgbin" \
+            --temp-config=test/regress.conf --temp-config=test/valgrind.conf --bindir="$vgbin" \
             --inputdir=. --outputdir="valgrind/$i" $tests >"valgrind/$i/pg_regress.out" 2>&1 &
         pids+=($!)
     done
