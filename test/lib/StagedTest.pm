@@ -26,12 +26,13 @@ sub client_setup
 		CREATE TABLE public.client_ctl (client text PRIMARY KEY,
 			stop boolean NOT NULL DEFAULT false,
 			calls integer NOT NULL DEFAULT 0, errors integer NOT NULL DEFAULT 0);
-		CREATE TABLE public.client_errors (client text, sqlstate text, message text);
+		CREATE TABLE public.client_errors (client text, sqlstate text, message text, context text);
 		CREATE PROCEDURE public.run_client(name text, step text) LANGUAGE plpgsql AS $$
 		DECLARE
 			v_calls integer := 0;
 			v_errors integer := 0;
 			v_stop boolean;
+			v_context text;
 		BEGIN
 			INSERT INTO public.client_ctl AS c (client) VALUES (name)
 				ON CONFLICT (client) DO UPDATE SET stop = false, calls = 0, errors = 0;
@@ -43,8 +44,9 @@ sub client_setup
 					EXECUTE format('SELECT public.%I()', step);
 					v_calls := v_calls + 1;
 				EXCEPTION WHEN OTHERS THEN
+					GET STACKED DIAGNOSTICS v_context = PG_EXCEPTION_CONTEXT;
 					v_errors := v_errors + 1;
-					INSERT INTO public.client_errors VALUES (name, SQLSTATE, SQLERRM);
+					INSERT INTO public.client_errors VALUES (name, SQLSTATE, SQLERRM, v_context);
 				END;
 				UPDATE public.client_ctl AS c SET calls = v_calls, errors = v_errors
 				 WHERE c.client = name;
@@ -94,12 +96,14 @@ sub client_counts
 		"SELECT calls || ',' || errors FROM public.client_ctl WHERE client = '$name'");
 }
 
-# The errors client $name logged, one per line.
+# The errors client $name logged, each with the statement
+# it came from (an error that should not happen, such as the XX000 "cache
+# lookup failed for type 2139062143" 050 met once on 16.2, says where).
 sub client_errors
 {
 	my ($node, $db, $name) = @_;
 	return $node->safe_psql($db,
-		"SELECT string_agg(sqlstate || ' ' || message, E'\\n') FROM public.client_errors WHERE client = '$name'");
+		"SELECT string_agg(sqlstate || ' ' || message || E'\\n  CONTEXT: ' || coalesce(context, ''), E'\\n') FROM public.client_errors WHERE client = '$name'");
 }
 
 # The schema fingerprint, as text (what check() and drift() compare).
