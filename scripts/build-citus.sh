@@ -10,9 +10,13 @@
 # MIGRATOR_CITUS_SRC    directory holding citus-13.2.2.tar.xz (and SHA256SUMS);
 #                       default ../shared/citus next to the repository
 # MIGRATOR_CITUS_CACHE  where builds are kept; default /var/cache/migrator.  A
-#                       build lives in citus-13.2.2-pgMAJOR; its .complete file
-#                       names the server it was built against, and a build for
-#                       another server of that major (other headers) is redone.
+#                       build lives in citus-13.2.2-pgMAJOR-KEY, KEY naming the
+#                       server it was built against (its version and configure
+#                       options), so that builds for two servers of one major
+#                       (a rebuilt server beside the old one) are kept side by
+#                       side; its .complete file names the server.  A build in
+#                       citus-13.2.2-pgMAJOR (made before the key) still serves
+#                       the server it names.
 # MIGRATOR_BUILD_JOBS   make -j (default 2)
 # PG_CONFIG             the server to build against (default: pg_config); not
 #                       the copy in a private installation, whose paths point
@@ -44,9 +48,15 @@ esac
 # how it was configured (a copy of the server in a private installation has
 # the same).  A cached build made against anything else is rebuilt.
 server="$pg_version; configure $("$PG_CONFIG" --configure | sha256sum | cut -c1-16)"
-prefix="$cache/citus-$citus_version-pg$major"
+key=$(printf '%s\n' "$server" | sha256sum | cut -c1-12)
+prefix="$cache/citus-$citus_version-pg$major-$key"
 cached() { [ -f "$prefix/.complete" ] && grep -qxF "server $server" "$prefix/.complete"; }
 
+unkeyed="$cache/citus-$citus_version-pg$major"
+if [ -f "$unkeyed/.complete" ] && grep -qxF "server $server" "$unkeyed/.complete"; then
+    echo "$unkeyed/root"
+    exit 0
+fi
 if cached; then
     echo "$prefix/root"
     exit 0
