@@ -27,9 +27,13 @@ jobs=${MIGRATOR_BUILD_JOBS:-2}
 
 # The recipe.  Changing any of it changes HASH.  ICU, readline and zlib are
 # left out: no test needs them and they would add build dependencies.
+# uuid (e2fsprogs' libuuid) and libxml are in, as in Debian's packages: the
+# Hydra history creates uuid-ossp (030_check_hydra, 050_lint_guard,
+# 084_cli_import), and sql/25_guard_types.sql stores xml values.
 configure_opts=(--enable-cassert --enable-debug --enable-tap-tests
-                --without-icu --without-readline --without-zlib)
-contrib=(pg_stat_statements)
+                --without-icu --without-readline --without-zlib
+                --with-uuid=e2fs --with-libxml)
+contrib=(pg_stat_statements uuid-ossp)
 recipe="configure ${configure_opts[*]}; contrib ${contrib[*]}"
 hash=$(printf '%s\n' "$recipe" | sha256sum | cut -c1-12)
 # Contrib modules the regression tests create (28_review_*), built with PGXS
