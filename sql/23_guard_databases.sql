@@ -45,7 +45,8 @@ CREATE DATABASE guard_db_copy TEMPLATE guard_db_app;
 DROP DATABASE guard_db_copy;
 SELECT d.datname, s.label
   FROM pg_shseclabel s JOIN pg_database d ON d.oid = s.objoid
- WHERE s.classoid = 'pg_database'::regclass AND s.provider = 'migrator' ORDER BY 1;
+ WHERE s.classoid = 'pg_database'::regclass AND s.provider = 'migrator'
+   AND d.datname LIKE 'guard_db%' ORDER BY 1;
 
 -- The refusals are recorded in the protected database's own history,
 -- although they were sent from elsewhere.
@@ -67,7 +68,8 @@ SELECT migrator.allow('DROP EXTENSION migrator', reason => 'retire this copy');
 DROP EXTENSION migrator;
 COMMIT;
 \c regression
-SELECT count(*) FROM pg_shseclabel WHERE provider = 'migrator';
+SELECT count(*) FROM pg_shseclabel s JOIN pg_database d ON d.oid = s.objoid
+ WHERE s.provider = 'migrator' AND d.datname LIKE 'guard_db%';
 DROP DATABASE guard_db_copy;
 
 -- A database without the extension is not protected.

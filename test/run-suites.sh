@@ -114,9 +114,10 @@ run_suite() {
     finish_suite "$1"
 }
 
-# MIGRATOR_SUITES (default "regress upgrade isolation valgrind tap") and
-# MIGRATOR_TAP (a glob under test/t) narrow a developer's run; CI runs
-# everything.
+# MIGRATOR_SUITES (default "regress upgrade isolation valgrind tap"),
+# MIGRATOR_TAP (a glob under test/t) and MIGRATOR_REGRESS (a glob of the
+# regression tests' names, for regress, upgrade and valgrind) narrow a
+# developer's run; CI runs everything.
 suites=${MIGRATOR_SUITES:-}
 if [ -z "$suites" ] && [ "${MIGRATOR_VALGRIND:-1}" = 0 ]; then
     # test/run.sh: valgrind runs on the first version of the matrix only
@@ -124,31 +125,54 @@ if [ -z "$suites" ] && [ "${MIGRATOR_VALGRIND:-1}" = 0 ]; then
     echo "== valgrind: on the first version of this run only (this server is built with assertions)"
 fi
 suites=${suites:-regress upgrade isolation valgrind tap}
-regress_tests=$(cd sql && ls *.sql | sed 's/\.sql$//' | sort)
+regress_tests=$(cd sql && ls ${MIGRATOR_REGRESS:-*}.sql | sed 's/\.sql$//' | sort)
 
 # The regression suite once more with every server process under valgrind
 # memcheck; an error whose stack passes through migrator's code fails it.
 # It is the longest suite (each test many times slower under valgrind): it
 # starts first and runs in the background, on an installation of its own,
 # beside every other suite, in MIGRATOR_VALGRIND_SHARDS (default 2)
-# temporary instances side by side, each running a consecutive part of the
-# suite's order (with two: the first half, the second half).  Every test
-# makes a database of its own, but 23_guard_databases lists the databases
-# that the tests before it left behind: it is in the first part, after all
-# of them.
+# temporary instances side by side.  The tests are dealt to the instances
+# by their time under valgrind in test/valgrind-seconds (a past run's,
+# "name seconds" per line; a test not listed there counts as the mean),
+# longest first, each to the instance with the least so far, so that the
+# instances end together; each instance runs its tests in the suite's
+# order.  Every test makes a database of its own and none depends on
+# another having run.
+valgrind_shards() {
+    local shards=$1
+    echo "$regress_tests" | awk -v shards="$shards" '
+        FNR == NR { secs[$1] = $2; sum += $2; n++; next }
+        { name[++t] = $1; w[t] = ($1 in secs) ? secs[$1] : (n ? sum / n : 1) }
+        END {
+            # longest first (a stable selection sort: the suite is small)
+            for (i = 1; i <= t; i++) order[i] = i
+            for (i = 1; i <= t; i++)
+                for (j = i + 1; j <= t; j++)
+                    if (w[order[j]] > w[order[i]]) { k = order[i]; order[i] = order[j]; order[j] = k }
+            for (s = 1; s <= shards; s++) load[s] = 0
+            for (i = 1; i <= t; i++) {
+                best = 1
+                for (s = 2; s <= shards; s++) if (load[s] < load[best]) best = s
+                shard[order[i]] = best; load[best] += w[order[i]]
+            }
+            for (i = 1; i <= t; i++) print shard[i], name[i]
+        }' test/valgrind-seconds -
+}
 valgrind_suite() {
-    local status=0 shards=${MIGRATOR_VALGRIND_SHARDS:-2} i tests modules vg_errors per
+    local status=0 shards=${MIGRATOR_VALGRIND_SHARDS:-2} i tests modules vg_errors plan
     local pids=()
-    per=$(( ($(echo "$regress_tests" | wc -l) + shards - 1) / shards ))
+    plan=$(valgrind_shards "$shards")
     for ((i = 1; i <= shards; i++)); do
-        tests=$(echo "$regress_tests" | awk -v per="$per" -v i="$i" 'NR > (i - 1) * per && NR <= i * per')
+        tests=$(echo "$plan" | awk -v i="$i" '$1 == i { print $2 }')
+        [ -n "$tests" ] || continue
         mkdir -p "valgrind/$i"
         "$PG_REGRESS" --temp-instance="./tmp_check_vg_$i" \
             --temp-config=test/regress.conf --temp-config=test/valgrind.conf --bindir="$vgbin" \
             --inputdir=. --outputdir="valgrind/$i" $tests >"valgrind/$i/pg_regress.out" 2>&1 &
         pids+=($!)
     done
-    for ((i = 1; i <= shards; i++)); do
+    for ((i = 1; i <= ${#pids[@]}; i++)); do
         wait "${pids[i - 1]}" || status=$?
         echo "-- valgrind, instance $i of $shards"
         cat "valgrind/$i/pg_regress.out"

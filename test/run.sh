@@ -104,7 +104,7 @@ if [ "$(id -u)" = 0 ]; then
     status=0
     runuser -u postgres -- env MIGRATOR_CORPORA="$corpora" MIGRATOR_REQUIRE_TOOLS=1 \
         MIGRATOR_CITUS_SRC="$citus_src" \
-        MIGRATOR_SUITES="${MIGRATOR_SUITES:-}" MIGRATOR_TAP="${MIGRATOR_TAP:-}" \
+        MIGRATOR_SUITES="${MIGRATOR_SUITES:-}" MIGRATOR_TAP="${MIGRATOR_TAP:-}" MIGRATOR_REGRESS="${MIGRATOR_REGRESS:-}" \
         MIGRATOR_PG_MATRIX="$(printf '%s\n' "${matrix[@]}")" PG_CONFIG="$PG_CONFIG" MIGRATOR_KEEP="${MIGRATOR_KEEP:-}" \
         MIGRATOR_PG_SRC="$MIGRATOR_PG_SRC" MIGRATOR_PG_CACHE="$MIGRATOR_PG_CACHE" \
         bash "$work/test/run.sh" || status=$?
