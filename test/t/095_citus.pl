@@ -514,7 +514,7 @@ is($coord->safe_psql('postgres', q{SELECT last_key || ',' || batches || ',' || r
 is($coord->safe_psql('postgres', 'SELECT count(*) FILTER (WHERE v = id * 2) || \',\' || count(*) FILTER (WHERE v = id) FROM events'),
 	'100,100', 'their rows stay updated on every shard, the rest is untouched');
 ($ret, $out, $err) = as($coord, 'deployer', q{CALL migrator.backfill('events', 'v = v + 1', batch_size => 64)});
-like($err, qr/backfill of public\.events done: 200 rows in 4 batches/, 'a backfill of a distributed table runs batch by batch');
+like($err, qr/backfill of public\.events done: 200 rows\nDETAIL:  The backfill committed 4 batches\./, 'a backfill of a distributed table runs batch by batch');
 
 # --- a worker restarted mid-deploy ------------------------------------------
 deploy_ok(q{
