@@ -493,6 +493,14 @@ $out = $coord->safe_psql('postgres',
 	"SELECT rule || ' ' || severity || ': ' || message FROM migrator.lint('ALTER TABLE events ALTER COLUMN v TYPE bigint') WHERE rule = 'citus_distributed'");
 like($out, qr/^citus_distributed info: ALTER TABLE on a Citus table takes its locks on each of the 6 shards of public\.events, on 3 nodes \(/,
 	'lint() says a statement on a distributed table locks every shard');
+$coord->safe_psql('postgres', q{CREATE TABLE single (id int PRIMARY KEY, v int);
+	SELECT create_distributed_table('single', 'id', shard_count => 1)});
+$out = $coord->safe_psql('postgres',
+	"SELECT message FROM migrator.lint('ALTER TABLE single ALTER COLUMN v TYPE bigint') WHERE rule = 'citus_distributed'");
+like($out, qr/takes its locks on the 1 shard of public\.single, on 1 node \(\S+:\d+\)$/,
+	'and one shard on one node is said in the singular');
+$coord->safe_psql('postgres', q{BEGIN; SELECT migrator.allow('DROP TABLE single', reason => 'test table');
+	DROP TABLE single; COMMIT;});
 $out = $coord->safe_psql('postgres', 'SELECT version || outcome FROM migrator.check()');
 is($out, '8ok', 'check() runs the migration up, down, up across the cluster');
 is(shards_with_column('events', 'flag'), '0/6', 'and leaves nothing on any shard');
