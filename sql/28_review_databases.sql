@@ -52,6 +52,9 @@ SELECT datname FROM pg_database
 CREATE DATABASE review_db_stale;
 \c review_db_stale
 CREATE EXTENSION migrator;
+-- one migration and one exemption: the history's counts in their singular form
+SELECT version FROM migrator.register('1', 'CREATE TABLE one (id int)', 'DROP TABLE one');
+SELECT migrator.exempt(rule => 'drop_index', role => current_user, reason => 'one') > 0 AS exempted;
 BEGIN;
 SELECT migrator.allow('DROP SCHEMA migrator CASCADE', reason => 'uninstall');
 DROP SCHEMA migrator CASCADE;

@@ -70,8 +70,10 @@ SELECT version, state FROM migrator.migrations WHERE version IN ('4', '5') ORDER
 SELECT count(*) AS y_columns FROM pg_attribute WHERE attrelid = 't'::regclass AND attname = 'y';
 SELECT version, outcome, detail FROM migrator.events WHERE action = 'apply' AND version = '5';
 
--- backfill with a filter, then again: already done
+-- backfill with a filter, then again: already done (the batches are
+-- counted in the NOTICE's detail)
 INSERT INTO b (id) SELECT g FROM generate_series(1, 25) g;
+\set VERBOSITY default
 CALL migrator.backfill('b', set => 'n = n + 1', filter => 'id > 5', batch_size => 10);
 CALL migrator.backfill('b', set => 'n = n + 1', filter => 'id > 5', batch_size => 10);
 SELECT n, count(*) FROM b GROUP BY n ORDER BY n;
@@ -79,3 +81,7 @@ SELECT relation, set_clause, filter, key_column, state, last_key, rows_done, bat
   FROM migrator.backfills;
 CALL migrator.backfill('b', set => 'n = n + 1', filter => 'id > 5', restart => true);
 SELECT n, count(*) FROM b GROUP BY n ORDER BY n;
+-- one row in one batch: each count in its singular form
+CALL migrator.backfill('b', set => 'n = n', filter => 'id = 1');
+CALL migrator.backfill('b', set => 'n = n', filter => 'id = 1');
+\set VERBOSITY terse

@@ -14,6 +14,8 @@ SELECT version FROM migrator.register('3', 'ALTER TABLE b ADD COLUMN v int', 'AL
     depends_on => '{2}');
 SELECT version FROM migrator.register('4', 'CREATE TABLE typo (id int)', 'DROP TABLE typo');
 SELECT version, outcome FROM migrator.apply('1');
+-- verify() of a history of one: its summary says "1 migration"
+SELECT version, ok FROM migrator.verify();
 
 -- unregister(): a pending migration goes, with a recorded reason
 SELECT version, state, kind FROM migrator.unregister('4', reason => 'registered from the wrong branch');

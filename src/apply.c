@@ -945,17 +945,27 @@ migrator_verify(PG_FUNCTION_ARGS)
 	if (can_write)
 	{
 		Migration  *one = version ? linitial(todo) : NULL;
+		char	   *summary = one_failure;
 
 		if (failed > VERIFY_FAILURES_NAMED)
 			appendStringInfo(&failures, "; and %d more", failed - VERIFY_FAILURES_NAMED);
+
+		/*
+		 * Each count chooses its own plural form: "verified 4 migrations",
+		 * then "1 failed: ..." or "all passed".
+		 */
+		if (!one)
+		{
+			summary = psprintf(ngettext("verified %d migration",
+										"verified %d migrations", checked),
+							   checked);
+			summary = failed > 0
+				? psprintf(ngettext("%s: %d failed: %s", "%s: %d failed: %s", failed),
+						   summary, failed, failures.data)
+				: psprintf("%s: all passed", summary);
+		}
 		history_event(one ? one->version : NULL, "verify", one ? one->kind : NULL,
-					  failed > 0 ? "failed" : "success", NULL, NULL,
-					  one ? one_failure
-					  : failed > 0
-					  ? psprintf("verified %d %s: %d failed: %s", checked,
-								 checked == 1 ? "migration" : "migrations", failed, failures.data)
-					  : psprintf("verified %d %s: all passed", checked,
-								 checked == 1 ? "migration" : "migrations"));
+					  failed > 0 ? "failed" : "success", NULL, NULL, summary);
 	}
 
 	SPI_finish();

@@ -534,8 +534,9 @@ backfill_run(Oid relid, const char *relation, const char *set, const char *filte
 		if (strcmp(state, "done") == 0)
 		{
 			ereport(NOTICE,
-					(errmsg("backfill of %s is already done (" INT64_FORMAT " rows)",
-							relation, rows_done),
+					(errmsg_plural("backfill of %s is already done (" INT64_FORMAT " row)",
+								   "backfill of %s is already done (" INT64_FORMAT " rows)",
+								   (unsigned long) rows_done, relation, rows_done),
 					 errhint("Pass restart => true to run it again.")));
 			return;
 		}
@@ -683,6 +684,10 @@ backfill_run(Oid relid, const char *relation, const char *set, const char *filte
 				 1, types, values, NULL);
 	SPI_commit();
 	ereport(NOTICE,
-			(errmsg("backfill of %s done: " INT64_FORMAT " rows in " INT64_FORMAT " %s",
-					relation, rows_done, batches, batches == 1 ? "batch" : "batches")));
+			(errmsg_plural("backfill of %s done: " INT64_FORMAT " row",
+						   "backfill of %s done: " INT64_FORMAT " rows",
+						   (unsigned long) rows_done, relation, rows_done),
+			 errdetail_plural("The backfill committed " INT64_FORMAT " batch.",
+							  "The backfill committed " INT64_FORMAT " batches.",
+							  (unsigned long) batches, batches)));
 }

@@ -421,10 +421,13 @@ citus_statement_note(StatementFacts *facts)
 								"AND n.noderole OPERATOR(pg_catalog.=) 'primary' ORDER BY 1",
 								table);
 		initStringInfo(&buf);
-		appendStringInfo(&buf, "each of the %d shard%s of %s, on %d node%s (",
-						 nshards, nshards == 1 ? "" : "s",
-						 relation_qualified(table),
-						 list_length(nodes), list_length(nodes) == 1 ? "" : "s");
+		/* each count chooses its own plural form */
+		appendStringInfo(&buf, ngettext("the %d shard of %s", "each of the %d shards of %s",
+										nshards),
+						 nshards, relation_qualified(table));
+		appendStringInfo(&buf, ngettext(", on %d node (", ", on %d nodes (",
+										list_length(nodes)),
+						 list_length(nodes));
 		foreach(nc, nodes)
 			appendStringInfo(&buf, "%s%s", nc == list_head(nodes) ? "" : ", ",
 							 (char *) lfirst(nc));

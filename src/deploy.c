@@ -404,8 +404,10 @@ deploy_with_retries(const char *version, const char *kind, const char *action,
 		if (attempt > lock_retries)
 		{
 			history_event(version, action, kind, "partial", NULL, NULL,
-						  psprintf("lock timeout after %d %s: %s", attempt,
-								   attempt == 1 ? "attempt" : "attempts", blockers));
+						  psprintf(ngettext("lock timeout after %d attempt: %s",
+											"lock timeout after %d attempts: %s",
+											attempt),
+								   attempt, blockers));
 			SPI_commit();
 			ereport(ERROR,
 					(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
@@ -783,15 +785,17 @@ migrator_deploy(PG_FUNCTION_ARGS)
 			SPI_commit();
 			deployed++;
 			ereport(NOTICE,
-					(errmsg("migration %s (%s%s) applied in %s with %d %s",
-							m->version, m->kind,
-							m->transactional ? "" : ", non-transactional",
-							interval_text(elapsed_interval(start)),
-							retries, retries == 1 ? "retry" : "retries")));
+					(errmsg_plural("migration %s (%s%s) applied in %s with %d retry",
+								   "migration %s (%s%s) applied in %s with %d retries",
+								   retries,
+								   m->version, m->kind,
+								   m->transactional ? "" : ", non-transactional",
+								   interval_text(elapsed_interval(start)),
+								   retries)));
 		}
 		ereport(NOTICE,
-				(errmsg("deployed %d %s", deployed,
-						deployed == 1 ? "migration" : "migrations")));
+				(errmsg_plural("deployed %d migration", "deployed %d migrations",
+							   deployed, deployed)));
 	}
 	PG_FINALLY();
 	{
@@ -911,15 +915,17 @@ migrator_undeploy(PG_FUNCTION_ARGS)
 			SPI_commit();
 			undone++;
 			ereport(NOTICE,
-					(errmsg("migration %s (%s%s) rolled back in %s with %d %s",
-							m->version, m->kind,
-							outside ? ", outside a transaction block" : "",
-							interval_text(elapsed_interval(start)),
-							retries, retries == 1 ? "retry" : "retries")));
+					(errmsg_plural("migration %s (%s%s) rolled back in %s with %d retry",
+								   "migration %s (%s%s) rolled back in %s with %d retries",
+								   retries,
+								   m->version, m->kind,
+								   outside ? ", outside a transaction block" : "",
+								   interval_text(elapsed_interval(start)),
+								   retries)));
 		}
 		ereport(NOTICE,
-				(errmsg("rolled back %d %s", undone,
-						undone == 1 ? "migration" : "migrations")));
+				(errmsg_plural("rolled back %d migration", "rolled back %d migrations",
+							   undone, undone)));
 	}
 	PG_FINALLY();
 	{

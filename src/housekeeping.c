@@ -204,8 +204,10 @@ migrator_prune_events(PG_FUNCTION_ARGS)
 				 2, types, values, NULL);
 	pruned = SPI_processed;
 	history_event(NULL, "prune", NULL, "success", NULL, NULL,
-				  psprintf("deleted " UINT64_FORMAT " %s older than %s%s",
-						   pruned, pruned == 1 ? "event" : "events", age,
+				  psprintf(ngettext("deleted " UINT64_FORMAT " event older than %s%s",
+									"deleted " UINT64_FORMAT " events older than %s%s",
+									(unsigned long) pruned),
+						   pruned, age,
 						   keep_refusals ? "; refusals and guard-off traces kept" : ""));
 	SPI_finish();
 	PG_RETURN_INT64((int64) pruned);
@@ -254,11 +256,21 @@ housekeeping_history_size(void)
 	events = history_count("events");
 	exemptions = history_count("exemptions");
 	SPI_finish();
+	/* each count chooses its own plural form */
 	size = MemoryContextStrdup(TopTransactionContext,
-							   psprintf(INT64_FORMAT " %s, " INT64_FORMAT " %s and " INT64_FORMAT " %s",
-										migrations, migrations == 1 ? "migration" : "migrations",
-										events, events == 1 ? "event" : "events",
-										exemptions, exemptions == 1 ? "exemption" : "exemptions"));
+							   psprintf("%s, %s and %s",
+										psprintf(ngettext(INT64_FORMAT " migration",
+														  INT64_FORMAT " migrations",
+														  (unsigned long) migrations),
+												 migrations),
+										psprintf(ngettext(INT64_FORMAT " event",
+														  INT64_FORMAT " events",
+														  (unsigned long) events),
+												 events),
+										psprintf(ngettext(INT64_FORMAT " exemption",
+														  INT64_FORMAT " exemptions",
+														  (unsigned long) exemptions),
+												 exemptions)));
 	return size;
 }
 

@@ -166,10 +166,10 @@ write_events(List *events)
 		ErrorData  *edata = subtransaction_abort(oldcxt, oldowner);
 
 		ereport(LOG_SERVER_ONLY,
-				(errmsg("migrator could not record %d %s in migrator.events: %s",
-						list_length(events),
-						list_length(events) == 1 ? "event" : "events",
-						edata->message)));
+				(errmsg_plural("migrator could not record %d event in migrator.events: %s",
+							   "migrator could not record %d events in migrator.events: %s",
+							   list_length(events),
+							   list_length(events), edata->message)));
 		FreeErrorData(edata);
 	}
 	PG_END_TRY();

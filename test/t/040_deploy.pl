@@ -172,6 +172,10 @@ as_deployer(q{SELECT version FROM migrator.register('8.1', 'UPDATE t SET v = v +
 like($err, qr/migration "8\.1" could not take its locks after 1 attempt\n/, 'a row lock times out too');
 like($err, qr/The attempt waited 20 ms for transaction \d+, held by pid $holder_pid \(application_name "row_locker"/,
 	'the holder of the row lock is named');
+like($node->safe_psql('postgres',
+		"SELECT outcome || ': ' || detail FROM migrator.events WHERE version = '8.1' AND action = 'apply'"),
+	qr/^partial: lock timeout after 1 attempt: transaction \d+, held by pid $holder_pid/,
+	'the partial event says 1 attempt');
 $holder->query_safe('COMMIT');
 $holder->quit;
 ($ret, $out, $err) = as_deployer('CALL migrator.deploy()');
@@ -236,6 +240,52 @@ is($node->safe_psql('postgres', qq{
 	  FROM migrator.events WHERE id > $mark}),
 	'allow:success:release-42,block:blocked:release-42,apply:failed:release-42',
 	'the worker records the deploying session as their origin');
+
+# --- the NOTICEs' counts in their singular and plural forms -----------------
+# "call" runs while a session reads t and ends its transaction when the
+# call waits before its second attempt at migration "version": exactly one
+# retry.  Each attempt waits 2 s and the pause between them is at least 1 s,
+# so the holder ends in time on a busy machine too.
+sub with_one_retry
+{
+	my ($call, $version) = @_;
+	my $reader = $node->background_psql('postgres', on_error_stop => 0);
+	$reader->query_safe('BEGIN; SELECT count(*) FROM t;');
+	my $session = $node->background_psql('postgres', on_error_stop => 0);
+	$session->query_until(qr/started/, qq{
+		\\echo started
+		$call;
+		\\echo done
+	});
+	$node->poll_query_until('postgres', qq{
+		SELECT count(*) > 0 FROM pg_stat_activity
+		 WHERE query ~ '-- migration $version \\(.*attempt 2\$'
+	}) or die "migration $version never reached its second attempt";
+	$reader->query_safe('COMMIT');
+	$reader->quit;
+	$session->query_until(qr/done/, '');
+	$session->quit;
+	return $session->{stderr};
+}
+# Migration 12 above stays pending (its worker was refused): it goes first.
+$node->safe_psql('postgres', q{SELECT migrator.unregister('12', reason => 'refused on purpose above')});
+$node->safe_psql('postgres',
+	"SELECT migrator.register('13', 'ALTER TABLE t ADD COLUMN g int', 'ALTER TABLE t DROP COLUMN g')");
+my $notices = with_one_retry("CALL migrator.deploy(lock_timeout => '2s', lock_retries => 1)", '13');
+like($notices, qr/migration 13 \(additive\) applied in \S+ with 1 retry\n/, 'deploy: 1 retry');
+like($notices, qr/deployed 1 migration\n/, 'deploy: 1 migration');
+$notices = with_one_retry("CALL migrator.undeploy(lock_timeout => '2s', lock_retries => 1)", '13');
+like($notices, qr/migration 13 \(additive\) rolled back in \S+ with 1 retry\n/, 'undeploy: 1 retry');
+like($notices, qr/rolled back 1 migration\n/, 'undeploy: 1 migration');
+$node->safe_psql('postgres',
+	"SELECT migrator.register('14', 'CREATE TABLE fourteen (x int)', 'DROP TABLE fourteen')");
+($ret, $out, $err) = $node->psql('postgres', 'CALL migrator.deploy()');
+like($err, qr/deployed 2 migrations$/, 'deploy: 2 migrations');
+($ret, $out, $err) = $node->psql('postgres', 'CALL migrator.undeploy(steps => 2)');
+like($err, qr/migration 14 \(additive\) rolled back in \S+ with 0 retries$/m, 'undeploy: 0 retries');
+like($err, qr/rolled back 2 migrations$/, 'undeploy: 2 migrations');
+($ret, $out, $err) = $node->psql('postgres', 'CALL migrator.deploy()');
+is(state_of('13') . ',' . state_of('14'), 'applied,applied', 'deployed again');
 
 $node->stop;
 done_testing();

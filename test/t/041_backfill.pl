@@ -48,7 +48,7 @@ is($node->safe_psql('postgres', 'SELECT count(*) FROM b WHERE touched = 1'),
 is($ret, 0, 'the second call succeeds');
 like($err, qr/resuming backfill of public\.b after key \d+ \($rows_before rows done\)/,
 	'it resumes after the recorded key');
-like($err, qr/backfill of public\.b done: 3000 rows in 30 batches/, 'and reports the total');
+like($err, qr/backfill of public\.b done: 3000 rows\nDETAIL:  The backfill committed 30 batches\./, 'and reports the total');
 is($node->safe_psql('postgres', 'SELECT min(touched) || \',\' || max(touched) FROM b'),
 	'1,1', 'every row is updated exactly once');
 is($node->safe_psql('postgres',
@@ -81,7 +81,7 @@ $node->safe_psql('postgres', q{
 });
 ($ret, $out, $err) = $node->psql('postgres',
 	"CALL migrator.backfill('uk', set => 'v = 1', batch_size => 10)");
-like($err, qr/backfill of public\.uk done: 25 rows in 3 batches/,
+like($err, qr/backfill of public\.uk done: 25 rows\nDETAIL:  The backfill committed 3 batches\./,
 	'a NOT NULL column alone in a unique index is the key when there is no primary key');
 is($node->safe_psql('postgres', "SELECT key_column FROM migrator.backfills WHERE relation = 'public.uk'"),
 	'a', 'and is recorded');
@@ -141,7 +141,7 @@ for my $table ('u', 't')
 {
 	($ret, $out, $err) = $node->psql('postgres',
 		"CALL migrator.backfill('$table', set => 'w = w + 1', batch_size => 7)");
-	like($err, qr/backfill of public\.$table done: 30 rows in 5 batches/, "a $table key");
+	like($err, qr/backfill of public\.$table done: 30 rows\nDETAIL:  The backfill committed 5 batches\./, "a $table key");
 	is($node->safe_psql('postgres', "SELECT min(w) || ',' || max(w) FROM $table"), '1,1',
 		"every row of $table updated once");
 }

@@ -232,6 +232,17 @@ like(slurp_file($node->logfile, $offset), qr/migrator could not read migrator.ex
 	'the exemptions that could not be read are logged');
 like(slurp_file($node->logfile, $offset), qr/migrator could not record 1 event in migrator.events: permission denied for schema migrator/,
 	'and the observation that could not be written');
+# One statement that drops two tables is two observations.
+$offset = -s $node->logfile;
+($rc, $out, $err) = $node->psql('theirs', q{
+	SET migrator.guard = observe;
+	CREATE TABLE t2 (id int);
+	CREATE TABLE t3 (id int);
+	DROP TABLE t2, t3;
+});
+is($rc, 0, 'observe mode: a DROP of two tables runs') or diag($err);
+like(slurp_file($node->logfile, $offset), qr/migrator could not record 2 events in migrator.events: permission denied for schema migrator/,
+	'and both observations that could not be written are counted');
 $node->safe_psql('theirs', 'GRANT USAGE ON SCHEMA migrator TO demoted');
 # A standing exemption never lets migrator itself go, whatever the route:
 # DROP OWNED BY the extension's owner, under a role's exemption.

@@ -493,6 +493,14 @@ $out = $coord->safe_psql('postgres',
 	"SELECT rule || ' ' || severity || ': ' || message FROM migrator.lint('ALTER TABLE events ALTER COLUMN v TYPE bigint') WHERE rule = 'citus_distributed'");
 like($out, qr/^citus_distributed info: ALTER TABLE on a Citus table takes its locks on each of the 6 shards of public\.events, on 3 nodes \(/,
 	'lint() says a statement on a distributed table locks every shard');
+$coord->safe_psql('postgres', q{CREATE TABLE single (id int PRIMARY KEY, v int);
+	SELECT create_distributed_table('single', 'id', shard_count => 1)});
+$out = $coord->safe_psql('postgres',
+	"SELECT message FROM migrator.lint('ALTER TABLE single ALTER COLUMN v TYPE bigint') WHERE rule = 'citus_distributed'");
+like($out, qr/takes its locks on the 1 shard of public\.single, on 1 node \(\S+:\d+\)$/,
+	'and one shard on one node is said in the singular');
+$coord->safe_psql('postgres', q{BEGIN; SELECT migrator.allow('DROP TABLE single', reason => 'test table');
+	DROP TABLE single; COMMIT;});
 $out = $coord->safe_psql('postgres', 'SELECT version || outcome FROM migrator.check()');
 is($out, '8ok', 'check() runs the migration up, down, up across the cluster');
 is(shards_with_column('events', 'flag'), '0/6', 'and leaves nothing on any shard');
@@ -514,7 +522,7 @@ is($coord->safe_psql('postgres', q{SELECT last_key || ',' || batches || ',' || r
 is($coord->safe_psql('postgres', 'SELECT count(*) FILTER (WHERE v = id * 2) || \',\' || count(*) FILTER (WHERE v = id) FROM events'),
 	'100,100', 'their rows stay updated on every shard, the rest is untouched');
 ($ret, $out, $err) = as($coord, 'deployer', q{CALL migrator.backfill('events', 'v = v + 1', batch_size => 64)});
-like($err, qr/backfill of public\.events done: 200 rows in 4 batches/, 'a backfill of a distributed table runs batch by batch');
+like($err, qr/backfill of public\.events done: 200 rows\nDETAIL:  The backfill committed 4 batches\./, 'a backfill of a distributed table runs batch by batch');
 
 # --- a worker restarted mid-deploy ------------------------------------------
 deploy_ok(q{
