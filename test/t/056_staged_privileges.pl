@@ -2,7 +2,8 @@
 # the table, before, during and after a staged change: table and column
 # privileges (a column retyped by the change included: its privileges
 # follow it to the new column, through the new shape's view and after
-# complete()), and row-level security is the table's.
+# complete(), and so do those of a column a fix-up copies), and row-level
+# security is the table's.
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
@@ -83,6 +84,31 @@ is($node->safe_psql($db, q{SELECT string_agg(privilege_type, ',' ORDER BY privil
 	FROM information_schema.column_privileges
 	WHERE grantee = 'clerk' AND table_schema = 'app' AND table_name = 'orders' AND column_name = 'amount'}),
 	'INSERT,SELECT,UPDATE', 'after complete(): the column has the privileges the old one had');
+
+# A constraint change with a fix-up writes a copy of its column, which
+# replaces the column at complete(): the column privileges follow the copy.
+$node->safe_psql($db, q{
+	CREATE TABLE app.items (id int PRIMARY KEY, qty int);
+	INSERT INTO app.items VALUES (1, 1), (2, NULL);
+	GRANT SELECT (id, qty), INSERT (id, qty), UPDATE (qty) ON app.items TO clerk;
+	SELECT version FROM migrator.stage('3', $$ALTER TABLE app.items ALTER COLUMN qty SET NOT NULL$$, up => '0');
+});
+($rc, $out, $err) = $node->psql($db, 'CALL migrator.deploy()');
+is($rc, 0, 'fix-up: deploy() expands SET NOT NULL with up') or diag($err);
+($rc, $out, $err) = as_role('clerk', 'app_2, app', 'INSERT INTO items VALUES (3, NULL)');
+is($rc, 0, 'fix-up, old shape: the clerk inserts a NULL with its column privileges') or diag($err);
+($rc, $out, $err) = as_role('clerk', 'app_3, app', 'INSERT INTO items VALUES (4, 7); UPDATE items SET qty = 8 WHERE id = 2');
+is($rc, 0, 'fix-up, new shape: the clerk writes the column (its copy) with its column privileges') or diag($err);
+is((as_role('clerk', 'app_3, app', 'SELECT string_agg(id || \'=\' || qty, \',\' ORDER BY id) FROM items'))[1],
+	'1=1,2=8,3=0,4=7', 'fix-up, new shape: the clerk reads the copy');
+is((as_role('clerk', 'app_2, app', 'SELECT string_agg(id || \'=\' || coalesce(qty::text, \'-\'), \',\' ORDER BY id) FROM items'))[1],
+	'1=1,2=8,3=-,4=7', 'fix-up, old shape: the clerk reads what the old shape wrote');
+($rc, $out, $err) = $node->psql($db, q{CALL migrator.complete('3')});
+is($rc, 0, 'fix-up: complete()') or diag($err);
+is($node->safe_psql($db, q{SELECT string_agg(privilege_type, ',' ORDER BY privilege_type)
+	FROM information_schema.column_privileges
+	WHERE grantee = 'clerk' AND table_schema = 'app' AND table_name = 'items' AND column_name = 'qty'}),
+	'INSERT,SELECT,UPDATE', 'fix-up, after complete(): the column has the privileges it had');
 
 $node->stop;
 done_testing();
