@@ -662,6 +662,7 @@ typedef struct Reshape
 {
 	List	   *fixes;			/* FixColumn: a constraint change with a fix-up */
 	char	   *fix_check_name; /* its CHECK, written over the copies */
+	char	   *trigger_prologue;	/* first statements of the trigger, or NULL */
 	List	   *news;			/* NewColumn */
 	List	   *olds;			/* OldColumn */
 	List	   *checks;			/* translated CHECKs: pairs of names (temp, final) */
@@ -1408,8 +1409,10 @@ render_reshape_rest(Resolver *r, Reshape *rs, bool dry_run)
 			new_write = "false";
 
 		initStringInfo(&body);
+		appendStringInfoString(&body, "\nBEGIN\n");
+		if (rs->trigger_prologue)
+			appendStringInfoString(&body, rs->trigger_prologue);
 		appendStringInfoString(&body,
-							   "\nBEGIN\n"
 							   "  IF TG_OP = 'INSERT' THEN\n"
 							   "    IF (pg_catalog.current_schemas(false))[1] OPERATOR(pg_catalog.=) ANY (");
 		initStringInfo(&tail);
@@ -2090,6 +2093,63 @@ render_fix_foreign_key(Resolver *r, Reshape *rs, bool dry_run)
 			   reads);
 }
 
+/*
+ * The first statement of the trigger of a UNIQUE constraint with a
+ * fix-up: a transaction-level advisory lock on each key value the write
+ * sets (of the old shape's columns, of the new shape's copies), taken in
+ * hash order, so that two writers of the same value take turns: the
+ * second one's fix-up then sees the first one's row (READ COMMITTED: each
+ * statement of the trigger reads with a new snapshot) instead of both
+ * keeping the value and the second failing on the unique index, or both
+ * committing before the index exists and its build failing.  A key with a
+ * NULL is not locked (NULLs are distinct) unless NULLS NOT DISTINCT.
+ */
+static char *
+unique_lock_text(StagedSpec *spec, Reshape *rs, const char *name)
+{
+	Constraint *c = spec->req->constraint;
+	StringInfoData old_row;
+	StringInfoData new_row;
+	StringInfoData old_set;
+	StringInfoData new_set;
+	StringInfoData old_changed;
+	StringInfoData new_changed;
+	ListCell   *lc;
+
+	initStringInfo(&old_row);
+	initStringInfo(&new_row);
+	initStringInfo(&old_set);
+	initStringInfo(&new_set);
+	initStringInfo(&old_changed);
+	initStringInfo(&new_changed);
+	foreach(lc, c->keys)
+	{
+		const char *q = quote_identifier(strVal(lfirst(lc)));
+		const char *nq = quote_identifier(fixed_column(rs, strVal(lfirst(lc))));
+		const char *sep = foreach_current_index(lc) > 0 ? ", " : "";
+		const char *and = foreach_current_index(lc) > 0 ? " AND " : "";
+		const char *or = foreach_current_index(lc) > 0 ? " OR " : "";
+
+		appendStringInfo(&old_row, "%sNEW.%s", sep, q);
+		appendStringInfo(&new_row, "%sNEW.%s", sep, nq);
+		if (!c->nulls_not_distinct)
+		{
+			appendStringInfo(&old_set, "%sNEW.%s IS NOT NULL", and, q);
+			appendStringInfo(&new_set, "%sNEW.%s IS NOT NULL", and, nq);
+		}
+		appendStringInfo(&old_changed, "%sNEW.%s IS DISTINCT FROM OLD.%s", or, q, q);
+		appendStringInfo(&new_changed, "%sNEW.%s IS DISTINCT FROM OLD.%s", or, nq, nq);
+	}
+	return psprintf("  PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext(%s), k.h)\n"
+					"     FROM (SELECT DISTINCT h FROM pg_catalog.unnest(ARRAY[\n"
+					"             CASE WHEN %s(TG_OP = 'INSERT' OR %s) THEN pg_catalog.hashtext(ROW(%s)::pg_catalog.text) END,\n"
+					"             CASE WHEN %s(TG_OP = 'INSERT' OR %s) THEN pg_catalog.hashtext(ROW(%s)::pg_catalog.text) END]) AS u(h)\n"
+					"            WHERE h IS NOT NULL ORDER BY h) AS k;\n",
+					literal(psprintf("migrator unique %s.%s", spec->qualified, quote_identifier(name))),
+					old_set.len > 0 ? psprintf("%s AND ", old_set.data) : "", old_changed.data, old_row.data,
+					new_set.len > 0 ? psprintf("%s AND ", new_set.data) : "", new_changed.data, new_row.data);
+}
+
 static void
 resolve_unique(Resolver *r)
 {
@@ -2177,6 +2237,7 @@ resolve_unique(Resolver *r)
 	foreach(lc, rs->fixes)
 		appendStringInfo(&unconverted, "%sd.%s IS NULL", unconverted.len > 0 ? " AND " : "",
 						 quote_identifier(((FixColumn *) lfirst(lc))->nc->real));
+	rs->trigger_prologue = unique_lock_text(spec, rs, name);
 	key = backfill_relation_key_text(spec->relid);
 	if (key)
 	{

@@ -152,5 +152,43 @@ for my $c (@cases)
 		"$name: after complete() no helper column is left");
 }
 
+# Two writers of the old version insert the same new value at once: the
+# fix-up of the second must see the first one's row and fix its own (the
+# unique index exists: before, the second failed on it; before the index
+# exists, both kept the value and the index build failed).
+{
+	my $db = 'fixup_unique_race';
+	$node->safe_psql('postgres', "CREATE DATABASE $db");
+	$node->safe_psql($db, q{CREATE EXTENSION migrator; CREATE SCHEMA app;
+		CREATE TABLE app.t (id int PRIMARY KEY, v text);
+		INSERT INTO app.t VALUES (1, 'a'), (2, 'a');
+		SELECT migrator.register('1', 'SELECT 1', 'SELECT 1'); SELECT count(*) FROM migrator.apply();
+		SELECT version FROM migrator.stage('2', $$ALTER TABLE app.t ADD CONSTRAINT t_v_key UNIQUE (v)$$,
+			up => $$v || '#' || id$$);});
+	my ($rc, $out, $err) = $node->psql($db, 'CALL migrator.deploy()');
+	is($rc, 0, 'unique race: deploy()') or diag($err);
+
+	my $first = $node->background_psql($db);
+	$first->query_safe("SET search_path = app_1, app; BEGIN; INSERT INTO t VALUES (10, 'z')");
+	my $second = $node->background_psql($db, on_error_stop => 0);
+	$second->query_until(qr/started/,
+		"\\echo started\nSET search_path = app_1, app;\nINSERT INTO t VALUES (11, 'z');\n");
+	ok($node->poll_query_until($db, qq{SELECT count(*) = 1 FROM pg_stat_activity
+		WHERE datname = '$db' AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO t VALUES (11%'}),
+		'unique race: the second writer waits for the first');
+	$first->query_safe('COMMIT');
+	$first->quit;
+	ok($node->poll_query_until($db, qq{SELECT NOT EXISTS (SELECT 1 FROM pg_stat_activity
+		WHERE datname = '$db' AND wait_event_type = 'Lock')}), 'unique race: then goes on');
+	my $res = $second->query('SELECT 1');
+	$second->quit;
+	unlike($second->{stderr} // '', qr/ERROR/, 'unique race: the second insert succeeds')
+	  or diag($second->{stderr});
+	is($node->safe_psql($db, 'SELECT id, v FROM app_2.t WHERE id >= 10 ORDER BY id'), "10|z\n11|z#11",
+		'unique race: the second value is fixed in the new shape');
+	is($node->safe_psql($db, 'SELECT id, v FROM app_1.t WHERE id >= 10 ORDER BY id'), "10|z\n11|z",
+		'unique race: the old shape keeps both as written');
+}
+
 $node->stop;
 done_testing();
