@@ -72,6 +72,7 @@
 #include "parser/parse_relation.h"
 #include "parser/parse_type.h"
 #include "parser/parser.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/json.h"
@@ -1180,27 +1181,42 @@ resolve_reshape(Resolver *r)
 
 /*
  * GRANTs that give column "real" of the table the column privileges that
- * column "attnum" has: a retyped column's privileges follow it to its new
- * column, which takes its name at complete().  Without them a role with
+ * every column of "attnums" has (the grantable option when every one has
+ * it): a retyped column's privileges follow it to its new column, which
+ * takes its name at complete(), and a new column of a split or a merge
+ * (a change that also drops columns) gets those of the columns its up
+ * reads.  Without them a role with
  * column privileges could not write the column through the new shape's
  * view (security_invoker: the table's privileges are checked), nor after
- * complete().
+ * complete().  A new column derived from nothing gets none, as ADD COLUMN
+ * gives none.
  */
 static void
-copy_column_privileges(Resolver *r, AttrNumber attnum, const char *real)
+copy_column_privileges(Resolver *r, List *attnums, const char *real)
 {
-	Oid			types[2] = {OIDOID, INT2OID};
-	Datum		values[2];
+	Oid			types[3] = {OIDOID, INT2ARRAYOID, INT4OID};
+	Datum		values[3];
+	Datum	   *elems;
+	ListCell   *lc;
 	uint64		i;
 
+	if (attnums == NIL)
+		return;
+	elems = palloc(sizeof(Datum) * list_length(attnums));
+	foreach(lc, attnums)
+		elems[foreach_current_index(lc)] = Int16GetDatum((int16) lfirst_int(lc));
 	values[0] = ObjectIdGetDatum(r->spec->relid);
-	values[1] = Int16GetDatum(attnum);
+	values[1] = PointerGetDatum(construct_array(elems, list_length(attnums), INT2OID,
+												sizeof(int16), true, TYPALIGN_SHORT));
+	values[2] = Int32GetDatum(list_length(attnums));
 	if (SPI_execute_with_args("SELECT CASE WHEN a.grantee = 0 THEN NULL ELSE pg_catalog.pg_get_userbyid(a.grantee) END, "
-							  "       a.privilege_type, a.is_grantable "
+							  "       a.privilege_type, pg_catalog.bool_and(a.is_grantable) "
 							  "  FROM pg_catalog.pg_attribute t, pg_catalog.aclexplode(t.attacl) a "
-							  " WHERE t.attrelid = $1 AND t.attnum = $2 AND t.attacl IS NOT NULL "
+							  " WHERE t.attrelid = $1 AND t.attnum OPERATOR(pg_catalog.=) ANY ($2) AND t.attacl IS NOT NULL "
+							  " GROUP BY a.grantee, a.privilege_type "
+							  "HAVING pg_catalog.count(DISTINCT t.attnum) OPERATOR(pg_catalog.=) $3 "
 							  " ORDER BY 1 NULLS FIRST, 2",
-							  2, types, values, NULL, false, 0) != SPI_OK_SELECT)
+							  3, types, values, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the column privileges of relation %u", r->spec->relid);
 	for (i = 0; i < SPI_processed; i++)
 	{
@@ -1213,6 +1229,18 @@ copy_column_privileges(Resolver *r, AttrNumber attnum, const char *real)
 				grantee ? quote_identifier(grantee) : "PUBLIC",
 				strcmp(SPI_getvalue(tup, desc, 3), "t") == 0 ? " WITH GRANT OPTION" : "");
 	}
+}
+
+/* The attribute numbers of the table's columns that "expr" reads. */
+static List *
+expression_attnums(Resolver *r, Node *expr)
+{
+	List	   *attnums = NIL;
+	ListCell   *lc;
+
+	foreach(lc, expression_columns(r, expr))
+		attnums = lappend_int(attnums, find_column(r, lfirst(lc))->attnum);
+	return attnums;
 }
 
 /*
@@ -1246,7 +1274,9 @@ render_reshape_columns(Resolver *r, Reshape *rs)
 						spec->qualified, quote_identifier(nc->real), nc->default_text);
 		}
 		if (nc->replaced)
-			copy_column_privileges(r, nc->replaced->attnum, nc->real);
+			copy_column_privileges(r, list_make1_int(nc->replaced->attnum), nc->real);
+		else if (nc->up && rs->olds != NIL)
+			copy_column_privileges(r, expression_attnums(r, nc->up), nc->real);
 		/* NOT NULL, proven by a CHECK validated after the backfill */
 		if (nc->not_null && !(nc->base_default && nc->fill == NULL))
 			nc->not_null_check = staged_name("", spec->relname, psprintf("%s_migrator_not_null", nc->add->name));

@@ -110,5 +110,43 @@ is($node->safe_psql($db, q{SELECT string_agg(privilege_type, ',' ORDER BY privil
 	WHERE grantee = 'clerk' AND table_schema = 'app' AND table_name = 'items' AND column_name = 'qty'}),
 	'INSERT,SELECT,UPDATE', 'fix-up, after complete(): the column has the privileges it had');
 
+# A split and a merge (of two tables: one change per table in flight):
+# each new column gets the column privileges that every column its up
+# reads has.
+$node->safe_psql($db, q{
+	CREATE TABLE app.people (id int PRIMARY KEY, name text);
+	INSERT INTO app.people VALUES (1, 'Ann Lee');
+	CREATE TABLE app.sites (id int PRIMARY KEY, city text, zip text);
+	INSERT INTO app.sites VALUES (1, 'Oslo', '0150');
+	GRANT SELECT (id, name), INSERT (id, name), UPDATE (name) ON app.people TO clerk;
+	GRANT SELECT (id, city, zip), INSERT (id, city, zip), UPDATE (city) ON app.sites TO clerk;
+	SELECT version FROM migrator.stage('4', $$ALTER TABLE app.people ADD COLUMN first text, ADD COLUMN last text, DROP COLUMN name$$,
+		up => $$first = split_part(name, ' ', 1), last = split_part(name, ' ', 2)$$,
+		down => $$first || ' ' || last$$);
+	SELECT version FROM migrator.stage('5', $$ALTER TABLE app.sites ADD COLUMN place text, DROP COLUMN city, DROP COLUMN zip$$,
+		up => $$zip || ' ' || city$$, down => $$city = split_part(place, ' ', 2), zip = split_part(place, ' ', 1)$$);
+});
+($rc, $out, $err) = $node->psql($db, 'CALL migrator.deploy()');
+is($rc, 0, 'split, merge: deploy() expands both') or diag($err);
+($rc, $out, $err) = as_role('clerk', 'app_5, app',
+	q{INSERT INTO people (id, first, last) VALUES (2, 'Bo', 'Chan'); UPDATE people SET first = 'Ann-Marie' WHERE id = 1});
+is($rc, 0, 'split, new shape: the clerk writes the new columns with the privileges it had on the split one') or diag($err);
+($rc, $out, $err) = as_role('clerk', 'app_5, app', q{INSERT INTO sites (id, place) VALUES (2, '5003 Bergen')});
+is($rc, 0, 'merge, new shape: the clerk inserts into the merged column') or diag($err);
+($rc, $out, $err) = as_role('clerk', 'app_5, app', q{UPDATE sites SET place = '0151 Oslo' WHERE id = 1});
+like($err, qr/permission denied/, 'merge, new shape: but cannot update it: it could not update zip');
+is((as_role('clerk', 'app_5, app', q{SELECT string_agg(concat_ws(':', id, first, last), ',' ORDER BY id) FROM people}))[1],
+	'1:Ann-Marie:Lee,2:Bo:Chan', 'split, new shape: the clerk reads the new columns');
+is((as_role('clerk', 'app_5, app', q{SELECT string_agg(concat_ws(':', id, place), ',' ORDER BY id) FROM sites}))[1],
+	'1:0150 Oslo,2:5003 Bergen', 'merge, new shape: the clerk reads the merged column');
+($rc, $out, $err) = $node->psql($db, q{CALL migrator.complete('4'); CALL migrator.complete('5')});
+is($rc, 0, 'split, merge: complete()') or diag($err);
+is($node->safe_psql($db, q{SELECT string_agg(table_name || '.' || column_name || ':' || privilege_type, ','
+		ORDER BY table_name, column_name, privilege_type)
+	FROM information_schema.column_privileges
+	WHERE grantee = 'clerk' AND table_schema = 'app' AND column_name IN ('first', 'last', 'place')}),
+	'people.first:INSERT,people.first:SELECT,people.first:UPDATE,people.last:INSERT,people.last:SELECT,people.last:UPDATE,sites.place:INSERT,sites.place:SELECT',
+	'split, merge, after complete(): each new column has the privileges all of its sources had');
+
 $node->stop;
 done_testing();
