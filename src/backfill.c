@@ -264,6 +264,19 @@ backfill_relation_has_key(Oid relid)
 }
 
 /*
+ * The key backfill() walks "relid" by (its columns quoted, separated by
+ * ", "), or NULL when it has none.  A staged change's trigger names a row
+ * by it.  The caller is connected to SPI.
+ */
+char *
+backfill_relation_key_text(Oid relid)
+{
+	BackfillKey bk;
+
+	return backfill_key(relid, NULL, &bk, true) ? bk.text : NULL;
+}
+
+/*
  * CALL migrator.backfill(relation regclass, set text, filter text,
  *						  batch_size integer, key text, restart boolean)
  */

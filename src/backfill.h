@@ -16,5 +16,6 @@
 extern void backfill_relation(Oid relid, const char *set, const char *filter,
 							  int32 batch_size, const char *key, bool restart);
 extern bool backfill_relation_has_key(Oid relid);
+extern char *backfill_relation_key_text(Oid relid);
 
 #endif							/* MIGRATOR_BACKFILL_H */

@@ -460,7 +460,8 @@ check_backfill_key(StagedSpec *spec)
 /*
  * The first expand step of the change of migration "m", in the current
  * transaction: resolve it against the catalog, add the new columns (and a
- * foreign key, NOT VALID), write the rest of its SQL into staged_changes
+ * foreign key, NOT VALID, on the copies of a fix-up or on the columns
+ * themselves without one), write the rest of its SQL into staged_changes
  * (the change is then "expanding") and create the trigger function.  The
  * ACCESS EXCLUSIVE lock of ADD COLUMN is held only for this short step.
  * Returns the spec, for the second step when the same call runs it.
@@ -472,7 +473,12 @@ expand_columns(Migration *m, StagedChange *c)
 	StagedSpec *spec = staged_resolve(m->version, req, false);
 
 	check_table_free(spec);
-	/* a CHECK or NOT NULL comes after the trigger that fixes rows: step 2 */
+	/*
+	 * A constraint change without a fix-up runs all of its SQL in step 2;
+	 * one with a fix-up adds the copies of its columns here, as a reshaping
+	 * change its new columns (its constraints come in step 2, after the
+	 * trigger, written by staged_finish()).
+	 */
 	if (spec->expand_late_sql == NULL)
 		run_staged_script(m->version, STAGED_EXPAND, spec->expand_sql);
 	staged_finish(spec, false);
@@ -487,13 +493,6 @@ expand_columns(Migration *m, StagedChange *c)
 						  staged_function_sql(spec->function, spec->function_head,
 											  spec->function_tail,
 											  list_make1(spec->new_schema)));
-	/* a foreign key checks new rows at once: its fix-up must come with it */
-	if (spec->function_head && req->op == STAGED_ADD_FOREIGN_KEY)
-		run_staged_script(m->version, STAGED_EXPAND,
-						  psprintf("CREATE TRIGGER %s BEFORE INSERT OR UPDATE ON %s "
-								   "FOR EACH ROW EXECUTE FUNCTION %s()",
-								   quote_identifier(spec->trigger), spec->qualified,
-								   spec->function));
 	history_event(m->version, "apply", "staged", "partial", NULL, NULL,
 				  psprintf("expand: %s; old shape in schema %s, new shape in schema %s",
 						   spec->describe, spec->old_schema, spec->new_schema));
@@ -1375,6 +1374,9 @@ staged_plan(Migration *m)
 											  quote_identifier(spec->nspname)),
 									 psprintf("ACCESS SHARE on the tables of %s", quote_identifier(spec->nspname)),
 									 true));
+	/* a fix-up's constraints, on the copies, after the trigger */
+	if (spec->reshape && spec->expand_late_sql)
+		steps = lappend(steps, plan_step("expand", spec->expand_late_sql, NULL, NULL, true));
 	if (spec->backfill_set)
 		steps = lappend(steps, plan_step("backfill",
 										 psprintf("UPDATE %s SET %s%s%s", spec->qualified, spec->backfill_set,

@@ -127,7 +127,8 @@ bad:
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("%s must be one expression", what),
-			 error ? errdetail("Got: %s (%s).", text, error) : errdetail("Got: %s", text),
+			 error ? errdetail("The text given was \"%s\", and the parser says: %s.", text, error)
+			 : errdetail("The text given was \"%s\".", text),
 			 errhint("Write an expression over the columns of the row, such as amount::numeric(12,2).")));
 	return NULL;				/* keep the compiler quiet */
 }
@@ -173,7 +174,8 @@ bad:
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("%s must be a list of assignments", what),
-			 error ? errdetail("Got: %s (%s).", text, error) : errdetail("Got: %s", text),
+			 error ? errdetail("The text given was \"%s\", and the parser says: %s.", text, error)
+			 : errdetail("The text given was \"%s\".", text),
 			 errhint("Write column = expression, column = expression, ... for the columns it fills.")));
 	return NIL;
 }

@@ -72,6 +72,7 @@
 #include "parser/parse_relation.h"
 #include "parser/parse_type.h"
 #include "parser/parser.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/json.h"
@@ -82,6 +83,7 @@
 
 #include "migrator.h"
 #include "analyze.h"
+#include "backfill.h"
 #include "history.h"
 #include "script.h"
 #include "staged_spec.h"
@@ -631,7 +633,11 @@ typedef struct NewColumn
 	char	   *default_text;	/* default of the new shape */
 	bool		not_null;
 	char	   *not_null_check; /* CHECK (real IS NOT NULL) while in flight */
-	TableColumn *replaced;		/* ALTER COLUMN TYPE */
+	TableColumn *replaced;		/* ALTER COLUMN TYPE, or the copy of a fix-up */
+	/* a fix-up's up, written as text (up is then the fix-up alone) */
+	char	   *up_new;			/* over NEW, for the trigger */
+	char	   *up_plain;		/* over the table, for the backfill */
+	List	   *up_reads;		/* char *: the columns it reads */
 } NewColumn;
 
 /* A column of the old shape the new one does not have. */
@@ -642,9 +648,22 @@ typedef struct OldColumn
 	Node	   *down;			/* analysed over the new shape; NULL: none */
 } OldColumn;
 
+/* A column that the fix-up of a constraint change assigns (its copy: "nc"). */
+typedef struct FixColumn
+{
+	TableColumn *col;
+	NewColumn  *nc;
+	char	   *fix_new;		/* the fix-up over NEW (the trigger) */
+	char	   *fix_plain;		/* and over the table (the backfill) */
+	List	   *reads;			/* char *: the columns it reads, and col */
+} FixColumn;
+
 /* Reshaping state beyond the Resolver. */
 typedef struct Reshape
 {
+	List	   *fixes;			/* FixColumn: a constraint change with a fix-up */
+	char	   *fix_check_name; /* its CHECK, written over the copies */
+	char	   *trigger_prologue;	/* first statements of the trigger, or NULL */
 	List	   *news;			/* NewColumn */
 	List	   *olds;			/* OldColumn */
 	List	   *checks;			/* translated CHECKs: pairs of names (temp, final) */
@@ -856,6 +875,13 @@ copy_indexes(Resolver *r, Reshape *rs, StringInfo abort_indexes)
 			if (!replaced && !complex)
 				continue;
 		}
+		if ((constraint || complex) && rs->fixes)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("cannot stage the constraint with a fix-up: index \"%s\" %s", name,
+							constraint ? "belongs to a constraint" : "uses an expression or a predicate over the column"),
+					 errdetail("The fix-up writes a copy of the column, which replaces the column at complete()."),
+					 errhint("Drop the index (or the constraint) first and create it again after complete(), or stage the constraint without up.")));
 		if (constraint || complex)
 			ereport(ERROR,
 					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
@@ -1155,27 +1181,42 @@ resolve_reshape(Resolver *r)
 
 /*
  * GRANTs that give column "real" of the table the column privileges that
- * column "attnum" has: a retyped column's privileges follow it to its new
- * column, which takes its name at complete().  Without them a role with
+ * every column of "attnums" has (the grantable option when every one has
+ * it): a retyped column's privileges follow it to its new column, which
+ * takes its name at complete(), and a new column of a split or a merge
+ * (a change that also drops columns) gets those of the columns its up
+ * reads.  Without them a role with
  * column privileges could not write the column through the new shape's
  * view (security_invoker: the table's privileges are checked), nor after
- * complete().
+ * complete().  A new column derived from nothing gets none, as ADD COLUMN
+ * gives none.
  */
 static void
-copy_column_privileges(Resolver *r, AttrNumber attnum, const char *real)
+copy_column_privileges(Resolver *r, List *attnums, const char *real)
 {
-	Oid			types[2] = {OIDOID, INT2OID};
-	Datum		values[2];
+	Oid			types[3] = {OIDOID, INT2ARRAYOID, INT4OID};
+	Datum		values[3];
+	Datum	   *elems;
+	ListCell   *lc;
 	uint64		i;
 
+	if (attnums == NIL)
+		return;
+	elems = palloc(sizeof(Datum) * list_length(attnums));
+	foreach(lc, attnums)
+		elems[foreach_current_index(lc)] = Int16GetDatum((int16) lfirst_int(lc));
 	values[0] = ObjectIdGetDatum(r->spec->relid);
-	values[1] = Int16GetDatum(attnum);
+	values[1] = PointerGetDatum(construct_array(elems, list_length(attnums), INT2OID,
+												sizeof(int16), true, TYPALIGN_SHORT));
+	values[2] = Int32GetDatum(list_length(attnums));
 	if (SPI_execute_with_args("SELECT CASE WHEN a.grantee = 0 THEN NULL ELSE pg_catalog.pg_get_userbyid(a.grantee) END, "
-							  "       a.privilege_type, a.is_grantable "
+							  "       a.privilege_type, pg_catalog.bool_and(a.is_grantable) "
 							  "  FROM pg_catalog.pg_attribute t, pg_catalog.aclexplode(t.attacl) a "
-							  " WHERE t.attrelid = $1 AND t.attnum = $2 AND t.attacl IS NOT NULL "
+							  " WHERE t.attrelid = $1 AND t.attnum OPERATOR(pg_catalog.=) ANY ($2) AND t.attacl IS NOT NULL "
+							  " GROUP BY a.grantee, a.privilege_type "
+							  "HAVING pg_catalog.count(DISTINCT t.attnum) OPERATOR(pg_catalog.=) $3 "
 							  " ORDER BY 1 NULLS FIRST, 2",
-							  2, types, values, NULL, false, 0) != SPI_OK_SELECT)
+							  3, types, values, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the column privileges of relation %u", r->spec->relid);
 	for (i = 0; i < SPI_processed; i++)
 	{
@@ -1188,6 +1229,18 @@ copy_column_privileges(Resolver *r, AttrNumber attnum, const char *real)
 				grantee ? quote_identifier(grantee) : "PUBLIC",
 				strcmp(SPI_getvalue(tup, desc, 3), "t") == 0 ? " WITH GRANT OPTION" : "");
 	}
+}
+
+/* The attribute numbers of the table's columns that "expr" reads. */
+static List *
+expression_attnums(Resolver *r, Node *expr)
+{
+	List	   *attnums = NIL;
+	ListCell   *lc;
+
+	foreach(lc, expression_columns(r, expr))
+		attnums = lappend_int(attnums, find_column(r, lfirst(lc))->attnum);
+	return attnums;
 }
 
 /*
@@ -1221,7 +1274,9 @@ render_reshape_columns(Resolver *r, Reshape *rs)
 						spec->qualified, quote_identifier(nc->real), nc->default_text);
 		}
 		if (nc->replaced)
-			copy_column_privileges(r, nc->replaced->attnum, nc->real);
+			copy_column_privileges(r, list_make1_int(nc->replaced->attnum), nc->real);
+		else if (nc->up && rs->olds != NIL)
+			copy_column_privileges(r, expression_attnums(r, nc->up), nc->real);
 		/* NOT NULL, proven by a CHECK validated after the backfill */
 		if (nc->not_null && !(nc->base_default && nc->fill == NULL))
 			nc->not_null_check = staged_name("", spec->relname, psprintf("%s_migrator_not_null", nc->add->name));
@@ -1239,10 +1294,15 @@ render_reshape_columns(Resolver *r, Reshape *rs)
  * translated CHECKs, the index copies, complete, abort and the down
  * script.  "dry_run": the new columns do not exist; describe instead.
  */
+static void render_fix_check(Resolver *r, Reshape *rs, List *hide_old, List *from,
+							 List *to, StringInfo cons, StringInfo val, bool dry_run);
+static void render_fix_foreign_key(Resolver *r, Reshape *rs, bool dry_run);
+
 static void
 render_reshape_rest(Resolver *r, Reshape *rs, bool dry_run)
 {
 	StagedSpec *spec = r->spec;
+	char	   *fix_describe = spec->describe;
 	StringInfoData abort_indexes;
 	List	   *hide_old = NIL;
 	List	   *new_names_from = NIL;
@@ -1266,6 +1326,8 @@ render_reshape_rest(Resolver *r, Reshape *rs, bool dry_run)
 
 	initStringInfo(&abort_indexes);
 	initStringInfo(&consistent);
+	if (rs->fixes && spec->req->op == STAGED_ADD_FOREIGN_KEY)
+		render_fix_foreign_key(r, rs, dry_run);
 
 	foreach(lc, rs->olds)
 	{
@@ -1282,13 +1344,15 @@ render_reshape_rest(Resolver *r, Reshape *rs, bool dry_run)
 		n_all = lappend(n_all, nc->real);
 		if (nc->up)
 		{
-			List	   *reads = expression_columns(r, nc->up);
+			List	   *reads = nc->up_reads ? nc->up_reads : expression_columns(r, nc->up);
 			ListCell   *rc;
 
 			n_free = lappend(n_free, nc->real);
 			up_targets = lappend(up_targets, nc->real);
-			up_trigger = lappend(up_trigger, deparse_on(nc->up, spec->relid, "new"));
-			up_plain = lappend(up_plain, deparse_on(nc->up, spec->relid, NULL));
+			up_trigger = lappend(up_trigger, nc->up_new ? nc->up_new
+								 : deparse_on(nc->up, spec->relid, "new"));
+			up_plain = lappend(up_plain, nc->up_plain ? nc->up_plain
+							   : deparse_on(nc->up, spec->relid, NULL));
 			appendStringInfo(&consistent, "%sNEW.%s IS NOT DISTINCT FROM %s",
 							 consistent.len > 0 ? " AND " : "", quote_identifier(nc->real),
 							 (char *) llast(up_trigger));
@@ -1375,8 +1439,10 @@ render_reshape_rest(Resolver *r, Reshape *rs, bool dry_run)
 			new_write = "false";
 
 		initStringInfo(&body);
+		appendStringInfoString(&body, "\nBEGIN\n");
+		if (rs->trigger_prologue)
+			appendStringInfoString(&body, rs->trigger_prologue);
 		appendStringInfoString(&body,
-							   "\nBEGIN\n"
 							   "  IF TG_OP = 'INSERT' THEN\n"
 							   "    IF (pg_catalog.current_schemas(false))[1] OPERATOR(pg_catalog.=) ANY (");
 		initStringInfo(&tail);
@@ -1521,7 +1587,21 @@ render_reshape_rest(Resolver *r, Reshape *rs, bool dry_run)
 				}
 			}
 		}
-		spec->constrain_sql = cons.data;
+		if (rs->fix_check_name)
+			render_fix_check(r, rs, hide_old, new_names_from, new_names_to, &cons, &val, dry_run);
+
+		/*
+		 * A fix-up's constraints come right after the trigger (the second
+		 * expand step), so that the new version's writes are checked from
+		 * the start; the old version's are fixed by the trigger before.
+		 */
+		if (rs->fixes)
+		{
+			spec->expand_late_sql = cons.data;
+			spec->constrain_sql = "";
+		}
+		else
+			spec->constrain_sql = cons.data;
 		spec->validate_sql = val.data;
 		copy_indexes(r, rs, &abort_indexes);
 
@@ -1586,72 +1666,149 @@ render_reshape_rest(Resolver *r, Reshape *rs, bool dry_run)
 					quote_identifier(lfirst(t)), quote_identifier(lfirst(f)));
 	}
 
-	spec->describe = psprintf("%s of %s: new columns %s beside the old ones%s%s%s, dropped at complete",
-							  req_operation_text(spec->req), spec->qualified, staged_names_text(n_all_names(rs)),
-							  need_trigger ? ", a dual-write trigger" : "",
-							  spec->backfill_set ? ", a batched backfill" : "",
-							  spec->index_sql ? ", index copies built concurrently" : "");
+	if (rs->fixes)
+		spec->describe = fix_describe;
+	else
+		spec->describe = psprintf("%s of %s: new columns %s beside the old ones%s%s%s, dropped at complete",
+								  req_operation_text(spec->req), spec->qualified, staged_names_text(n_all_names(rs)),
+								  need_trigger ? ", a dual-write trigger" : "",
+								  spec->backfill_set ? ", a batched backfill" : "",
+								  spec->index_sql ? ", index copies built concurrently" : "");
 }
 
 /* ----------------------------------------------------------------
- * Constraints: added NOT VALID (fixing the rows that violate them with
- * up, in the trigger and the backfill), validated, kept at complete.
+ * Constraints: added NOT VALID, validated, kept at complete.
+ *
+ * Without up nothing is written: the constraint is added NOT VALID and
+ * validated.  With up, the fix-up of the rows that would violate it, the
+ * fixed values must not overwrite what the old application wrote, or
+ * abort() could not give it back (and the old shape's view would show the
+ * new shape's values).  So each column the fix-up assigns gets a copy,
+ * "_migrator_<column>", of the same type, and the constraint is put on
+ * the copy: the change is a reshaping one, as a type change is.  The old
+ * shape's view shows the column, the new shape's view the copy under the
+ * column's name; the dual-write trigger derives the copy from the column
+ * with the fix-up applied to a violating value (up) and the column from
+ * the copy unchanged (down); complete() drops the column and gives the
+ * copy its name (the constraint goes with the copy), abort() drops the
+ * copy.  Nothing the old application wrote is changed at any time.
  * ----------------------------------------------------------------
  */
 
 /*
- * The fix-up of a constraint change: "SELECT e1, ... INTO NEW.a, ...;" for
- * the trigger, and "a = e1, ..." for the backfill.
+ * The reshaping of a constraint change with a fix-up: a copy of each
+ * column the fix-up assigns (the new shape's column), the column itself
+ * as the old shape's, with the fix-up analysed over the old shape.  Its
+ * up (the fix-up applied where the row violates the constraint) is set by
+ * set_fix_up() once the caller knows the violation.
  */
-static void
-render_fix(Resolver *r, char **trigger, char **set)
+static Reshape *
+fixing_reshape(Resolver *r)
 {
 	StagedSpec *spec = r->spec;
-	List	   *targets = NIL;
-	List	   *exprs = NIL;
-	StringInfoData buf;
+	Reshape    *rs = palloc0(sizeof(Reshape));
 	ListCell   *lc;
 
-	initStringInfo(&buf);
 	foreach(lc, spec->req->fix)
 	{
 		ResTarget  *rt = lfirst_node(ResTarget, lc);
 		TableColumn *col = existing_column(r, rt->name);
-		Node	   *expr = analyze_expression(r, rt->val, NIL, col->typid, col->typmod,
-											  EXPR_KIND_UPDATE_SOURCE,
-											  psprintf("up of column \"%s\"", col->name));
+		FixColumn  *fc = palloc0(sizeof(FixColumn));
+		NewColumn  *nc = palloc0(sizeof(NewColumn));
+		OldColumn  *oc = palloc0(sizeof(OldColumn));
+		ColumnRef  *ref = makeNode(ColumnRef);
+		Node	   *expr;
 
-		targets = lappend(targets, col->name);
-		exprs = lappend(exprs, deparse_on(expr, spec->relid, "new"));
-		appendStringInfo(&buf, "%s%s = %s", buf.len > 0 ? ", " : "",
-						 quote_identifier(col->name), deparse_on(expr, spec->relid, NULL));
+		if (col->identity || col->generated)
+			staged_unsupported("a fix-up of an identity or generated column",
+							   "The fix-up writes a copy of the column, which takes its place at complete().");
+		expr = analyze_expression(r, rt->val, NIL, col->typid, col->typmod,
+								  EXPR_KIND_UPDATE_SOURCE,
+								  psprintf("up of column \"%s\"", col->name));
+		nc->add = palloc0(sizeof(StagedAdd));
+		nc->add->name = col->name;
+		nc->add->replaces = col->name;
+		nc->typid = col->typid;
+		nc->typmod = col->typmod;
+		nc->collid = col->collid;
+		nc->real = staged_name("_migrator_", col->name, NULL);
+		if (!r->expanding)
+			no_column(r, nc->real);
+		nc->up = expr;
+		nc->not_null = col->not_null;
+		nc->default_text = col->default_text;
+		nc->replaced = col;
+
+		/* down: the old column is the copy, unchanged */
+		ref->fields = list_make1(makeString(pstrdup(col->name)));
+		ref->location = -1;
+		oc->drop = palloc0(sizeof(StagedDrop));
+		oc->drop->name = col->name;
+		oc->drop->down = (Node *) ref;
+		oc->col = col;
+		check_column_dependents(r, col, true);
+
+		fc->col = col;
+		fc->nc = nc;
+		fc->fix_new = deparse_on(expr, spec->relid, "new");
+		fc->fix_plain = deparse_on(expr, spec->relid, NULL);
+		fc->reads = lappend(expression_columns(r, expr), col->name);
+		rs->news = lappend(rs->news, nc);
+		rs->olds = lappend(rs->olds, oc);
+		rs->fixes = lappend(rs->fixes, fc);
+		spec->drop_names = lappend(spec->drop_names, col->name);
 	}
-	*trigger = assign_text(targets, exprs);
-	*set = buf.data;
+	spec->reshape = rs;
+	return rs;
 }
 
-/* The body of the trigger of a constraint change: fix the row when "violates". */
+/*
+ * The up of each copy: the fix-up where the row (NEW in the trigger, the
+ * table's row in the backfill) violates the constraint ("violates_new",
+ * "violates_plain", reading "reads" besides the fix-up's columns), else
+ * the column's value.
+ */
 static void
-render_fix_trigger_body(Resolver *r, const char *violates, const char *fix)
+set_fix_up(Reshape *rs, const char *violates_new, const char *violates_plain, List *reads)
 {
-	StagedSpec *spec = r->spec;
+	ListCell   *lc;
 
-	spec->function_head = psprintf("\nBEGIN\n  IF %s THEN\n    %s\n  END IF;\n  RETURN NEW;\nEND\n",
-								   violates, fix);
-	spec->function_tail = NULL;
+	foreach(lc, rs->fixes)
+	{
+		FixColumn  *fc = lfirst(lc);
+		const char *q = quote_identifier(fc->col->name);
+
+		fc->nc->up_new = psprintf("CASE WHEN %s THEN %s ELSE NEW.%s END",
+								  violates_new, fc->fix_new, q);
+		fc->nc->up_plain = psprintf("CASE WHEN %s THEN %s ELSE %s END",
+									violates_plain, fc->fix_plain, q);
+		fc->nc->up_reads = list_concat(list_copy(fc->reads), reads);
+	}
 }
 
-/* The trigger of a constraint change, with its drop at complete and abort. */
-static void
-render_fix_trigger(Resolver *r, const char *violates, const char *fix)
+/* "a copy of column a" or "copies of columns a, b", for describe. */
+static char *
+copies_text(StagedSpec *spec)
 {
-	StagedSpec *spec = r->spec;
+	if (list_length(spec->drop_names) == 1)
+		return psprintf("a copy of column %s", staged_names_text(spec->drop_names));
+	return psprintf("copies of columns %s", staged_names_text(spec->drop_names));
+}
 
-	render_fix_trigger_body(r, violates, fix);
-	add_sql(&r->complete, "DROP TRIGGER %s ON %s", quote_identifier(spec->trigger), spec->qualified);
-	add_sql(&r->complete, "DROP FUNCTION %s()", spec->function);
-	add_sql(&r->abort, "DROP TRIGGER IF EXISTS %s ON %s", quote_identifier(spec->trigger), spec->qualified);
-	add_sql(&r->abort, "DROP FUNCTION IF EXISTS %s()", spec->function);
+/* The copy of column "name" when a fix-up assigns it, else the column. */
+static const char *
+fixed_column(Reshape *rs, const char *name)
+{
+	ListCell   *lc;
+
+	foreach(lc, rs->fixes)
+	{
+		FixColumn  *fc = lfirst(lc);
+
+		if (strcmp(fc->col->name, name) == 0)
+			return fc->nc->real;
+	}
+	return name;
 }
 
 /* A constraint name that is free on the table (and, "as_index", in its schema). */
@@ -1680,37 +1837,34 @@ resolve_not_null(Resolver *r)
 {
 	StagedSpec *spec = r->spec;
 	TableColumn *col = existing_column(r, spec->req->column);
+	const char *q = quote_identifier(col->name);
 	char	   *check = staged_name("", spec->relname, psprintf("%s_migrator_not_null", col->name));
-	char	   *add = psprintf("ALTER TABLE %s ADD CONSTRAINT %s CHECK (%s IS NOT NULL) NOT VALID",
-							   spec->qualified, quote_identifier(check), quote_identifier(col->name));
 
 	if (col->not_null)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("column \"%s\" of relation \"%s\" is already NOT NULL", col->name, spec->relname)));
+	add_sql(&r->down, "ALTER TABLE %s ALTER COLUMN %s DROP NOT NULL", spec->qualified, q);
 	if (spec->req->fix)
 	{
-		char	   *fix;
-		char	   *set;
+		/* the copy is NOT NULL: its CHECK, validated, then SET NOT NULL */
+		Reshape    *rs = fixing_reshape(r);
 
-		render_fix(r, &fix, &set);
-		add_sql(&r->expand, "%s", add);
-		render_fix_trigger(r, psprintf("NEW.%s IS NULL", quote_identifier(col->name)), fix);
-		spec->backfill_set = set;
-		spec->backfill_filter = psprintf("%s IS NULL", quote_identifier(col->name));
+		((FixColumn *) linitial(rs->fixes))->nc->not_null = true;
+		render_reshape_columns(r, rs);
+		set_fix_up(rs, psprintf("NEW.%s IS NULL", q), psprintf("%s IS NULL", q), NIL);
+		spec->describe = psprintf("set %s.%s NOT NULL on a copy of the column, its NULLs filled by the trigger and a batched backfill: CHECK NOT VALID, validated; at complete the copy replaces the column, SET NOT NULL without a scan",
+								  spec->qualified, q);
+		return;
 	}
-	else
-		add_sql(&r->constrain, "%s", add);
+	add_sql(&r->constrain, "ALTER TABLE %s ADD CONSTRAINT %s CHECK (%s IS NOT NULL) NOT VALID",
+			spec->qualified, quote_identifier(check), q);
 	add_sql(&r->validate, "ALTER TABLE %s VALIDATE CONSTRAINT %s", spec->qualified, quote_identifier(check));
-	add_sql(&r->complete, "ALTER TABLE %s ALTER COLUMN %s SET NOT NULL", spec->qualified,
-			quote_identifier(col->name));
+	add_sql(&r->complete, "ALTER TABLE %s ALTER COLUMN %s SET NOT NULL", spec->qualified, q);
 	add_sql(&r->complete, "ALTER TABLE %s DROP CONSTRAINT %s", spec->qualified, quote_identifier(check));
 	add_sql(&r->abort, "ALTER TABLE %s DROP CONSTRAINT IF EXISTS %s", spec->qualified, quote_identifier(check));
-	add_sql(&r->down, "ALTER TABLE %s ALTER COLUMN %s DROP NOT NULL", spec->qualified,
-			quote_identifier(col->name));
-	spec->describe = psprintf("set %s.%s NOT NULL: CHECK NOT VALID%s, validated, then SET NOT NULL without a scan",
-							  spec->qualified, quote_identifier(col->name),
-							  spec->req->fix ? ", NULLs filled by the trigger and a batched backfill" : "");
+	spec->describe = psprintf("set %s.%s NOT NULL: CHECK NOT VALID, validated, then SET NOT NULL without a scan",
+							  spec->qualified, q);
 }
 
 static void
@@ -1722,29 +1876,71 @@ resolve_check(Resolver *r)
 										  EXPR_KIND_CHECK_CONSTRAINT, "the check expression");
 	List	   *cols = expression_columns(r, expr);
 	char	   *name = constraint_name(r, c->conname, cols ? linitial(cols) : NULL, "check", false);
-	char	   *add = psprintf("ALTER TABLE %s ADD CONSTRAINT %s CHECK (%s) NOT VALID",
-							   spec->qualified, quote_identifier(name),
-							   deparse_on(expr, spec->relid, NULL));
 
-	if (spec->req->fix)
-	{
-		char	   *fix;
-		char	   *set;
-
-		render_fix(r, &fix, &set);
-		add_sql(&r->expand, "%s", add);
-		render_fix_trigger(r, psprintf("(%s) IS FALSE", deparse_on(expr, spec->relid, "new")), fix);
-		spec->backfill_set = set;
-		spec->backfill_filter = psprintf("(%s) IS FALSE", deparse_on(expr, spec->relid, NULL));
-	}
-	else
-		add_sql(&r->constrain, "%s", add);
-	add_sql(&r->validate, "ALTER TABLE %s VALIDATE CONSTRAINT %s", spec->qualified, quote_identifier(name));
 	add_sql(&r->abort, "ALTER TABLE %s DROP CONSTRAINT IF EXISTS %s", spec->qualified, quote_identifier(name));
 	add_sql(&r->down, "ALTER TABLE %s DROP CONSTRAINT %s", spec->qualified, quote_identifier(name));
-	spec->describe = psprintf("add CHECK %s to %s NOT VALID%s, validated without blocking writes",
-							  quote_identifier(name), spec->qualified,
-							  spec->req->fix ? ", violating rows fixed by the trigger and a batched backfill" : "");
+	if (spec->req->fix)
+	{
+		/* the CHECK over the copies is written once they exist (finish) */
+		Reshape    *rs = fixing_reshape(r);
+
+		rs->fix_check_name = name;
+		render_reshape_columns(r, rs);
+		set_fix_up(rs, psprintf("(%s) IS FALSE", deparse_on(expr, spec->relid, "new")),
+				   psprintf("(%s) IS FALSE", deparse_on(expr, spec->relid, NULL)), cols);
+		spec->describe = psprintf("add CHECK %s to %s on %s, violating values fixed there by the trigger and a batched backfill: NOT VALID, validated without blocking writes; at complete the copy replaces the column",
+								  quote_identifier(name), spec->qualified, copies_text(spec));
+		return;
+	}
+	add_sql(&r->constrain, "ALTER TABLE %s ADD CONSTRAINT %s CHECK (%s) NOT VALID",
+			spec->qualified, quote_identifier(name), deparse_on(expr, spec->relid, NULL));
+	add_sql(&r->validate, "ALTER TABLE %s VALIDATE CONSTRAINT %s", spec->qualified, quote_identifier(name));
+	spec->describe = psprintf("add CHECK %s to %s NOT VALID, validated without blocking writes",
+							  quote_identifier(name), spec->qualified);
+}
+
+/*
+ * The CHECK of a fixing change over the new shape (the copies under the
+ * columns' names), once the copies exist; NOT VALID, after the trigger,
+ * so that the new version's writes are checked from the start and the old
+ * version's are fixed before the check.  "dry_run": described.
+ */
+static void
+render_fix_check(Resolver *r, Reshape *rs, List *hide_old, List *from, List *to,
+				 StringInfo cons, StringInfo val, bool dry_run)
+{
+	StagedSpec *spec = r->spec;
+	char	   *text;
+
+	if (dry_run)
+	{
+		/* the copies do not exist: the check as written, and which columns it reads */
+		StringInfoData copies;
+		ListCell   *f,
+				   *t;
+
+		initStringInfo(&copies);
+		forboth(f, from, t, to)
+			appendStringInfo(&copies, "%s%s as %s", copies.len > 0 ? ", " : "",
+							 quote_identifier(lfirst(t)), quote_identifier(lfirst(f)));
+		text = psprintf("%s) NOT VALID /* over the copies: %s */",
+						deparse_on(analyze_expression(r, spec->req->constraint->raw_expr, NIL,
+													  BOOLOID, -1, EXPR_KIND_CHECK_CONSTRAINT,
+													  "the check expression"),
+								   spec->relid, NULL),
+						copies.data);
+	}
+	else
+		text = psprintf("%s) NOT VALID",
+						deparse_on(analyze_expression(r, spec->req->constraint->raw_expr,
+													  shape_colnames(r, hide_old, from, to),
+													  BOOLOID, -1, EXPR_KIND_CHECK_CONSTRAINT,
+													  "the check expression"),
+								   spec->relid, NULL));
+	add_sql(cons, "ALTER TABLE %s ADD CONSTRAINT %s CHECK (%s",
+			spec->qualified, quote_identifier(rs->fix_check_name), text);
+	add_sql(val, "ALTER TABLE %s VALIDATE CONSTRAINT %s", spec->qualified,
+			quote_identifier(rs->fix_check_name));
 }
 
 static const char *
@@ -1774,11 +1970,9 @@ resolve_foreign_key(Resolver *r)
 	char	   *pkqual = quote_qualified_identifier(get_namespace_name(get_rel_namespace(pkrel)),
 													get_rel_name(pkrel));
 	List	   *pkcols = NIL;
+	Reshape    *rs = NULL;
 	StringInfoData fk;
 	StringInfoData pk;
-	StringInfoData match;
-	StringInfoData notnull;
-	StringInfoData changed;
 	ListCell   *lc;
 	char	   *name;
 	int			i;
@@ -1816,121 +2010,174 @@ resolve_foreign_key(Resolver *r)
 				 errmsg("number of referencing and referenced columns for foreign key disagree")));
 
 	name = constraint_name(r, c->conname, strVal(linitial(c->fk_attrs)), "fkey", false);
+	if (spec->req->fix)
+	{
+		/* on the copies, added with them (their up is written in finish) */
+		rs = fixing_reshape(r);
+		render_reshape_columns(r, rs);
+		spec->fk_name = name;
+		spec->fk_pkqual = pkqual;
+		spec->fk_pkcols = pkcols;
+	}
 	initStringInfo(&fk);
 	initStringInfo(&pk);
-	initStringInfo(&match);
-	initStringInfo(&notnull);
-	initStringInfo(&changed);
 	i = 0;
 	foreach(lc, c->fk_attrs)
 	{
-		const char *fkcol = quote_identifier(strVal(lfirst(lc)));
-		const char *pkcol = quote_identifier(list_nth(pkcols, i));
+		const char *fkcol = strVal(lfirst(lc));
 
-		appendStringInfo(&fk, "%s%s", i > 0 ? ", " : "", fkcol);
-		appendStringInfo(&pk, "%s%s", i > 0 ? ", " : "", pkcol);
-		appendStringInfo(&notnull, "%sNEW.%s IS NOT NULL", i > 0 ? " AND " : "", fkcol);
-		appendStringInfo(&changed, "%sNEW.%s IS DISTINCT FROM OLD.%s", i > 0 ? " OR " : "", fkcol, fkcol);
+		appendStringInfo(&fk, "%s%s", i > 0 ? ", " : "",
+						 quote_identifier(rs ? fixed_column(rs, fkcol) : fkcol));
+		appendStringInfo(&pk, "%s%s", i > 0 ? ", " : "", quote_identifier(list_nth(pkcols, i)));
 		i++;
 	}
 	add_sql(&r->expand, "ALTER TABLE %s ADD CONSTRAINT %s FOREIGN KEY (%s) REFERENCES %s (%s)%s ON UPDATE %s ON DELETE %s NOT VALID",
 			spec->qualified, quote_identifier(name), fk.data, pkqual, pk.data,
 			c->fk_matchtype == FKCONSTR_MATCH_FULL ? " MATCH FULL" : "",
 			fk_action_text(c->fk_upd_action), fk_action_text(c->fk_del_action));
-	if (spec->req->fix)
-	{
-		char	   *fix;
-		char	   *set;
-
-		render_fix(r, &fix, &set);
-		/* the operators are the constraint's, read once it exists (finish) */
-		spec->fk_fix = fix;
-		spec->fk_set = set;
-		spec->fk_notnull = notnull.data;
-		spec->fk_changed = changed.data;
-		spec->fk_pkqual = pkqual;
-		spec->fk_name = name;
-		add_sql(&r->complete, "DROP TRIGGER %s ON %s", quote_identifier(spec->trigger), spec->qualified);
-		add_sql(&r->complete, "DROP FUNCTION %s()", spec->function);
-		add_sql(&r->abort, "DROP TRIGGER IF EXISTS %s ON %s", quote_identifier(spec->trigger), spec->qualified);
-		add_sql(&r->abort, "DROP FUNCTION IF EXISTS %s()", spec->function);
-	}
 	add_sql(&r->validate, "ALTER TABLE %s VALIDATE CONSTRAINT %s", spec->qualified, quote_identifier(name));
 	add_sql(&r->abort, "ALTER TABLE %s DROP CONSTRAINT IF EXISTS %s", spec->qualified, quote_identifier(name));
 	add_sql(&r->down, "ALTER TABLE %s DROP CONSTRAINT %s", spec->qualified, quote_identifier(name));
-	spec->describe = psprintf("add FOREIGN KEY %s from %s to %s NOT VALID%s, validated without blocking writes",
-							  quote_identifier(name), spec->qualified, pkqual,
-							  spec->req->fix ? ", violating rows fixed by the trigger and a batched backfill" : "");
+	if (rs)
+		spec->describe = psprintf("add FOREIGN KEY %s from %s to %s on %s, missing references fixed there by the trigger and a batched backfill: NOT VALID, validated without blocking writes; at complete the copy replaces the column",
+								  quote_identifier(name), spec->qualified, pkqual, copies_text(spec));
+	else
+		spec->describe = psprintf("add FOREIGN KEY %s from %s to %s NOT VALID, validated without blocking writes",
+								  quote_identifier(name), spec->qualified, pkqual);
 }
 
 /*
- * The foreign key exists (expand ran): the trigger and the backfill find
- * missing references with the constraint's own equality operators.
+ * The up of a fixing foreign key, once the constraint exists on the
+ * copies: a reference is missing when no row of the referenced table
+ * matches it with the constraint's own equality operators ("dry_run":
+ * the types' btree equality, for plan()).  Only non-NULL references are
+ * checked, as the constraint does.
  */
 static void
-render_foreign_key_rest(Resolver *r, bool dry_run)
+render_fix_foreign_key(Resolver *r, Reshape *rs, bool dry_run)
 {
 	StagedSpec *spec = r->spec;
-	Oid			types[2] = {OIDOID, TEXTOID};
-	Datum		values[2];
+	List	   *fk_attrs = spec->req->constraint->fk_attrs;
+	List	   *ops = NIL;
 	StringInfoData trig;
 	StringInfoData plain;
-	uint64		i;
+	StringInfoData nn_new;
+	StringInfoData nn_plain;
+	List	   *reads = NIL;
+	ListCell   *lc;
+	int			i;
 
-	if (spec->fk_fix == NULL)
-		return;
 	if (dry_run)
 	{
-		spec->function_head = "";
-		spec->backfill_set = spec->fk_set;
-		spec->backfill_filter = "(rows whose reference is missing)";
-		return;
+		foreach(lc, fk_attrs)
+			ops = lappend(ops, equality_operator_text(existing_column(r, strVal(lfirst(lc)))->typid,
+													  strVal(lfirst(lc))));
 	}
-	values[0] = ObjectIdGetDatum(spec->relid);
-	values[1] = CStringGetTextDatum(spec->fk_name);
-	if (SPI_execute_with_args("SELECT fa.attname, pa.attname, k.op "
-							  "  FROM pg_catalog.pg_constraint c, "
-							  "       ROWS FROM (pg_catalog.unnest(c.conkey), pg_catalog.unnest(c.confkey), "
-							  "                  pg_catalog.unnest(c.conpfeqop)) WITH ORDINALITY AS k(fk, pk, op, n) "
-							  "  JOIN pg_catalog.pg_attribute fa ON fa.attrelid = $1 AND fa.attnum = k.fk "
-							  "  JOIN pg_catalog.pg_attribute pa ON pa.attnum = k.pk "
-							  " WHERE c.conrelid = $1 AND c.conname = $2 AND pa.attrelid = c.confrelid "
-							  " ORDER BY k.n",
-							  2, types, values, NULL, false, 0) != SPI_OK_SELECT || SPI_processed == 0)
-		elog(ERROR, "could not read foreign key \"%s\"", spec->fk_name);
+	else
+	{
+		Oid			types[2] = {OIDOID, TEXTOID};
+		Datum		values[2];
+		uint64		k;
+
+		values[0] = ObjectIdGetDatum(spec->relid);
+		values[1] = CStringGetTextDatum(spec->fk_name);
+		if (SPI_execute_with_args("SELECT k.op FROM pg_catalog.pg_constraint c, "
+								  "       pg_catalog.unnest(c.conpfeqop) WITH ORDINALITY AS k(op, n) "
+								  " WHERE c.conrelid = $1 AND c.conname = $2 ORDER BY k.n",
+								  2, types, values, NULL, false, 0) != SPI_OK_SELECT ||
+			SPI_processed != (uint64) list_length(fk_attrs))
+			elog(ERROR, "could not read foreign key \"%s\"", spec->fk_name);
+		for (k = 0; k < SPI_processed; k++)
+		{
+			bool		isnull;
+
+			ops = lappend(ops, operator_text(DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[k],
+																			 SPI_tuptable->tupdesc, 1,
+																			 &isnull))));
+		}
+	}
 	initStringInfo(&trig);
 	initStringInfo(&plain);
-	for (i = 0; i < SPI_processed; i++)
+	initStringInfo(&nn_new);
+	initStringInfo(&nn_plain);
+	i = 0;
+	foreach(lc, fk_attrs)
 	{
-		HeapTuple	tup = SPI_tuptable->vals[i];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-		const char *fkcol = quote_identifier(SPI_getvalue(tup, desc, 1));
-		const char *pkcol = quote_identifier(SPI_getvalue(tup, desc, 2));
-		bool		isnull;
-		char	   *op = operator_text(DatumGetObjectId(SPI_getbinval(tup, desc, 3, &isnull)));
+		const char *fkcol = quote_identifier(strVal(lfirst(lc)));
+		const char *pkcol = quote_identifier(list_nth(spec->fk_pkcols, i));
+		const char *op = list_nth(ops, i);
 
+		appendStringInfo(&nn_new, "%sNEW.%s IS NOT NULL", i > 0 ? " AND " : "", fkcol);
+		appendStringInfo(&nn_plain, "%s%s IS NOT NULL", i > 0 ? " AND " : "", fkcol);
 		appendStringInfo(&trig, "%sr.%s %s NEW.%s", i > 0 ? " AND " : "", pkcol, op, fkcol);
 		appendStringInfo(&plain, "%sr.%s %s %s.%s", i > 0 ? " AND " : "", pkcol, op,
 						 quote_identifier(spec->relname), fkcol);
+		reads = lappend(reads, strVal(lfirst(lc)));
+		i++;
 	}
-	render_fix_trigger_body(r,
-							psprintf("%s AND (TG_OP = 'INSERT' OR %s) AND NOT EXISTS (SELECT 1 FROM %s AS r WHERE %s)",
-									 spec->fk_notnull, spec->fk_changed, spec->fk_pkqual, trig.data),
-							spec->fk_fix);
-	spec->backfill_set = spec->fk_set;
-	{
-		/* NEW.x -> x for the backfill's filter */
-		StringInfoData nn;
-		ListCell   *lc;
-		int			n = 0;
+	set_fix_up(rs,
+			   psprintf("(%s AND NOT EXISTS (SELECT 1 FROM %s AS r WHERE %s))",
+						nn_new.data, spec->fk_pkqual, trig.data),
+			   psprintf("(%s AND NOT EXISTS (SELECT 1 FROM %s AS r WHERE %s))",
+						nn_plain.data, spec->fk_pkqual, plain.data),
+			   reads);
+}
 
-		initStringInfo(&nn);
-		foreach(lc, spec->req->constraint->fk_attrs)
-			appendStringInfo(&nn, "%s%s IS NOT NULL", n++ > 0 ? " AND " : "",
-							 quote_identifier(strVal(lfirst(lc))));
-		spec->backfill_filter = psprintf("%s AND NOT EXISTS (SELECT 1 FROM %s AS r WHERE %s)",
-										 nn.data, spec->fk_pkqual, plain.data);
+/*
+ * The first statement of the trigger of a UNIQUE constraint with a
+ * fix-up: a transaction-level advisory lock on each key value the write
+ * sets (of the old shape's columns, of the new shape's copies), taken in
+ * hash order, so that two writers of the same value take turns: the
+ * second one's fix-up then sees the first one's row (READ COMMITTED: each
+ * statement of the trigger reads with a new snapshot) instead of both
+ * keeping the value and the second failing on the unique index, or both
+ * committing before the index exists and its build failing.  A key with a
+ * NULL is not locked (NULLs are distinct) unless NULLS NOT DISTINCT.
+ */
+static char *
+unique_lock_text(StagedSpec *spec, Reshape *rs, const char *name)
+{
+	Constraint *c = spec->req->constraint;
+	StringInfoData old_row;
+	StringInfoData new_row;
+	StringInfoData old_set;
+	StringInfoData new_set;
+	StringInfoData old_changed;
+	StringInfoData new_changed;
+	ListCell   *lc;
+
+	initStringInfo(&old_row);
+	initStringInfo(&new_row);
+	initStringInfo(&old_set);
+	initStringInfo(&new_set);
+	initStringInfo(&old_changed);
+	initStringInfo(&new_changed);
+	foreach(lc, c->keys)
+	{
+		const char *q = quote_identifier(strVal(lfirst(lc)));
+		const char *nq = quote_identifier(fixed_column(rs, strVal(lfirst(lc))));
+		const char *sep = foreach_current_index(lc) > 0 ? ", " : "";
+		const char *and = foreach_current_index(lc) > 0 ? " AND " : "";
+		const char *or = foreach_current_index(lc) > 0 ? " OR " : "";
+
+		appendStringInfo(&old_row, "%sNEW.%s", sep, q);
+		appendStringInfo(&new_row, "%sNEW.%s", sep, nq);
+		if (!c->nulls_not_distinct)
+		{
+			appendStringInfo(&old_set, "%sNEW.%s IS NOT NULL", and, q);
+			appendStringInfo(&new_set, "%sNEW.%s IS NOT NULL", and, nq);
+		}
+		appendStringInfo(&old_changed, "%sNEW.%s IS DISTINCT FROM OLD.%s", or, q, q);
+		appendStringInfo(&new_changed, "%sNEW.%s IS DISTINCT FROM OLD.%s", or, nq, nq);
 	}
+	return psprintf("  PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext(%s), k.h)\n"
+					"     FROM (SELECT DISTINCT h FROM pg_catalog.unnest(ARRAY[\n"
+					"             CASE WHEN %s(TG_OP = 'INSERT' OR %s) THEN pg_catalog.hashtext(ROW(%s)::pg_catalog.text) END,\n"
+					"             CASE WHEN %s(TG_OP = 'INSERT' OR %s) THEN pg_catalog.hashtext(ROW(%s)::pg_catalog.text) END]) AS u(h)\n"
+					"            WHERE h IS NOT NULL ORDER BY h) AS k;\n",
+					literal(psprintf("migrator unique %s.%s", spec->qualified, quote_identifier(name))),
+					old_set.len > 0 ? psprintf("%s AND ", old_set.data) : "", old_changed.data, old_row.data,
+					new_set.len > 0 ? psprintf("%s AND ", new_set.data) : "", new_changed.data, new_row.data);
 }
 
 static void
@@ -1938,73 +2185,122 @@ resolve_unique(Resolver *r)
 {
 	StagedSpec *spec = r->spec;
 	Constraint *c = spec->req->constraint;
+	Reshape    *rs = NULL;
 	char	   *name;
 	StringInfoData cols;
-	StringInfoData trig;
-	StringInfoData plain;
+	StringInfoData by_copy;
+	StringInfoData by_column;
+	StringInfoData by_copy_plain;
+	StringInfoData by_column_plain;
 	StringInfoData notnull;
-	StringInfoData changed;
+	StringInfoData notnull_plain;
+	StringInfoData unconverted;
+	List	   *reads = NIL;
+	char	   *self;
+	char	   *key;
 	ListCell   *lc;
 	int			i = 0;
 	char	   *index_body;
 
+	name = constraint_name(r, c->conname, strVal(linitial(c->keys)), "key", true);
+	if (spec->req->fix)
+	{
+		rs = fixing_reshape(r);
+		render_reshape_columns(r, rs);
+	}
 	initStringInfo(&cols);
-	initStringInfo(&trig);
-	initStringInfo(&plain);
+	initStringInfo(&by_copy);
+	initStringInfo(&by_column);
+	initStringInfo(&by_copy_plain);
+	initStringInfo(&by_column_plain);
 	initStringInfo(&notnull);
-	initStringInfo(&changed);
+	initStringInfo(&notnull_plain);
+	initStringInfo(&unconverted);
 	foreach(lc, c->keys)
 	{
 		TableColumn *col = existing_column(r, strVal(lfirst(lc)));
 		const char *q = quote_identifier(col->name);
-		char	   *op = equality_operator_text(col->typid, col->name);
+		const char *nq = quote_identifier(rs ? fixed_column(rs, col->name) : col->name);
+		const char *and = i > 0 ? " AND " : "";
+		const char *outer = quote_identifier(spec->relname);
+		char	   *op = c->nulls_not_distinct ? "IS NOT DISTINCT FROM"
+			: equality_operator_text(col->typid, col->name);
 
-		appendStringInfo(&cols, "%s%s", i > 0 ? ", " : "", q);
-		if (c->nulls_not_distinct)
+		appendStringInfo(&cols, "%s%s", i > 0 ? ", " : "", nq);
+		appendStringInfo(&by_copy, "%sd.%s %s NEW.%s", and, nq, op, q);
+		appendStringInfo(&by_column, "%sd.%s %s NEW.%s", and, q, op, q);
+		appendStringInfo(&by_copy_plain, "%sd.%s %s %s.%s", and, nq, op, outer, q);
+		appendStringInfo(&by_column_plain, "%sd.%s %s %s.%s", and, q, op, outer, q);
+		if (!c->nulls_not_distinct)
 		{
-			appendStringInfo(&trig, "%sd.%s IS NOT DISTINCT FROM NEW.%s", i > 0 ? " AND " : "", q, q);
-			appendStringInfo(&plain, "%sd.%s IS NOT DISTINCT FROM %s.%s", i > 0 ? " AND " : "", q,
-							 quote_identifier(spec->relname), q);
+			appendStringInfo(&notnull, "NEW.%s IS NOT NULL AND ", q);
+			appendStringInfo(&notnull_plain, "%s IS NOT NULL AND ", q);
 		}
-		else
-		{
-			appendStringInfo(&trig, "%sd.%s %s NEW.%s", i > 0 ? " AND " : "", q, op, q);
-			appendStringInfo(&plain, "%sd.%s %s %s.%s", i > 0 ? " AND " : "", q, op,
-							 quote_identifier(spec->relname), q);
-			appendStringInfo(&notnull, "%sNEW.%s IS NOT NULL", notnull.len > 0 ? " AND " : "", q);
-		}
-		appendStringInfo(&changed, "%sNEW.%s IS DISTINCT FROM OLD.%s", i > 0 ? " OR " : "", q, q);
+		reads = lappend(reads, col->name);
 		i++;
 	}
-	name = constraint_name(r, c->conname, strVal(linitial(c->keys)), "key", true);
 	index_body = psprintf("%s ON %s (%s)%s", quote_identifier(name), spec->qualified, cols.data,
 						  c->nulls_not_distinct ? " NULLS NOT DISTINCT" : "");
 	spec->index_sql = list_make1(psprintf("CREATE UNIQUE INDEX CONCURRENTLY %s", index_body));
 	spec->index_sql_blocking = list_make1(psprintf("CREATE UNIQUE INDEX %s", index_body));
 	spec->index_names = list_make1(quote_qualified_identifier(spec->nspname, name));
-	if (spec->req->fix)
-	{
-		char	   *fix;
-		char	   *set;
-
-		render_fix(r, &fix, &set);
-		render_fix_trigger(r,
-						   psprintf("%s%s(TG_OP = 'INSERT' OR %s) AND EXISTS (SELECT 1 FROM %s AS d WHERE %s)",
-									notnull.data, notnull.len > 0 ? " AND " : "", changed.data,
-									spec->qualified, trig.data),
-						   fix);
-		spec->backfill_set = set;
-		/* every row but the first of its group, in physical order */
-		spec->backfill_filter = psprintf("EXISTS (SELECT 1 FROM %s AS d WHERE %s AND d.ctid < %s.ctid)",
-										 spec->qualified, plain.data, quote_identifier(spec->relname));
-	}
 	add_sql(&r->complete, "ALTER TABLE %s ADD CONSTRAINT %s UNIQUE USING INDEX %s", spec->qualified,
 			quote_identifier(name), quote_identifier(name));
 	add_sql(&r->abort, "DROP INDEX IF EXISTS %s", quote_qualified_identifier(spec->nspname, name));
 	add_sql(&r->down, "ALTER TABLE %s DROP CONSTRAINT %s", spec->qualified, quote_identifier(name));
-	spec->describe = psprintf("add UNIQUE %s to %s through an index built concurrently%s",
-							  quote_identifier(name), spec->qualified,
-							  spec->req->fix ? ", duplicates fixed by the trigger and a batched backfill" : "");
+	if (rs == NULL)
+	{
+		spec->describe = psprintf("add UNIQUE %s to %s through an index built concurrently",
+								  quote_identifier(name), spec->qualified);
+		return;
+	}
+
+	/*
+	 * A value is a duplicate when another row's copy has it, or another
+	 * row's column (the trigger: the rows the backfill has not reached
+	 * keep their values, so a new row must not take one); in the backfill,
+	 * when a converted row's copy has it, or an unconverted row before it
+	 * in physical order has it in its column: the first row of a group
+	 * keeps its value.  The trigger leaves the row itself (its old
+	 * version, on UPDATE) out by its key.
+	 */
+	foreach(lc, rs->fixes)
+		appendStringInfo(&unconverted, "%sd.%s IS NULL", unconverted.len > 0 ? " AND " : "",
+						 quote_identifier(((FixColumn *) lfirst(lc))->nc->real));
+	rs->trigger_prologue = unique_lock_text(spec, rs, name);
+	key = backfill_relation_key_text(spec->relid);
+	if (key)
+	{
+		StringInfoData d_key;
+		StringInfoData old_key;
+		char	   *p;
+		char	   *tok;
+
+		initStringInfo(&d_key);
+		initStringInfo(&old_key);
+		for (tok = strtok_r(key, ",", &p); tok; tok = strtok_r(NULL, ",", &p))
+		{
+			while (*tok == ' ')
+				tok++;
+			appendStringInfo(&d_key, "%sd.%s", d_key.len > 0 ? ", " : "", tok);
+			appendStringInfo(&old_key, "%sOLD.%s", old_key.len > 0 ? ", " : "", tok);
+		}
+		self = psprintf(" AND (TG_OP = 'INSERT' OR ROW(%s) IS DISTINCT FROM ROW(%s))",
+						d_key.data, old_key.data);
+	}
+	else
+		self = "";				/* refused before it expands: no backfill key */
+	set_fix_up(rs,
+			   psprintf("(%s(EXISTS (SELECT 1 FROM %s AS d WHERE %s%s) OR EXISTS (SELECT 1 FROM %s AS d WHERE %s%s)))",
+						notnull.data, spec->qualified, by_copy.data, self,
+						spec->qualified, by_column.data, self),
+			   psprintf("(%s(EXISTS (SELECT 1 FROM %s AS d WHERE %s) OR EXISTS (SELECT 1 FROM %s AS d WHERE %s AND %s AND d.ctid < %s.ctid)))",
+						notnull_plain.data, spec->qualified, by_copy_plain.data,
+						spec->qualified, unconverted.data, by_column_plain.data,
+						quote_identifier(spec->relname)),
+			   reads);
+	spec->describe = psprintf("add UNIQUE %s to %s on %s, duplicates fixed there by the trigger and a batched backfill (the physically first row of a group keeps its value): an index built concurrently; at complete the copy replaces the column",
+							  quote_identifier(name), spec->qualified, copies_text(spec));
 }
 
 /* ----------------------------------------------------------------
@@ -2160,7 +2456,7 @@ resolve(const char *version, StagedRequest *req, bool missing_ok, bool expanding
 	 * the trigger; new columns and a foreign key (which checks new rows at
 	 * once, so its fix-up comes with it) in the first.
 	 */
-	if (req->op != STAGED_RESHAPE && req->op != STAGED_ADD_FOREIGN_KEY)
+	if (req->op != STAGED_RESHAPE && req->op != STAGED_ADD_FOREIGN_KEY && spec->reshape == NULL)
 		spec->expand_late_sql = spec->expand_sql;
 	relation_close(r->rel, NoLock);
 	r->rel = NULL;
@@ -2179,10 +2475,8 @@ staged_finish(StagedSpec *spec, bool dry_run)
 	Resolver   *r = spec->resolver;
 
 	r->rel = relation_open(spec->relid, AccessShareLock);
-	if (spec->req->op == STAGED_RESHAPE)
+	if (spec->reshape)
 		render_reshape_rest(r, spec->reshape, dry_run);
-	else if (spec->req->op == STAGED_ADD_FOREIGN_KEY)
-		render_foreign_key_rest(r, dry_run);
 	relation_close(r->rel, NoLock);
 	r->rel = NULL;
 
@@ -2191,7 +2485,7 @@ staged_finish(StagedSpec *spec, bool dry_run)
 	if (spec->validate_sql == NULL)
 		spec->validate_sql = r->validate.data;
 	else
-		appendStringInfoString(&r->validate, spec->validate_sql);
+		spec->validate_sql = psprintf("%s%s", r->validate.data, spec->validate_sql);
 	spec->complete_sql = r->complete.data;
 	spec->abort_sql = r->abort.data;
 	spec->down_sql = r->down.data;

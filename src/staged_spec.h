@@ -57,14 +57,13 @@ typedef struct StagedSpec
 	char	   *describe;		/* one line, for events and plan() */
 	char	   *function_head;	/* trigger body before the schema array */
 	char	   *function_tail;	/* and after it (NULL: no array) */
-	/* a foreign key's trigger is written once the constraint exists */
-	char	   *fk_fix;
-	char	   *fk_set;
-	char	   *fk_notnull;
-	char	   *fk_changed;
+	/* a foreign key with a fix-up: its up is written once it exists */
 	char	   *fk_pkqual;
 	char	   *fk_name;
-	struct Reshape *reshape;	/* staged_spec.c's working state */
+	List	   *fk_pkcols;		/* char *: the referenced columns */
+	struct Reshape *reshape;	/* staged_spec.c's working state (reshaping
+								 * changes and constraint changes with a
+								 * fix-up) */
 	struct Resolver *resolver;
 } StagedSpec;
 

@@ -2,7 +2,8 @@
 # the table, before, during and after a staged change: table and column
 # privileges (a column retyped by the change included: its privileges
 # follow it to the new column, through the new shape's view and after
-# complete()), and row-level security is the table's.
+# complete(), and so do those of a column a fix-up copies), and row-level
+# security is the table's.
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
@@ -83,6 +84,69 @@ is($node->safe_psql($db, q{SELECT string_agg(privilege_type, ',' ORDER BY privil
 	FROM information_schema.column_privileges
 	WHERE grantee = 'clerk' AND table_schema = 'app' AND table_name = 'orders' AND column_name = 'amount'}),
 	'INSERT,SELECT,UPDATE', 'after complete(): the column has the privileges the old one had');
+
+# A constraint change with a fix-up writes a copy of its column, which
+# replaces the column at complete(): the column privileges follow the copy.
+$node->safe_psql($db, q{
+	CREATE TABLE app.items (id int PRIMARY KEY, qty int);
+	INSERT INTO app.items VALUES (1, 1), (2, NULL);
+	GRANT SELECT (id, qty), INSERT (id, qty), UPDATE (qty) ON app.items TO clerk;
+	SELECT version FROM migrator.stage('3', $$ALTER TABLE app.items ALTER COLUMN qty SET NOT NULL$$, up => '0');
+});
+($rc, $out, $err) = $node->psql($db, 'CALL migrator.deploy()');
+is($rc, 0, 'fix-up: deploy() expands SET NOT NULL with up') or diag($err);
+($rc, $out, $err) = as_role('clerk', 'app_2, app', 'INSERT INTO items VALUES (3, NULL)');
+is($rc, 0, 'fix-up, old shape: the clerk inserts a NULL with its column privileges') or diag($err);
+($rc, $out, $err) = as_role('clerk', 'app_3, app', 'INSERT INTO items VALUES (4, 7); UPDATE items SET qty = 8 WHERE id = 2');
+is($rc, 0, 'fix-up, new shape: the clerk writes the column (its copy) with its column privileges') or diag($err);
+is((as_role('clerk', 'app_3, app', 'SELECT string_agg(id || \'=\' || qty, \',\' ORDER BY id) FROM items'))[1],
+	'1=1,2=8,3=0,4=7', 'fix-up, new shape: the clerk reads the copy');
+is((as_role('clerk', 'app_2, app', 'SELECT string_agg(id || \'=\' || coalesce(qty::text, \'-\'), \',\' ORDER BY id) FROM items'))[1],
+	'1=1,2=8,3=-,4=7', 'fix-up, old shape: the clerk reads what the old shape wrote');
+($rc, $out, $err) = $node->psql($db, q{CALL migrator.complete('3')});
+is($rc, 0, 'fix-up: complete()') or diag($err);
+is($node->safe_psql($db, q{SELECT string_agg(privilege_type, ',' ORDER BY privilege_type)
+	FROM information_schema.column_privileges
+	WHERE grantee = 'clerk' AND table_schema = 'app' AND table_name = 'items' AND column_name = 'qty'}),
+	'INSERT,SELECT,UPDATE', 'fix-up, after complete(): the column has the privileges it had');
+
+# A split and a merge (of two tables: one change per table in flight):
+# each new column gets the column privileges that every column its up
+# reads has.
+$node->safe_psql($db, q{
+	CREATE TABLE app.people (id int PRIMARY KEY, name text);
+	INSERT INTO app.people VALUES (1, 'Ann Lee');
+	CREATE TABLE app.sites (id int PRIMARY KEY, city text, zip text);
+	INSERT INTO app.sites VALUES (1, 'Oslo', '0150');
+	GRANT SELECT (id, name), INSERT (id, name), UPDATE (name) ON app.people TO clerk;
+	GRANT SELECT (id, city, zip), INSERT (id, city, zip), UPDATE (city) ON app.sites TO clerk;
+	SELECT version FROM migrator.stage('4', $$ALTER TABLE app.people ADD COLUMN first text, ADD COLUMN last text, DROP COLUMN name$$,
+		up => $$first = split_part(name, ' ', 1), last = split_part(name, ' ', 2)$$,
+		down => $$first || ' ' || last$$);
+	SELECT version FROM migrator.stage('5', $$ALTER TABLE app.sites ADD COLUMN place text, DROP COLUMN city, DROP COLUMN zip$$,
+		up => $$zip || ' ' || city$$, down => $$city = split_part(place, ' ', 2), zip = split_part(place, ' ', 1)$$);
+});
+($rc, $out, $err) = $node->psql($db, 'CALL migrator.deploy()');
+is($rc, 0, 'split, merge: deploy() expands both') or diag($err);
+($rc, $out, $err) = as_role('clerk', 'app_5, app',
+	q{INSERT INTO people (id, first, last) VALUES (2, 'Bo', 'Chan'); UPDATE people SET first = 'Ann-Marie' WHERE id = 1});
+is($rc, 0, 'split, new shape: the clerk writes the new columns with the privileges it had on the split one') or diag($err);
+($rc, $out, $err) = as_role('clerk', 'app_5, app', q{INSERT INTO sites (id, place) VALUES (2, '5003 Bergen')});
+is($rc, 0, 'merge, new shape: the clerk inserts into the merged column') or diag($err);
+($rc, $out, $err) = as_role('clerk', 'app_5, app', q{UPDATE sites SET place = '0151 Oslo' WHERE id = 1});
+like($err, qr/permission denied/, 'merge, new shape: but cannot update it: it could not update zip');
+is((as_role('clerk', 'app_5, app', q{SELECT string_agg(concat_ws(':', id, first, last), ',' ORDER BY id) FROM people}))[1],
+	'1:Ann-Marie:Lee,2:Bo:Chan', 'split, new shape: the clerk reads the new columns');
+is((as_role('clerk', 'app_5, app', q{SELECT string_agg(concat_ws(':', id, place), ',' ORDER BY id) FROM sites}))[1],
+	'1:0150 Oslo,2:5003 Bergen', 'merge, new shape: the clerk reads the merged column');
+($rc, $out, $err) = $node->psql($db, q{CALL migrator.complete('4'); CALL migrator.complete('5')});
+is($rc, 0, 'split, merge: complete()') or diag($err);
+is($node->safe_psql($db, q{SELECT string_agg(table_name || '.' || column_name || ':' || privilege_type, ','
+		ORDER BY table_name, column_name, privilege_type)
+	FROM information_schema.column_privileges
+	WHERE grantee = 'clerk' AND table_schema = 'app' AND column_name IN ('first', 'last', 'place')}),
+	'people.first:INSERT,people.first:SELECT,people.first:UPDATE,people.last:INSERT,people.last:SELECT,people.last:UPDATE,sites.place:INSERT,sites.place:SELECT',
+	'split, merge, after complete(): each new column has the privileges all of its sources had');
 
 $node->stop;
 done_testing();
