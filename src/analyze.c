@@ -30,10 +30,12 @@
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/relation.h"
+#include "access/sysattr.h"
 #include "access/table.h"
 #include "catalog/index.h"
 #include "catalog/indexing.h"
 #include "catalog/namespace.h"
+#include "catalog/partition.h"
 #include "catalog/pg_attribute.h"
 #include "catalog/pg_authid.h"
 #include "catalog/pg_constraint.h"
@@ -43,6 +45,7 @@
 #include "catalog/pg_policy.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_publication.h"
+#include "catalog/pg_publication_rel.h"
 #include "catalog/pg_trigger.h"
 #include "catalog/pg_type.h"
 #include "catalog/dependency.h"
@@ -71,6 +74,7 @@
 #include "utils/rel.h"
 #include "utils/relcache.h"
 #include "utils/syscache.h"
+#include "utils/varlena.h"
 
 #include "migrator.h"
 #include "analyze.h"
@@ -3229,6 +3233,10 @@ statement_exempt(Oracle *o, Node *stmt, StatementFacts *facts)
 					oracle_replaced_trigger_exempt(o, ct->relation, ct->trigname);
 			}
 		case T_AlterPublicationStmt:
+			/* a new publication, unless it publishes an old table badly */
+			foreach(lc, facts->findings)
+				if (strcmp(((RuleFinding *) lfirst(lc))->rule->id, "publish_without_identity") == 0)
+					return false;
 			return oracle_publication_exempt(o, ((AlterPublicationStmt *) stmt)->pubname);
 		case T_RenameStmt:
 			{
@@ -4301,6 +4309,538 @@ upcoming_permissive_policy(AnalyzeContext *ctx, RangeVar *rv)
 	return false;
 }
 
+/* ---------------------------------------------------------------------
+ * Publications and replica identities (rules drop_replica_identity and
+ * publish_without_identity)
+ * ---------------------------------------------------------------------
+ */
+
+/*
+ * Which of UPDATE and DELETE of table "relid" fail now because of the
+ * publications that publish it (PUBLISH_BLOCKS_UPDATE, _DELETE): the
+ * tests of the server's CheckCmdReplicaIdentity(), on its own publication
+ * descriptor.  A publication of updates or deletes needs a replica
+ * identity (an index, or FULL), a row filter only columns of it, a column
+ * list all of them.  A partitioned table is written through its leaves,
+ * which are asked instead; a table that is gone blocks nothing.
+ */
+int
+relation_publication_blocks(Oid relid)
+{
+	Relation	rel = try_relation_open(relid, AccessShareLock);
+	PublicationDesc pubdesc;
+	bool		identity;
+	int			blocks = 0;
+
+	if (rel == NULL)
+		return 0;
+	if (rel->rd_rel->relkind != RELKIND_RELATION ||
+		rel->rd_rel->relpersistence != RELPERSISTENCE_PERMANENT)
+	{
+		relation_close(rel, AccessShareLock);
+		return 0;
+	}
+	RelationBuildPublicationDesc(rel, &pubdesc);
+	identity = rel->rd_rel->relreplident == REPLICA_IDENTITY_FULL ||
+		OidIsValid(RelationGetReplicaIndex(rel));
+	if (pubdesc.pubactions.pubupdate &&
+		(!identity || !publication_desc_identity_serves(&pubdesc, true)))
+		blocks |= PUBLISH_BLOCKS_UPDATE;
+	if (pubdesc.pubactions.pubdelete &&
+		(!identity || !publication_desc_identity_serves(&pubdesc, false)))
+		blocks |= PUBLISH_BLOCKS_DELETE;
+	relation_close(rel, AccessShareLock);
+	return blocks;
+}
+
+/* A table a publication statement publishes, with its filter and list. */
+typedef struct PublishedTable
+{
+	Oid			relid;			/* a table (leaf) whose rows are written */
+	Node	   *where;			/* the statement's row filter, or NULL */
+	List	   *columns;		/* its column list (String), or NIL */
+	bool		unknown_filter; /* it has a filter or list the statement
+								 * keeps: which columns, not predicted */
+} PublishedTable;
+
+/*
+ * Add the tables whose rows "relid" publishes: itself, its partitions,
+ * and with "inh" its inheritance children (as publications add them), in
+ * permanent tables only.  A table met twice keeps its first entry.
+ */
+static List *
+published_tables_add(List *result, Oid relid, bool inh, Node *where,
+					 List *columns, bool unknown_filter)
+{
+	List	   *rels;
+	ListCell   *lc;
+	char		relkind = get_rel_relkind(relid);
+
+	if (relkind == RELKIND_PARTITIONED_TABLE || inh)
+		rels = find_all_inheritors(relid, NoLock, NULL);
+	else
+		rels = list_make1_oid(relid);
+	foreach(lc, rels)
+	{
+		Oid			leaf = lfirst_oid(lc);
+		ListCell   *lc2;
+		bool		seen = false;
+		PublishedTable *pt;
+
+		if (get_rel_relkind(leaf) != RELKIND_RELATION ||
+			get_rel_persistence(leaf) != RELPERSISTENCE_PERMANENT)
+			continue;
+		foreach(lc2, result)
+			if (((PublishedTable *) lfirst(lc2))->relid == leaf)
+				seen = true;
+		if (seen)
+			continue;
+		pt = palloc0(sizeof(PublishedTable));
+		pt->relid = leaf;
+		pt->where = where;
+		pt->columns = columns;
+		pt->unknown_filter = unknown_filter;
+		result = lappend(result, pt);
+	}
+	return result;
+}
+
+/* The tables of the publication objects (FOR TABLE, TABLES IN SCHEMA). */
+static List *
+published_objects(List *result, List *pubobjects)
+{
+	ListCell   *lc;
+
+	foreach(lc, pubobjects)
+	{
+		PublicationObjSpec *obj = lfirst_node(PublicationObjSpec, lc);
+
+		if (obj->pubobjtype == PUBLICATIONOBJ_TABLE && obj->pubtable)
+		{
+			PublicationTable *pt = obj->pubtable;
+			Oid			relid = RangeVarGetRelid(pt->relation, NoLock, true);
+
+			if (OidIsValid(relid))
+				result = published_tables_add(result, relid, pt->relation->inh,
+											  pt->whereClause, pt->columns, false);
+		}
+		else if (obj->pubobjtype == PUBLICATIONOBJ_TABLES_IN_SCHEMA ||
+				 obj->pubobjtype == PUBLICATIONOBJ_TABLES_IN_CUR_SCHEMA)
+		{
+			Oid			nsp = InvalidOid;
+			ListCell   *lc2;
+
+			if (obj->pubobjtype == PUBLICATIONOBJ_TABLES_IN_SCHEMA && obj->name)
+				nsp = get_namespace_oid(obj->name, true);
+			else
+			{
+				List	   *path = fetch_search_path(false);
+
+				if (path != NIL)
+					nsp = linitial_oid(path);
+			}
+			if (!OidIsValid(nsp))
+				continue;
+			foreach(lc2, GetSchemaPublicationRelations(nsp, PUBLICATION_PART_LEAF))
+				result = published_tables_add(result, lfirst_oid(lc2), false,
+											  NULL, NIL, false);
+		}
+	}
+	return result;
+}
+
+/*
+ * The tables publication "pubid" publishes now, for a change of its
+ * options: those with a row filter or column list are marked, since the
+ * change may make them matter (publish_via_partition_root chooses whose).
+ */
+static List *
+published_by_publication(List *result, Oid pubid, bool all_tables)
+{
+	ListCell   *lc;
+
+	foreach(lc, GetPublicationRelations(pubid, PUBLICATION_PART_ROOT))
+	{
+		Oid			relid = lfirst_oid(lc);
+		HeapTuple	tuple = SearchSysCache2(PUBLICATIONRELMAP, ObjectIdGetDatum(relid),
+											ObjectIdGetDatum(pubid));
+		bool		filtered = false;
+
+		if (HeapTupleIsValid(tuple))
+		{
+			bool		isnull;
+
+			(void) SysCacheGetAttr(PUBLICATIONRELMAP, tuple,
+								   Anum_pg_publication_rel_prqual, &isnull);
+			filtered = !isnull;
+			(void) SysCacheGetAttr(PUBLICATIONRELMAP, tuple,
+								   Anum_pg_publication_rel_prattrs, &isnull);
+			filtered |= !isnull;
+			ReleaseSysCache(tuple);
+		}
+		result = published_tables_add(result, relid, false, NULL, NIL, filtered);
+	}
+	foreach(lc, GetAllSchemaPublicationRelations(pubid, PUBLICATION_PART_LEAF))
+		result = published_tables_add(result, lfirst_oid(lc), false, NULL, NIL, false);
+	if (all_tables)
+		foreach(lc, GetAllTablesPublicationRelations(false))
+			result = published_tables_add(result, lfirst_oid(lc), false, NULL, NIL, false);
+	return result;
+}
+
+/*
+ * The actions (PUBLISH_BLOCKS_UPDATE, _DELETE) option "publish" of
+ * "options" names; false when it is not given.  A list the server will
+ * refuse publishes nothing.
+ */
+static bool
+publish_option_actions(List *options, int *actions)
+{
+	ListCell   *lc;
+
+	foreach(lc, options)
+	{
+		DefElem    *def = lfirst_node(DefElem, lc);
+		List	   *names;
+		ListCell   *lc2;
+
+		if (strcmp(def->defname, "publish") != 0)
+			continue;
+		*actions = 0;
+		if (def->arg == NULL ||
+			!SplitIdentifierString(pstrdup(defGetString(def)), ',', &names))
+			return true;
+		foreach(lc2, names)
+		{
+			if (strcmp(lfirst(lc2), "update") == 0)
+				*actions |= PUBLISH_BLOCKS_UPDATE;
+			else if (strcmp(lfirst(lc2), "delete") == 0)
+				*actions |= PUBLISH_BLOCKS_DELETE;
+		}
+		return true;
+	}
+	return false;
+}
+
+/* Collects the column names a raw row filter reads. */
+static bool
+filter_columns_walker(Node *node, List **names)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, ColumnRef))
+	{
+		Node	   *last = llast(((ColumnRef *) node)->fields);
+
+		if (IsA(last, String))
+			*names = lappend(*names, strVal(last));
+		return false;
+	}
+	return raw_expression_tree_walker(node, filter_columns_walker, (void *) names);
+}
+
+/*
+ * Would publishing "actions" of table "pt" make them fail, judged on its
+ * replica identity as the server judges it: none (NOTHING, or DEFAULT
+ * without a primary key), a row filter reading columns outside it, a
+ * column list without all of it (FULL takes every column, so with FULL a
+ * column list is judged to fail).  A filter or list the statement keeps
+ * is judged to fail: the guard looks again at commit.
+ */
+static int
+predicted_blocks(PublishedTable *pt, int actions)
+{
+	Relation	rel;
+	Bitmapset  *idattrs;
+	int			blocks = 0;
+	List	   *names = NIL;
+	ListCell   *lc;
+	int			x;
+
+	if (actions == 0)
+		return 0;
+	rel = try_relation_open(pt->relid, AccessShareLock);
+	if (rel == NULL)
+		return 0;
+	if (pt->unknown_filter)
+		blocks = actions;
+	else if (rel->rd_rel->relreplident == REPLICA_IDENTITY_FULL)
+		blocks = pt->columns != NIL ? actions : 0;
+	else if (!OidIsValid(RelationGetReplicaIndex(rel)))
+		blocks = actions;
+	else
+	{
+		idattrs = RelationGetIndexAttrBitmap(rel, INDEX_ATTR_BITMAP_IDENTITY_KEY);
+		(void) filter_columns_walker(pt->where, &names);
+		foreach(lc, names)
+		{
+			AttrNumber	attnum = get_attnum(pt->relid, lfirst(lc));
+
+			if (attnum == InvalidAttrNumber ||
+				!bms_is_member(attnum - FirstLowInvalidHeapAttributeNumber, idattrs))
+				blocks = actions;
+		}
+		x = -1;
+		while (pt->columns != NIL && (x = bms_next_member(idattrs, x)) >= 0)
+		{
+			char	   *name = get_attname(pt->relid,
+										   x + FirstLowInvalidHeapAttributeNumber, true);
+			bool		listed = false;
+
+			foreach(lc, pt->columns)
+				if (name && strcmp(strVal(lfirst(lc)), name) == 0)
+					listed = true;
+			if (!listed)
+				blocks = actions;
+		}
+	}
+	relation_close(rel, AccessShareLock);
+	return blocks;
+}
+
+/*
+ * Does a later statement of the script, in the same transaction, give
+ * table "relid" a replica identity (REPLICA IDENTITY FULL or USING INDEX,
+ * ADD PRIMARY KEY)?  By name only: the guard judges at commit.
+ */
+static bool
+upcoming_replica_identity(AnalyzeContext *ctx, Oid relid)
+{
+	ListCell   *lc;
+
+	if (ctx->autocommit)
+		return false;
+	foreach(lc, ctx->upcoming)
+	{
+		ScriptStatement *st = lfirst(lc);
+		Node	   *next = st->raw->stmt;
+		ListCell   *lc2;
+
+		if (st->index <= ctx->current)
+			continue;
+		if (IsA(next, TransactionStmt))
+			return false;
+		if (!IsA(next, AlterTableStmt) || ((AlterTableStmt *) next)->relation == NULL ||
+			RangeVarGetRelid(((AlterTableStmt *) next)->relation, NoLock, true) != relid)
+			continue;
+		foreach(lc2, ((AlterTableStmt *) next)->cmds)
+		{
+			AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc2);
+
+			if (cmd->subtype == AT_ReplicaIdentity && cmd->def &&
+				(((ReplicaIdentityStmt *) cmd->def)->identity_type == REPLICA_IDENTITY_FULL ||
+				 ((ReplicaIdentityStmt *) cmd->def)->identity_type == REPLICA_IDENTITY_INDEX))
+				return true;
+			if (cmd->subtype == AT_AddConstraint && cmd->def && IsA(cmd->def, Constraint) &&
+				((Constraint *) cmd->def)->contype == CONSTR_PRIMARY)
+				return true;
+		}
+	}
+	return false;
+}
+
+/* "UPDATE and DELETE", "UPDATE" or "DELETE" */
+static const char *
+blocked_actions_text(int blocks)
+{
+	if (blocks == (PUBLISH_BLOCKS_UPDATE | PUBLISH_BLOCKS_DELETE))
+		return "UPDATE and DELETE";
+	return blocks == PUBLISH_BLOCKS_UPDATE ? "UPDATE" : "DELETE";
+}
+
+/*
+ * CREATE PUBLICATION, or ALTER PUBLICATION ... ADD or SET of tables,
+ * schemas or options, that makes a publication publish updates or
+ * deletes of an old table its replica identity cannot serve (rule
+ * publish_without_identity): from then on those UPDATEs and DELETEs fail
+ * on the publisher.  One finding per table, naming it (qualified) and,
+ * in its message, the publication; only what the statement adds to what
+ * already fails.  By name, a later statement of the transaction that
+ * gives the table an identity counts; the guard judges the finding again
+ * when the transaction commits (policy.c), on the server's own test.
+ */
+static List *
+publication_findings(AnalyzeContext *ctx, Node *stmt, List *findings)
+{
+	const char *pubname;
+	List	   *tables = NIL;
+	int			actions = PUBLISH_BLOCKS_UPDATE | PUBLISH_BLOCKS_DELETE;
+	ListCell   *lc;
+
+	if (IsA(stmt, CreatePublicationStmt))
+	{
+		CreatePublicationStmt *cp = (CreatePublicationStmt *) stmt;
+
+		pubname = cp->pubname;
+		(void) publish_option_actions(cp->options, &actions);
+		if (actions == 0)
+			return findings;
+		tables = published_objects(NIL, cp->pubobjects);
+		if (cp->for_all_tables)
+			foreach(lc, GetAllTablesPublicationRelations(false))
+				tables = published_tables_add(tables, lfirst_oid(lc), false, NULL, NIL, false);
+	}
+	else if (IsA(stmt, AlterPublicationStmt))
+	{
+		AlterPublicationStmt *ap = (AlterPublicationStmt *) stmt;
+		HeapTuple	tuple;
+		Form_pg_publication form;
+
+		if (ap->action == AP_DropObjects && ap->options == NIL)
+			return findings;
+		pubname = ap->pubname;
+		tuple = SearchSysCache1(PUBLICATIONNAME, CStringGetDatum(ap->pubname));
+		if (!HeapTupleIsValid(tuple))
+			return findings;
+		form = (Form_pg_publication) GETSTRUCT(tuple);
+		if (!publish_option_actions(ap->options, &actions))
+			actions = (form->pubupdate ? PUBLISH_BLOCKS_UPDATE : 0) |
+				(form->pubdelete ? PUBLISH_BLOCKS_DELETE : 0);
+		if (actions != 0 && ap->options != NIL)
+			tables = published_by_publication(NIL, form->oid, form->puballtables);
+		ReleaseSysCache(tuple);
+		if (actions == 0)
+			return findings;
+		if (ap->action != AP_DropObjects)
+			tables = published_objects(tables, ap->pubobjects);
+	}
+	else
+		return findings;
+
+	foreach(lc, tables)
+	{
+		PublishedTable *pt = lfirst(lc);
+		int			before = relation_publication_blocks(pt->relid);
+		int			after = predicted_blocks(pt, actions) & ~before;
+		Oid			nsp = get_rel_namespace(pt->relid);
+		RangeVar   *rv = makeRangeVar(get_namespace_name(nsp), get_rel_name(pt->relid), -1);
+		RuleFinding *f;
+
+		if (after == 0 || oracle_relation_exempt(ctx->oracle, rv, false) ||
+			upcoming_replica_identity(ctx, pt->relid))
+			continue;
+		findings = add_finding(findings, "publish_without_identity",
+							   psprintf("%s.%s", rv->schemaname, rv->relname), -1);
+		f = llast(findings);
+		f->relid = pt->relid;
+		f->blocked_before = before;
+		f->message = psprintf("Publication \"%s\" publishes %s of table \"%s.%s\", whose replica identity cannot serve %s: %s on the publisher.",
+							  pubname, blocked_actions_text(after),
+							  rv->schemaname, rv->relname,
+							  after == (PUBLISH_BLOCKS_UPDATE | PUBLISH_BLOCKS_DELETE) ? "them" : "it",
+							  after == (PUBLISH_BLOCKS_UPDATE | PUBLISH_BLOCKS_DELETE) ? "they fail" : "it fails");
+	}
+	return findings;
+}
+
+/*
+ * Dropping index "indexoid" (DROP INDEX, or DROP CONSTRAINT of the key it
+ * backs): does it take the replica identity of a published table, of
+ * itself or of a partition (its partitions' indexes go with it)?  Then
+ * what the table's publications publish of UPDATE and DELETE fails (rule
+ * publish_without_identity, judged at commit: a new key may follow in
+ * the transaction).
+ */
+static List *
+identity_index_findings(AnalyzeContext *ctx, Oid indexoid, List *findings)
+{
+	Oid			relid = IndexGetRelation(indexoid, true);
+	ListCell   *lc;
+
+	if (!OidIsValid(relid))
+		return findings;
+	foreach(lc, find_all_inheritors(relid, NoLock, NULL))
+	{
+		Oid			leaf = lfirst_oid(lc);
+		Relation	rel = try_relation_open(leaf, AccessShareLock);
+		Oid			replidx;
+		int			after = 0;
+		int			before;
+		PublicationDesc pubdesc;
+		Oid			nsp;
+		RangeVar   *rv;
+		RuleFinding *f;
+
+		if (rel == NULL)
+			continue;
+		replidx = rel->rd_rel->relkind == RELKIND_RELATION
+			? RelationGetReplicaIndex(rel) : InvalidOid;
+		if (OidIsValid(replidx) &&
+			(replidx == indexoid ||
+			 list_member_oid(get_partition_ancestors(replidx), indexoid)))
+		{
+			RelationBuildPublicationDesc(rel, &pubdesc);
+			after = (pubdesc.pubactions.pubupdate ? PUBLISH_BLOCKS_UPDATE : 0) |
+				(pubdesc.pubactions.pubdelete ? PUBLISH_BLOCKS_DELETE : 0);
+		}
+		relation_close(rel, AccessShareLock);
+		if (after == 0)
+			continue;
+		before = relation_publication_blocks(leaf);
+		after &= ~before;
+		nsp = get_rel_namespace(leaf);
+		rv = makeRangeVar(get_namespace_name(nsp), get_rel_name(leaf), -1);
+		if (after == 0 || oracle_relation_exempt(ctx->oracle, rv, false) ||
+			upcoming_replica_identity(ctx, leaf))
+			continue;
+		findings = add_finding(findings, "publish_without_identity",
+							   psprintf("%s.%s", rv->schemaname, rv->relname), -1);
+		f = llast(findings);
+		f->relid = leaf;
+		f->blocked_before = before;
+		f->message = psprintf("Index \"%s\" is the replica identity of table \"%s.%s\", which publications publish %s of: without it they fail on the publisher.",
+							  get_rel_name(indexoid), rv->schemaname, rv->relname,
+							  blocked_actions_text(after));
+	}
+	return findings;
+}
+
+/*
+ * ALTER TABLE ... DROP CONSTRAINT of the key, or DROP INDEX of the index,
+ * that is a published table's replica identity (identity_index_findings()).
+ */
+static List *
+identity_drop_findings(AnalyzeContext *ctx, Node *stmt, List *findings)
+{
+	ListCell   *lc;
+
+	if (IsA(stmt, AlterTableStmt))
+	{
+		AlterTableStmt *at = (AlterTableStmt *) stmt;
+		Oid			relid = at->relation
+		? RangeVarGetRelid(at->relation, NoLock, true) : InvalidOid;
+
+		if (!OidIsValid(relid))
+			return findings;
+		foreach(lc, at->cmds)
+		{
+			AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+			Oid			conoid;
+
+			if (cmd->subtype != AT_DropConstraint || cmd->name == NULL)
+				continue;
+			conoid = get_relation_constraint_oid(relid, cmd->name, true);
+			if (OidIsValid(conoid) && OidIsValid(get_constraint_index(conoid)))
+				findings = identity_index_findings(ctx, get_constraint_index(conoid),
+												   findings);
+		}
+	}
+	else if (IsA(stmt, DropStmt) && ((DropStmt *) stmt)->removeType == OBJECT_INDEX)
+	{
+		foreach(lc, ((DropStmt *) stmt)->objects)
+		{
+			Oid			indexoid = RangeVarGetRelid(makeRangeVarFromNameList((List *) lfirst(lc)),
+													NoLock, true);
+
+			if (OidIsValid(indexoid) &&
+				(get_rel_relkind(indexoid) == RELKIND_INDEX ||
+				 get_rel_relkind(indexoid) == RELKIND_PARTITIONED_INDEX))
+				findings = identity_index_findings(ctx, indexoid, findings);
+		}
+	}
+	return findings;
+}
+
 /*
  * ENABLE or FORCE ROW LEVEL SECURITY that makes row security hold back a
  * reader of an old table with rows and no permissive policy (rule
@@ -4399,6 +4939,10 @@ analyze_statement(AnalyzeContext *ctx, Node *stmt, int what)
 	if (IsA(stmt, AlterTableStmt))
 		facts->findings = row_security_findings(ctx, (AlterTableStmt *) stmt,
 												facts->findings);
+	if (IsA(stmt, CreatePublicationStmt) || IsA(stmt, AlterPublicationStmt))
+		facts->findings = publication_findings(ctx, stmt, facts->findings);
+	if (IsA(stmt, AlterTableStmt) || IsA(stmt, DropStmt))
+		facts->findings = identity_drop_findings(ctx, stmt, facts->findings);
 	/* migrator's own install and update scripts change its objects */
 	if (may_alter_own_object(stmt) && OidIsValid(oracle_own_namespace(o)) &&
 		!(creating_extension &&

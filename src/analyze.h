@@ -143,5 +143,6 @@ extern char *relation_name(RangeVar *rv);
 extern bool relation_has_temporary_column(Oid relid);
 extern bool relation_has_permissive_policy(Oid relid);
 extern bool relation_row_security_without_policy(Oid relid);
+extern int	relation_publication_blocks(Oid relid);
 
 #endif							/* MIGRATOR_ANALYZE_H */

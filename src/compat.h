@@ -32,6 +32,7 @@
 #include "access/relation.h"
 #include "catalog/dependency.h"
 #include "catalog/pg_attribute.h"
+#include "catalog/pg_publication.h"
 #include "nodes/parsenodes.h"
 #include "parser/scanner.h"
 #include "storage/lock.h"
@@ -223,6 +224,23 @@ alter_constraint_unenforces(const AlterTableCmd *cmd)
 		return ac->conname;
 #endif
 	return NULL;
+}
+
+/*
+ * Can the replica identity serve what a table's publications publish:
+ * its row filters read only identity columns, its column lists hold all
+ * of them, and (18) the identity has no generated column left
+ * unpublished?  Asked for UPDATE ("update") or DELETE.
+ */
+static inline bool
+publication_desc_identity_serves(PublicationDesc *desc, bool update)
+{
+#if PG_VERSION_NUM >= 180000
+	if (!(update ? desc->gencols_valid_for_update : desc->gencols_valid_for_delete))
+		return false;
+#endif
+	return update ? desc->rf_valid_for_update && desc->cols_valid_for_update
+		: desc->rf_valid_for_delete && desc->cols_valid_for_delete;
 }
 
 #endif							/* MIGRATOR_COMPAT_H */

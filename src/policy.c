@@ -160,6 +160,9 @@ typedef struct CommitFinding
 	char	   *object;
 	char	   *tag;
 	char	   *statement;
+	char	   *message;		/* what it names besides the table, or NULL */
+	int			blocked_before; /* publish_without_identity: what failed
+								 * when the statement ran */
 } CommitFinding;
 
 static List *commit_findings = NIL;
@@ -527,10 +530,12 @@ policy_report(const char *tag, const RuleFinding *f, const char *statement)
 			 ? errmsg("unplanned destructive statement %s on \"%s\"", tag, f->object)
 			 : errmsg("unplanned destructive statement %s", tag),
 			 in_migration
-			 ? errdetail("Rule %s (%s) is destructive, and the %s script of migration \"%s\" does not declare it: statements inside DO blocks, functions and EXECUTE are not seen at registration.%s%s",
+			 ? errdetail("%s%sRule %s (%s) is destructive, and the %s script of migration \"%s\" does not declare it: statements inside DO blocks, functions and EXECUTE are not seen at registration.%s%s",
+						 f->message ? f->message : "", f->message ? " " : "",
 						 f->rule->id, f->rule->description, direction, version,
 						 citus_detail ? " " : "", citus_detail ? citus_detail : "")
-			 : errdetail("Rule %s (%s) is destructive, and no registered migration or allowance of this transaction covers it.%s%s",
+			 : errdetail("%s%sRule %s (%s) is destructive, and no registered migration or allowance of this transaction covers it.%s%s",
+						 f->message ? f->message : "", f->message ? " " : "",
 						 f->rule->id, f->rule->description,
 						 citus_detail ? " " : "", citus_detail ? citus_detail : ""),
 			 citus_hint
@@ -732,7 +737,7 @@ running_migration_permits(void)
 static bool
 defer_to_commit(StatementFacts *facts, RuleFinding *f, const char *statement)
 {
-	Oid			relid = facts->targets
+	Oid			relid = OidIsValid(f->relid) ? f->relid : facts->targets
 		? RangeVarGetRelid(linitial(facts->targets), NoLock, true) : InvalidOid;
 	MemoryContext oldcxt;
 	CommitFinding *cf;
@@ -746,6 +751,8 @@ defer_to_commit(StatementFacts *facts, RuleFinding *f, const char *statement)
 	cf->object = f->object ? pstrdup(f->object) : NULL;
 	cf->tag = pstrdup(facts->tag);
 	cf->statement = pstrdup(statement);
+	cf->message = f->message ? pstrdup(f->message) : NULL;
+	cf->blocked_before = f->blocked_before;
 	commit_findings = lappend(commit_findings, cf);
 	MemoryContextSwitchTo(oldcxt);
 	return true;
@@ -754,9 +761,10 @@ defer_to_commit(StatementFacts *facts, RuleFinding *f, const char *statement)
 /*
  * Before the transaction commits (or is prepared): the findings kept for
  * it, judged on what the transaction leaves.  Row security on, with no
- * permissive policy, on a table with rows (rls_without_policy): refused
- * now, which rolls the transaction back, or reported in warn and observe
- * mode.  An allowance granted later in the transaction covers it.
+ * permissive policy, on a table with rows (rls_without_policy); a
+ * published table whose UPDATE or DELETE now fails where it did not when
+ * the statement ran (publish_without_identity): refused now, which rolls
+ * the transaction back, or reported in warn and observe mode.  An allowance granted later in the transaction covers it.
  */
 static void
 judge_at_commit(void)
@@ -775,8 +783,12 @@ judge_at_commit(void)
 		if (strcmp(cf->rule, "rls_without_policy") == 0 &&
 			!relation_row_security_without_policy(cf->relid))
 			continue;
+		if (strcmp(cf->rule, "publish_without_identity") == 0 &&
+			(relation_publication_blocks(cf->relid) & ~cf->blocked_before) == 0)
+			continue;
 		f.rule = migrator_rule(cf->rule);
 		f.object = cf->object;
+		f.message = cf->message;
 		f.location = -1;
 		if (finding_covered(NIL, &f))
 			continue;

@@ -41,7 +41,15 @@ typedef struct RuleFinding
 	char	   *detail;			/* what makes "object" precise for an
 								 * allowance (a routine's argument types, a
 								 * column's new type), or NULL */
+	Oid			relid;			/* the table a finding judged at commit is
+								 * judged on, or InvalidOid: the statement's */
+	int			blocked_before; /* publish_without_identity: what failed
+								 * already (PUBLISH_BLOCKS_*) */
 } RuleFinding;
+
+/* What a publication makes fail on a table (publish_without_identity). */
+#define PUBLISH_BLOCKS_UPDATE	0x01
+#define PUBLISH_BLOCKS_DELETE	0x02
 
 extern const MigratorRule *migrator_rule(const char *id);
 extern const MigratorRule *migrator_rule_table(void);
