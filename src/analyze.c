@@ -4807,11 +4807,8 @@ identity_drop_findings(AnalyzeContext *ctx, Node *stmt, List *findings)
 	if (IsA(stmt, AlterTableStmt))
 	{
 		AlterTableStmt *at = (AlterTableStmt *) stmt;
-		Oid			relid = at->relation
-		? RangeVarGetRelid(at->relation, NoLock, true) : InvalidOid;
+		Oid			relid = InvalidOid;
 
-		if (!OidIsValid(relid))
-			return findings;
 		foreach(lc, at->cmds)
 		{
 			AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
@@ -4819,6 +4816,11 @@ identity_drop_findings(AnalyzeContext *ctx, Node *stmt, List *findings)
 
 			if (cmd->subtype != AT_DropConstraint || cmd->name == NULL)
 				continue;
+			/* looked up for a DROP CONSTRAINT only */
+			if (!OidIsValid(relid) &&
+				(at->relation == NULL ||
+				 !OidIsValid(relid = RangeVarGetRelid(at->relation, NoLock, true))))
+				return findings;
 			conoid = get_relation_constraint_oid(relid, cmd->name, true);
 			if (OidIsValid(conoid) && OidIsValid(get_constraint_index(conoid)))
 				findings = identity_index_findings(ctx, get_constraint_index(conoid),
