@@ -13,6 +13,9 @@ SELECT setval('seq', 100);
 CREATE TABLE ident (id int GENERATED ALWAYS AS IDENTITY, v int);
 INSERT INTO ident (v) SELECT 1 FROM generate_series(1, 5);
 CREATE MATERIALIZED VIEW mv AS SELECT id FROM t;
+-- (a published table without a key needs an identity: publish_without_identity)
+ALTER TABLE t REPLICA IDENTITY FULL;
+ALTER TABLE ident REPLICA IDENTITY FULL;
 SET client_min_messages = error;
 CREATE PUBLICATION pub FOR TABLE t, ident;
 RESET client_min_messages;
@@ -76,7 +79,7 @@ ALTER PUBLICATION pub DROP TABLE t;
 ALTER PUBLICATION pub SET TABLE ident;
 ALTER PUBLICATION pub SET (publish = 'insert');
 -- Adding to a publication stops nothing.
-CREATE TABLE t4 (id int);
+CREATE TABLE t4 (id int PRIMARY KEY);
 ALTER PUBLICATION pub ADD TABLE t4;
 -- Attack: a sequence or an identity restarted below values in use.
 ALTER SEQUENCE seq RESTART;
