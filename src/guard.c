@@ -141,7 +141,8 @@ guard_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 /*
  * The object access hook: every object a statement drops, before it goes,
  * its CASCADE victims included (internal drops aside: toast tables,
- * temporary objects at session end).
+ * temporary objects at session end); and every object created or altered,
+ * where the step after a statement looks for its new dependencies.
  */
 static void
 guard_object_access(ObjectAccessType access, Oid classId, Oid objectId,
@@ -156,6 +157,8 @@ guard_object_access(ObjectAccessType access, Oid classId, Oid objectId,
 									current_statement.cascades,
 									current_statement.invalid_indexes,
 									classId, objectId, subId);
+	else if (access == OAT_POST_CREATE || access == OAT_POST_ALTER)
+		policy_object_touched(classId, objectId);
 }
 
 /*

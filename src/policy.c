@@ -167,6 +167,19 @@ typedef struct CommitFinding
 
 static List *commit_findings = NIL;
 
+/*
+ * The objects created or altered (OAT_POST_CREATE, OAT_POST_ALTER: guard.c's
+ * object access hook) while statements whose new pg_depend rows are judged
+ * after them run (touch_depth of them): every row a statement records has
+ * one of them as its depender, so the judgement reads their rows only, not
+ * the dependencies of every object of the temporary schema.  ObjectAddress
+ * in TopTransactionContext; reset when the transaction ends
+ * (touch_generation counts the resets).
+ */
+static List *touched_objects = NIL;
+static int	touch_depth = 0;
+static uint64 touch_generation = 0;
+
 static void judge_at_commit(void);
 
 static bool extension_cache_valid = false;
@@ -242,6 +255,9 @@ policy_xact_callback(XactEvent event, void *arg)
 			declared_direction = NULL;
 			declared_permits = NIL;
 			commit_findings = NIL;
+			touched_objects = NIL;
+			touch_depth = 0;
+			touch_generation++;
 			break;
 		default:
 			break;
@@ -1104,6 +1120,35 @@ depender_name(Oid classid, Oid objid, int32 subid, Oid *nsp)
 }
 
 /*
+ * Is object (classid, objid) one of the temporary schema "temp_nsp", that
+ * is, does it depend on that schema (as the objects of a schema do)?
+ */
+static bool
+object_in_temporary_schema(Relation dep, Oid classid, Oid objid, Oid temp_nsp)
+{
+	ScanKeyData key[2];
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	bool		found = false;
+
+	if (classid == NamespaceRelationId)
+		return objid == temp_nsp;
+	ScanKeyInit(&key[0], Anum_pg_depend_classid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(classid));
+	ScanKeyInit(&key[1], Anum_pg_depend_objid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(objid));
+	scan = systable_beginscan(dep, DependDependerIndexId, true, NULL, 2, key);
+	while (!found && HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		Form_pg_depend d = (Form_pg_depend) GETSTRUCT(tuple);
+
+		found = d->refclassid == NamespaceRelationId && d->refobjid == temp_nsp;
+	}
+	systable_endscan(scan);
+	return found;
+}
+
+/*
  * After a utility statement, in a session with a temporary schema: did the
  * statement make a permanent object depend on a temporary one?  At session
  * end the temporary schema is dropped with CASCADE, by no statement the
@@ -1112,95 +1157,164 @@ depender_name(Oid classid, Oid objid, int32 subid, Oid *nsp)
  * operator, a text search configuration, a view replaced by one calling a
  * temporary function, an old policy altered).  The parse tree does not
  * show every route; pg_depend does: the rows this statement inserted
- * ("first_cid" on) that point at an object of the temporary schema from
- * an object outside it are refused as depends_on_temporary.
+ * ("first_cid" on) for the objects it created or altered (entries "from"
+ * on of touched_objects) that point at an object of the temporary schema
+ * from an object outside it are refused as depends_on_temporary.  Only
+ * those objects' rows are read, so the cost follows what the statement
+ * did, not how many temporary objects the session holds.
  */
+/*
+ * The name of depender (classid, objid) when a pg_depend row it got from
+ * this statement ("first_cid" on) points at an object of the temporary
+ * schema while it lives outside it, and neither the running migration
+ * (its permits read once, into *permits) nor an allowance covers that;
+ * NULL otherwise.
+ */
+static char *
+new_temporary_dependency(Relation dep, Oid classid, Oid objid, CommandId first_cid,
+						 Oid temp_nsp, Oid temp_toast_nsp,
+						 List **permits, bool *permits_read)
+{
+	ScanKeyData key[2];
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	char	   *found = NULL;
+
+	ScanKeyInit(&key[0], Anum_pg_depend_classid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(classid));
+	ScanKeyInit(&key[1], Anum_pg_depend_objid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(objid));
+	scan = systable_beginscan(dep, DependDependerIndexId, true, NULL, 2, key);
+	while (found == NULL && HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		Form_pg_depend d = (Form_pg_depend) GETSTRUCT(tuple);
+		Oid			nsp;
+		char	   *name;
+		RuleFinding f = {0};
+
+		if (d->deptype != DEPENDENCY_NORMAL && d->deptype != DEPENDENCY_AUTO)
+			continue;
+		if (!TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(tuple->t_data)) ||
+			HeapTupleHeaderGetCmin(tuple->t_data) < first_cid)
+			continue;
+		if (!object_in_temporary_schema(dep, d->refclassid, d->refobjid, temp_nsp))
+			continue;
+		name = depender_name(d->classid, d->objid, d->objsubid, &nsp);
+		if (name == NULL || !OidIsValid(nsp) || isAnyTempNamespace(nsp) ||
+			nsp == temp_toast_nsp)
+			continue;
+		f.rule = migrator_rule("depends_on_temporary");
+		f.object = name;
+		f.location = -1;
+		if (!*permits_read)
+		{
+			*permits = running_migration_permits();
+			*permits_read = true;
+		}
+		if (!finding_covered(*permits, &f))
+			found = name;
+	}
+	systable_endscan(scan);
+	return found;
+}
+
 static void
 judge_temporary_dependencies(StatementFacts *facts, GuardSource *source,
-							 CommandId first_cid)
+							 CommandId first_cid, int from)
 {
 	Oid			temp_nsp;
 	Oid			temp_toast_nsp;
 	Relation	dep;
-	ScanKeyData key[2];
-	SysScanDesc scan;
-	HeapTuple	tuple;
-	List	   *temp_objects = NIL;
-	ListCell   *lc;
+	Relation	attrdef = NULL;
 	List	   *permits = NIL;
 	bool		permits_read = false;
+	char	   *found = NULL;
+	int			i;
 
 	GetTempNamespaceState(&temp_nsp, &temp_toast_nsp);
-	if (!OidIsValid(temp_nsp))
+	if (!OidIsValid(temp_nsp) || from >= list_length(touched_objects))
 		return;
 	CommandCounterIncrement();
 
-	/* The objects of the temporary schema (each depends on it). */
 	dep = table_open(DependRelationId, AccessShareLock);
-	ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber,
-				F_OIDEQ, ObjectIdGetDatum(NamespaceRelationId));
-	ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber,
-				F_OIDEQ, ObjectIdGetDatum(temp_nsp));
-	scan = systable_beginscan(dep, DependReferenceIndexId, true, NULL, 2, key);
-	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	for (i = from; i < list_length(touched_objects) && found == NULL; i++)
 	{
-		Form_pg_depend d = (Form_pg_depend) GETSTRUCT(tuple);
-		ObjectAddress *addr = palloc(sizeof(ObjectAddress));
+		ObjectAddress *obj = list_nth(touched_objects, i);
 
-		addr->classId = d->classid;
-		addr->objectId = d->objid;
-		addr->objectSubId = 0;
-		temp_objects = lappend(temp_objects, addr);
-	}
-	systable_endscan(scan);
+		found = new_temporary_dependency(dep, obj->classId, obj->objectId, first_cid,
+										 temp_nsp, temp_toast_nsp,
+										 &permits, &permits_read);
 
-	/* What this statement made depend on them. */
-	foreach(lc, temp_objects)
-	{
-		ObjectAddress *temp = lfirst(lc);
-
-		ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber,
-					F_OIDEQ, ObjectIdGetDatum(temp->classId));
-		ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber,
-					F_OIDEQ, ObjectIdGetDatum(temp->objectId));
-		scan = systable_beginscan(dep, DependReferenceIndexId, true, NULL, 2, key);
-		while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+		/*
+		 * A column default's hook names its table and column
+		 * (AttrDefaultRelationId, relation, column), not the pg_attrdef
+		 * row that depends: the table's new defaults are read too.
+		 */
+		if (found == NULL && obj->classId == RelationRelationId)
 		{
-			Form_pg_depend d = (Form_pg_depend) GETSTRUCT(tuple);
-			Oid			nsp;
-			char	   *name;
-			RuleFinding f = {0};
+			ScanKeyData key;
+			SysScanDesc scan;
+			HeapTuple	tuple;
 
-			if (d->deptype != DEPENDENCY_NORMAL && d->deptype != DEPENDENCY_AUTO)
-				continue;
-			if (!TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(tuple->t_data)) ||
-				HeapTupleHeaderGetCmin(tuple->t_data) < first_cid)
-				continue;
-			name = depender_name(d->classid, d->objid, d->objsubid, &nsp);
-			if (name == NULL || !OidIsValid(nsp) || isAnyTempNamespace(nsp) ||
-				nsp == temp_toast_nsp)
-				continue;
-			f.rule = migrator_rule("depends_on_temporary");
-			f.object = name;
-			f.location = -1;
-			f.message = NULL;
-			if (!permits_read)
-			{
-				permits = running_migration_permits();
-				permits_read = true;
-			}
-			if (finding_covered(permits, &f))
-				continue;
+			if (attrdef == NULL)
+				attrdef = table_open(AttrDefaultRelationId, AccessShareLock);
+			ScanKeyInit(&key, Anum_pg_attrdef_adrelid, BTEqualStrategyNumber,
+						F_OIDEQ, ObjectIdGetDatum(obj->objectId));
+			scan = systable_beginscan(attrdef, AttrDefaultIndexId, true, NULL, 1, &key);
+			while (found == NULL && HeapTupleIsValid(tuple = systable_getnext(scan)))
+				if (TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(tuple->t_data)))
+					found = new_temporary_dependency(dep, AttrDefaultRelationId,
+													 ((Form_pg_attrdef) GETSTRUCT(tuple))->oid,
+													 first_cid, temp_nsp, temp_toast_nsp,
+													 &permits, &permits_read);
 			systable_endscan(scan);
-			table_close(dep, AccessShareLock);
-			policy_report(facts->tag, &f,
-						  statement_text(source->query, source->location, source->len));
-			/* warn mode: one report per statement is enough */
-			return;
 		}
-		systable_endscan(scan);
 	}
+	if (attrdef)
+		table_close(attrdef, AccessShareLock);
 	table_close(dep, AccessShareLock);
+	if (found)
+	{
+		RuleFinding f = {0};
+
+		f.rule = migrator_rule("depends_on_temporary");
+		f.object = found;
+		f.location = -1;
+		/* warn mode: one report per statement is enough */
+		policy_report(facts->tag, &f,
+					  statement_text(source->query, source->location, source->len));
+	}
+}
+
+/*
+ * The object access hook saw object (classId, objectId) created or
+ * altered: kept while a statement whose dependencies are judged after it
+ * runs (see touched_objects).  Costs one test otherwise.
+ */
+void
+policy_object_touched(Oid classId, Oid objectId)
+{
+	ObjectAddress *obj;
+	MemoryContext oldcxt;
+
+	if (touch_depth == 0)
+		return;
+	/* a column default's hook names its table (and column) */
+	if (classId == AttrDefaultRelationId)
+		classId = RelationRelationId;
+	if (touched_objects != NIL)
+	{
+		obj = llast(touched_objects);
+		if (obj->classId == classId && obj->objectId == objectId)
+			return;
+	}
+	oldcxt = MemoryContextSwitchTo(TopTransactionContext);
+	obj = palloc(sizeof(ObjectAddress));
+	obj->classId = classId;
+	obj->objectId = objectId;
+	obj->objectSubId = 0;
+	touched_objects = lappend(touched_objects, obj);
+	MemoryContextSwitchTo(oldcxt);
 }
 
 /*
@@ -1908,6 +2022,13 @@ note_after_statement(PolicyNote *note, GuardVerdict verdict, StatementFacts *fac
 		GetTempNamespaceState(&temp_nsp, &temp_toast_nsp);
 		note->judge_dependencies = OidIsValid(temp_nsp);
 	}
+	if (note->judge_dependencies)
+	{
+		/* what it creates and alters from now on (policy_object_touched()) */
+		note->touched_from = list_length(touched_objects);
+		note->touch_generation = touch_generation;
+		touch_depth++;
+	}
 }
 
 /*
@@ -1938,7 +2059,18 @@ judge_after_statement(GuardSource *source, PolicyNote *note)
 {
 	StatementFacts *facts = note->facts;
 	bool		reported = false;
+	int			touched_from = 0;
 
+	if (note->judge_dependencies)
+	{
+		/* a transaction ended inside it (COMMIT in a procedure): all of it */
+		if (note->touch_generation == touch_generation)
+		{
+			touched_from = note->touched_from;
+			if (touch_depth > 0)
+				touch_depth--;
+		}
+	}
 	if (!note->judge_created && !note->judge_defaults && !note->judge_dependencies)
 		return;
 	if (!policy_enabled() || !policy_extension_installed())
@@ -1950,7 +2082,7 @@ judge_after_statement(GuardSource *source, PolicyNote *note)
 	if (note->judge_created)
 		reported = judge_created(facts, source);
 	if (note->judge_dependencies && !reported)
-		judge_temporary_dependencies(facts, source, note->first_cid);
+		judge_temporary_dependencies(facts, source, note->first_cid, touched_from);
 }
 
 /*

@@ -50,6 +50,8 @@ typedef struct PolicyNote
 	bool		judge_defaults; /* defaults set on old columns or domains */
 	bool		judge_dependencies; /* pg_depend: permanent on temporary */
 	CommandId	first_cid;		/* the statement's first command */
+	int			touched_from;	/* its first object created or altered */
+	uint64		touch_generation;	/* of the transaction it started in */
 } PolicyNote;
 
 /* Define migrator.guard, register callbacks; called from GuardInit(). */
@@ -69,6 +71,9 @@ extern GuardVerdict policy_judge_statement(Node *stmt, bool subcommand,
  */
 extern void policy_statement_start(Node *stmt, GuardSource *source, PolicyNote *note);
 extern void policy_statement_end(GuardSource *source, PolicyNote *note);
+
+/* The object access hook saw an object created or altered. */
+extern void policy_object_touched(Oid classId, Oid objectId);
 
 /*
  * An object the statement is about to drop (the object access hook): judge
