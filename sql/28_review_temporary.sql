@@ -59,6 +59,16 @@ CREATE TEMP TABLE tnotes (note text COLLATE pg_temp.tc);
 CREATE TABLE app.ctas_coll AS SELECT note FROM tnotes;
 -- ... also when EXPLAIN ANALYZE creates it, which no hook sees as CREATE TABLE AS.
 EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) CREATE TABLE app.ctas_explain AS SELECT note FROM tnotes;
+-- CREATE INDEX CONCURRENTLY commits inside itself, before the guard could
+-- read its pg_depend rows: judged before it runs, on its expressions,
+-- predicate, collations and operator classes (an object-identifier literal
+-- conservatively, whatever it names).
+CREATE FUNCTION pg_temp.imm(text) RETURNS text LANGUAGE sql IMMUTABLE AS 'SELECT lower($1)';
+CREATE INDEX CONCURRENTLY customers_imm ON app.customers (pg_temp.imm(note));
+CREATE INDEX CONCURRENTLY customers_r ON app.customers (id) WHERE 'ttab'::regclass IS NOT NULL;
+CREATE INDEX CONCURRENTLY customers_coll ON app.customers (note COLLATE pg_temp.tc);
+-- Not refused: an index of permanent objects only.
+CREATE INDEX CONCURRENTLY customers_lower ON app.customers (lower(note));
 -- Not refused: the same made temporary, and statements that record no
 -- dependency of a permanent object (the guard does not read pg_depend
 -- after them).
@@ -81,6 +91,8 @@ SELECT pg_get_expr(typdefaultbin, 0) AS domain_default FROM pg_type WHERE typnam
 SELECT to_regclass('app.v_customers') AS v_customers, to_regclass('app.v_top') AS v_top;
 SELECT polname FROM pg_policy WHERE polrelid = 'app.secrets'::regclass;
 SELECT to_regprocedure('app.f_std(text)') AS f_std;
+SELECT indexname FROM pg_indexes WHERE schemaname = 'app' AND tablename = 'customers'
+ ORDER BY indexname;
 SELECT to_regclass('app.mv_r') AS mv_r, to_regclass('app.ctas_coll') AS ctas_coll,
        to_regclass('app.ctas_explain') AS ctas_explain;
 \c postgres

@@ -38,10 +38,12 @@
 #include "catalog/partition.h"
 #include "catalog/pg_attribute.h"
 #include "catalog/pg_authid.h"
+#include "catalog/pg_collation.h"
 #include "catalog/pg_constraint.h"
 #include "catalog/pg_depend.h"
 #include "catalog/pg_index.h"
 #include "catalog/pg_inherits.h"
+#include "catalog/pg_opclass.h"
 #include "catalog/pg_policy.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_publication.h"
@@ -209,6 +211,147 @@ static bool
 expression_uses_temporary(Node *expr)
 {
 	return expression_uses_temporary_walker(expr, NULL);
+}
+
+static bool relation_is_permanent(RangeVar *rv);
+
+/* Is collation "coll" in a temporary schema? */
+static bool
+collation_is_temporary(Oid coll)
+{
+	HeapTuple	tuple = SearchSysCache1(COLLOID, ObjectIdGetDatum(coll));
+	bool		temp = false;
+
+	if (HeapTupleIsValid(tuple))
+	{
+		temp = isAnyTempNamespace(((Form_pg_collation) GETSTRUCT(tuple))->collnamespace);
+		ReleaseSysCache(tuple);
+	}
+	return temp;
+}
+
+/* Is operator class "opclass" in a temporary schema? */
+static bool
+opclass_is_temporary(Oid opclass)
+{
+	HeapTuple	tuple = SearchSysCache1(CLAOID, ObjectIdGetDatum(opclass));
+	bool		temp = false;
+
+	if (HeapTupleIsValid(tuple))
+	{
+		temp = isAnyTempNamespace(((Form_pg_opclass) GETSTRUCT(tuple))->opcnamespace);
+		ReleaseSysCache(tuple);
+	}
+	return temp;
+}
+
+/*
+ * The parse-tree walker of index_concurrently_uses_temporary():
+ * expression_uses_temporary_walker()'s routes, and operators and
+ * collations in a temporary schema; with a temporary schema of the
+ * session's own ("context" true), also any literal of an
+ * object-identifier type (regclass, regconfig, ...), whose name is not
+ * resolved here.
+ */
+static bool
+index_expression_temporary_walker(Node *node, void *context)
+{
+	bool		own_temp = *(bool *) context;
+
+	if (node == NULL)
+		return false;
+	if (IsA(node, FuncCall) && name_is_temporary(((FuncCall *) node)->funcname))
+		return true;
+	if (IsA(node, RangeVar) && relation_is_temporary((RangeVar *) node))
+		return true;
+	if (IsA(node, A_Expr) && name_is_temporary(((A_Expr *) node)->name))
+		return true;
+	if (IsA(node, CollateClause))
+	{
+		List	   *names = ((CollateClause *) node)->collname;
+		Oid			coll;
+
+		if (name_is_temporary(names))
+			return true;
+		if (own_temp && OidIsValid(coll = get_collation_oid(names, true)) &&
+			collation_is_temporary(coll))
+			return true;
+	}
+	if (IsA(node, TypeCast))
+	{
+		TypeCast   *tc = (TypeCast *) node;
+		Oid			typid;
+
+		if (type_is_temporary(tc->typeName))
+			return true;
+		if (own_temp && OidIsValid(typid = LookupTypeNameOid(NULL, tc->typeName, true)))
+		{
+			switch (typid)
+			{
+				case REGCLASSOID:
+				case REGTYPEOID:
+				case REGPROCOID:
+				case REGPROCEDUREOID:
+				case REGOPEROID:
+				case REGOPERATOROID:
+				case REGCONFIGOID:
+				case REGDICTIONARYOID:
+				case REGCOLLATIONOID:
+				case REGNAMESPACEOID:
+					return true;
+				default:
+					break;
+			}
+		}
+	}
+	return raw_expression_tree_walker(node, index_expression_temporary_walker, context);
+}
+
+/*
+ * CREATE INDEX CONCURRENTLY commits inside itself, so the step after the
+ * statement cannot find its pg_depend rows among the current
+ * transaction's: it is judged before it runs, on the parse tree and
+ * conservatively.  An index of a permanent table whose expressions or
+ * predicate reach a temporary object (a pg_temp function, operator, type
+ * or collation), or hold an object-identifier literal in a session with a
+ * temporary schema (not resolved: refused whatever it names), or whose
+ * operator classes or collations are temporary, would be dropped when the
+ * session ends (rule depends_on_temporary).
+ */
+static bool
+index_concurrently_uses_temporary(IndexStmt *is)
+{
+	Oid			temp_nsp;
+	Oid			temp_toast_nsp;
+	bool		own_temp;
+	Oid			amid = InvalidOid;
+	ListCell   *lc;
+
+	if (!is->concurrent || is->relation == NULL || !relation_is_permanent(is->relation))
+		return false;
+	GetTempNamespaceState(&temp_nsp, &temp_toast_nsp);
+	own_temp = OidIsValid(temp_nsp);
+	if (own_temp && is->accessMethod)
+		amid = get_index_am_oid(is->accessMethod, true);
+	foreach(lc, is->indexParams)
+	{
+		IndexElem  *elem = lfirst_node(IndexElem, lc);
+		Oid			oid;
+
+		if (index_expression_temporary_walker(elem->expr, &own_temp) ||
+			name_is_temporary(elem->opclass) || name_is_temporary(elem->collation))
+			return true;
+		if (!own_temp)
+			continue;
+		if (elem->collation && OidIsValid(oid = get_collation_oid(elem->collation, true)) &&
+			collation_is_temporary(oid))
+			return true;
+		if (elem->opclass && OidIsValid(amid) &&
+			OidIsValid(oid = get_opclass_oid(amid, elem->opclass, true)) &&
+			opclass_is_temporary(oid))
+			return true;
+	}
+	return index_expression_temporary_walker(is->whereClause, &own_temp);
 }
 
 /*
@@ -1234,6 +1377,15 @@ classify_node(Node *stmt, List *findings)
 
 	switch (nodeTag(stmt))
 	{
+		case T_IndexStmt:
+			if (index_concurrently_uses_temporary((IndexStmt *) stmt))
+				findings = add_finding(findings, "depends_on_temporary",
+									   ((IndexStmt *) stmt)->idxname
+									   ? column_name(((IndexStmt *) stmt)->relation,
+													 ((IndexStmt *) stmt)->idxname)
+									   : relation_name(((IndexStmt *) stmt)->relation),
+									   ((IndexStmt *) stmt)->relation->location);
+			break;
 		case T_DropStmt:
 			{
 				DropStmt   *ds = (DropStmt *) stmt;
