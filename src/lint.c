@@ -282,8 +282,7 @@ lint_statement(LintState *state, ScriptStatement *st, int what)
 			continue;
 		lint_add(state, rf->rule, st->index, facts->tag, rf->object,
 				 rf->location >= 0 ? rf->location : st->location,
-				 rf->message ? rf->message
-				 : rf->object
+				 rf->object
 				 ? psprintf("%s \"%s\" %s", facts->tag, rf->object, kind)
 				 : psprintf("%s %s", facts->tag, kind));
 	}

@@ -546,13 +546,13 @@ policy_report(const char *tag, const RuleFinding *f, const char *statement)
 			 ? errmsg("unplanned destructive statement %s on \"%s\"", tag, f->object)
 			 : errmsg("unplanned destructive statement %s", tag),
 			 in_migration
-			 ? errdetail("%s%sRule %s (%s) is destructive, and the %s script of migration \"%s\" does not declare it: statements inside DO blocks, functions and EXECUTE are not seen at registration.%s%s",
-						 f->message ? f->message : "", f->message ? " " : "",
+			 ? errdetail("Rule %s (%s) is destructive, and the %s script of migration \"%s\" does not declare it: statements inside DO blocks, functions and EXECUTE are not seen at registration.%s%s%s%s",
 						 f->rule->id, f->rule->description, direction, version,
+						 f->message ? " " : "", f->message ? f->message : "",
 						 citus_detail ? " " : "", citus_detail ? citus_detail : "")
-			 : errdetail("%s%sRule %s (%s) is destructive, and no registered migration or allowance of this transaction covers it.%s%s",
-						 f->message ? f->message : "", f->message ? " " : "",
+			 : errdetail("Rule %s (%s) is destructive, and no registered migration or allowance of this transaction covers it.%s%s%s%s",
 						 f->rule->id, f->rule->description,
+						 f->message ? " " : "", f->message ? f->message : "",
 						 citus_detail ? " " : "", citus_detail ? citus_detail : ""),
 			 citus_hint
 			 ? errhint("%s", citus_hint)
