@@ -158,7 +158,9 @@ guard_object_access(ObjectAccessType access, Oid classId, Oid objectId,
 									current_statement.invalid_indexes,
 									classId, objectId, subId);
 	else if (access == OAT_POST_CREATE || access == OAT_POST_ALTER)
-		policy_object_touched(classId, objectId);
+		policy_object_touched(classId, objectId,
+							  access == OAT_POST_CREATE && arg != NULL &&
+							  ((ObjectAccessPostCreate *) arg)->is_internal);
 }
 
 /*

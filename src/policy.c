@@ -1133,6 +1133,9 @@ object_in_temporary_schema(Relation dep, Oid classid, Oid objid, Oid temp_nsp)
 
 	if (classid == NamespaceRelationId)
 		return objid == temp_nsp;
+	/* built-in objects (most of what new objects reference) are not */
+	if (objid < FirstNormalObjectId)
+		return false;
 	ScanKeyInit(&key[0], Anum_pg_depend_classid, BTEqualStrategyNumber,
 				F_OIDEQ, ObjectIdGetDatum(classid));
 	ScanKeyInit(&key[1], Anum_pg_depend_objid, BTEqualStrategyNumber,
@@ -1241,16 +1244,16 @@ judge_temporary_dependencies(StatementFacts *facts, GuardSource *source,
 	{
 		ObjectAddress *obj = list_nth(touched_objects, i);
 
-		found = new_temporary_dependency(dep, obj->classId, obj->objectId, first_cid,
-										 temp_nsp, temp_toast_nsp,
-										 &permits, &permits_read);
-
 		/*
 		 * A column default's hook names its table and column
 		 * (AttrDefaultRelationId, relation, column), not the pg_attrdef
-		 * row that depends: the table's new defaults are read too.
+		 * row that depends: the table's new defaults are read.
 		 */
-		if (found == NULL && obj->classId == RelationRelationId)
+		if (obj->classId != AttrDefaultRelationId)
+			found = new_temporary_dependency(dep, obj->classId, obj->objectId, first_cid,
+											 temp_nsp, temp_toast_nsp,
+											 &permits, &permits_read);
+		else
 		{
 			ScanKeyData key;
 			SysScanDesc scan;
@@ -1292,19 +1295,24 @@ judge_temporary_dependencies(StatementFacts *facts, GuardSource *source,
  * runs (see touched_objects).  Costs one test otherwise.
  */
 void
-policy_object_touched(Oid classId, Oid objectId)
+policy_object_touched(Oid classId, Oid objectId, bool internal)
 {
 	ObjectAddress *obj;
 	MemoryContext oldcxt;
+	int			i;
 
-	if (touch_depth == 0)
+	/*
+	 * What the server creates for its own reasons (toast tables, implicit
+	 * array types, indexes rebuilt for a type change) copies dependencies
+	 * judged already.
+	 */
+	if (touch_depth == 0 || internal)
 		return;
-	/* a column default's hook names its table (and column) */
-	if (classId == AttrDefaultRelationId)
-		classId = RelationRelationId;
-	if (touched_objects != NIL)
+	/* an object altered again (ALTER TABLE subcommands, columns) */
+	for (i = list_length(touched_objects) - 1;
+		 i >= 0 && i >= list_length(touched_objects) - 8; i--)
 	{
-		obj = llast(touched_objects);
+		obj = list_nth(touched_objects, i);
 		if (obj->classId == classId && obj->objectId == objectId)
 			return;
 	}

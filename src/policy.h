@@ -72,8 +72,8 @@ extern GuardVerdict policy_judge_statement(Node *stmt, bool subcommand,
 extern void policy_statement_start(Node *stmt, GuardSource *source, PolicyNote *note);
 extern void policy_statement_end(GuardSource *source, PolicyNote *note);
 
-/* The object access hook saw an object created or altered. */
-extern void policy_object_touched(Oid classId, Oid objectId);
+/* The object access hook saw an object created or altered ("internal": by the server itself). */
+extern void policy_object_touched(Oid classId, Oid objectId, bool internal);
 
 /*
  * An object the statement is about to drop (the object access hook): judge
