@@ -1136,6 +1136,21 @@ object_in_temporary_schema(Relation dep, Oid classid, Oid objid, Oid temp_nsp)
 	/* built-in objects (most of what new objects reference) are not */
 	if (objid < FirstNormalObjectId)
 		return false;
+	/* the common kinds from the syscache */
+	if (classid == RelationRelationId)
+		return get_rel_namespace(objid) == temp_nsp;
+	if (classid == ProcedureRelationId)
+		return get_func_namespace(objid) == temp_nsp;
+	if (classid == TypeRelationId)
+	{
+		HeapTuple	typ = SearchSysCache1(TYPEOID, ObjectIdGetDatum(objid));
+
+		if (!HeapTupleIsValid(typ))
+			return false;
+		found = ((Form_pg_type) GETSTRUCT(typ))->typnamespace == temp_nsp;
+		ReleaseSysCache(typ);
+		return found;
+	}
 	ScanKeyInit(&key[0], Anum_pg_depend_classid, BTEqualStrategyNumber,
 				F_OIDEQ, ObjectIdGetDatum(classid));
 	ScanKeyInit(&key[1], Anum_pg_depend_objid, BTEqualStrategyNumber,
@@ -1162,10 +1177,52 @@ object_in_temporary_schema(Relation dep, Oid classid, Oid objid, Oid temp_nsp)
  * show every route; pg_depend does: the rows this statement inserted
  * ("first_cid" on) for the objects it created or altered (entries "from"
  * on of touched_objects) that point at an object of the temporary schema
- * from an object outside it are refused as depends_on_temporary.  Only
- * those objects' rows are read, so the cost follows what the statement
- * did, not how many temporary objects the session holds.
+ * from an object outside it are refused as depends_on_temporary.  They
+ * are found from whichever side has fewer objects (the temporary schema's
+ * or those the statement touched), so the cost is bounded by what the
+ * statement did, however many temporary objects the session holds.
  */
+/*
+ * Did this statement ("first_cid" on) insert pg_depend row "tuple", a
+ * dependency that goes with what it references (normal or auto)?
+ */
+static bool
+new_dependency_row(HeapTuple tuple, CommandId first_cid)
+{
+	Form_pg_depend d = (Form_pg_depend) GETSTRUCT(tuple);
+
+	return (d->deptype == DEPENDENCY_NORMAL || d->deptype == DEPENDENCY_AUTO) &&
+		TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(tuple->t_data)) &&
+		HeapTupleHeaderGetCmin(tuple->t_data) >= first_cid;
+}
+
+/*
+ * The name of the depender of row "d" when it lives outside the temporary
+ * schemas and neither the running migration (its permits read once, into
+ * *permits) nor an allowance covers depends_on_temporary on it; NULL
+ * otherwise.
+ */
+static char *
+permanent_depender(Form_pg_depend d, Oid temp_toast_nsp, List **permits, bool *permits_read)
+{
+	Oid			nsp;
+	char	   *name = depender_name(d->classid, d->objid, d->objsubid, &nsp);
+	RuleFinding f = {0};
+
+	if (name == NULL || !OidIsValid(nsp) || isAnyTempNamespace(nsp) ||
+		nsp == temp_toast_nsp)
+		return NULL;
+	f.rule = migrator_rule("depends_on_temporary");
+	f.object = name;
+	f.location = -1;
+	if (!*permits_read)
+	{
+		*permits = running_migration_permits();
+		*permits_read = true;
+	}
+	return finding_covered(*permits, &f) ? NULL : name;
+}
+
 /*
  * The name of depender (classid, objid) when a pg_depend row it got from
  * this statement ("first_cid" on) points at an object of the temporary
@@ -1191,33 +1248,78 @@ new_temporary_dependency(Relation dep, Oid classid, Oid objid, CommandId first_c
 	while (found == NULL && HeapTupleIsValid(tuple = systable_getnext(scan)))
 	{
 		Form_pg_depend d = (Form_pg_depend) GETSTRUCT(tuple);
-		Oid			nsp;
-		char	   *name;
-		RuleFinding f = {0};
 
-		if (d->deptype != DEPENDENCY_NORMAL && d->deptype != DEPENDENCY_AUTO)
-			continue;
-		if (!TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(tuple->t_data)) ||
-			HeapTupleHeaderGetCmin(tuple->t_data) < first_cid)
-			continue;
-		if (!object_in_temporary_schema(dep, d->refclassid, d->refobjid, temp_nsp))
-			continue;
-		name = depender_name(d->classid, d->objid, d->objsubid, &nsp);
-		if (name == NULL || !OidIsValid(nsp) || isAnyTempNamespace(nsp) ||
-			nsp == temp_toast_nsp)
-			continue;
-		f.rule = migrator_rule("depends_on_temporary");
-		f.object = name;
-		f.location = -1;
-		if (!*permits_read)
-		{
-			*permits = running_migration_permits();
-			*permits_read = true;
-		}
-		if (!finding_covered(*permits, &f))
-			found = name;
+		if (new_dependency_row(tuple, first_cid) &&
+			object_in_temporary_schema(dep, d->refclassid, d->refobjid, temp_nsp))
+			found = permanent_depender(d, temp_toast_nsp, permits, permits_read);
 	}
 	systable_endscan(scan);
+	return found;
+}
+
+/*
+ * The temporary schema's objects (they depend on it), at most "limit" + 1
+ * of them: when they are few, reading what depends on each is cheaper
+ * than reading the dependencies of everything the statement touched.
+ */
+static List *
+temporary_objects(Relation dep, Oid temp_nsp, int limit)
+{
+	ScanKeyData key[2];
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	List	   *result = NIL;
+
+	ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(NamespaceRelationId));
+	ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(temp_nsp));
+	scan = systable_beginscan(dep, DependReferenceIndexId, true, NULL, 2, key);
+	while (list_length(result) <= limit && HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		Form_pg_depend d = (Form_pg_depend) GETSTRUCT(tuple);
+		ObjectAddress *addr = palloc(sizeof(ObjectAddress));
+
+		addr->classId = d->classid;
+		addr->objectId = d->objid;
+		addr->objectSubId = 0;
+		result = lappend(result, addr);
+	}
+	systable_endscan(scan);
+	return result;
+}
+
+/*
+ * The name of a permanent object that this statement ("first_cid" on)
+ * made depend on one of "temps", uncovered; NULL when none did.
+ */
+static char *
+new_dependency_on(Relation dep, List *temps, CommandId first_cid, Oid temp_toast_nsp,
+				  List **permits, bool *permits_read)
+{
+	ListCell   *lc;
+	char	   *found = NULL;
+
+	foreach(lc, temps)
+	{
+		ObjectAddress *temp = lfirst(lc);
+		ScanKeyData key[2];
+		SysScanDesc scan;
+		HeapTuple	tuple;
+
+		ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber,
+					F_OIDEQ, ObjectIdGetDatum(temp->classId));
+		ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber,
+					F_OIDEQ, ObjectIdGetDatum(temp->objectId));
+		scan = systable_beginscan(dep, DependReferenceIndexId, true, NULL, 2, key);
+		while (found == NULL && HeapTupleIsValid(tuple = systable_getnext(scan)))
+			if (new_dependency_row(tuple, first_cid))
+				found = permanent_depender((Form_pg_depend) GETSTRUCT(tuple),
+										   temp_toast_nsp, permits, permits_read);
+		systable_endscan(scan);
+		if (found)
+			break;
+	}
 	return found;
 }
 
@@ -1232,6 +1334,8 @@ judge_temporary_dependencies(StatementFacts *facts, GuardSource *source,
 	List	   *permits = NIL;
 	bool		permits_read = false;
 	char	   *found = NULL;
+	List	   *temps;
+	int			touched;
 	int			i;
 
 	GetTempNamespaceState(&temp_nsp, &temp_toast_nsp);
@@ -1240,7 +1344,21 @@ judge_temporary_dependencies(StatementFacts *facts, GuardSource *source,
 	CommandCounterIncrement();
 
 	dep = table_open(DependRelationId, AccessShareLock);
-	for (i = from; i < list_length(touched_objects) && found == NULL; i++)
+	touched = list_length(touched_objects) - from;
+
+	/*
+	 * Two routes to the same rows, the cheaper taken: what depends on each
+	 * object of the temporary schema when it holds no more objects than
+	 * the statement touched, else the dependencies of what it touched.
+	 */
+	temps = temporary_objects(dep, temp_nsp, touched);
+	if (list_length(temps) <= touched)
+	{
+		found = new_dependency_on(dep, temps, first_cid, temp_toast_nsp,
+								  &permits, &permits_read);
+		touched = 0;
+	}
+	for (i = from; found == NULL && i < from + touched; i++)
 	{
 		ObjectAddress *obj = list_nth(touched_objects, i);
 
