@@ -216,6 +216,8 @@ my %expected = (
 	# catalog which publications publish a table, not the script
 	'ALTER TABLE other.t REPLICA IDENTITY DEFAULT;' =>
 	  'published by a publication the same script created: the catalog tells the guard, not lint',
+	'DROP INDEX app.log_full_at;' =>
+	  'covered by migrator.allow() earlier in its transaction, which lint does not read',
 	'TRUNCATE TABLE ONLY app.old_empty;' =>
 	  'an old table never written: empty for the guard now, unknown to lint at apply time',
 	'ALTER TABLE t ALTER COLUMN v SET DEFAULT NULL::int + 0;' =>
