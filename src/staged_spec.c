@@ -22,7 +22,9 @@
  * later fires the trigger.  Identifiers are quoted with quote_identifier().
  *
  * The dual-write trigger (reshaping changes: ADD COLUMN, DROP COLUMN,
- * ALTER COLUMN TYPE) keeps both shapes of every row consistent:
+ * ALTER COLUMN TYPE, and a constraint change with a fix-up, which writes
+ * a copy of each column it fixes) keeps both shapes of every row
+ * consistent:
  *
  *	INSERT	the new shape wrote the row when one of the new shape's
  *			converted columns is not NULL (only the new shape's view shows
