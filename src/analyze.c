@@ -80,6 +80,7 @@
 
 #include "migrator.h"
 #include "analyze.h"
+#include "citus.h"
 #include "newness.h"
 #include "rules.h"
 #include "script.h"
@@ -4869,7 +4870,8 @@ publication_findings(AnalyzeContext *ctx, Node *stmt, List *findings)
 		RuleFinding *f;
 
 		if (after == 0 || oracle_relation_exempt(ctx->oracle, rv, false) ||
-			upcoming_replica_identity(ctx, pt->relid))
+			upcoming_replica_identity(ctx, pt->relid) ||
+			citus_transfer_publishes_shard(pubname, pt->relid))
 			continue;
 		findings = add_finding(findings, "publish_without_identity",
 							   psprintf("%s.%s", rv->schemaname, rv->relname), -1);

@@ -522,6 +522,47 @@ relation_is_orphaned_shard(Oid relid)
 }
 
 /*
+ * Is "pubname" a publication of Citus's own shard move or split (by its
+ * name) and "relid" a shard of a Citus table: the shard's name is what
+ * shard_name() gives a Citus table of the same schema for the number its
+ * name ends with?  Such a publication exists while Citus copies the shard
+ * and serves only that copy.  Citus refuses a logical transfer of a shard
+ * without a replica identity itself, unless the DBA asked for it with
+ * shard_transfer_mode => 'force_logical', which accepts that UPDATE and
+ * DELETE of the shard fail while it copies; so publish_without_identity
+ * does not judge it.
+ */
+bool
+citus_transfer_publishes_shard(const char *pubname, Oid relid)
+{
+	const char *name;
+	const char *digits;
+	Oid			types[2] = {OIDOID, INT8OID};
+	Datum		values[2];
+
+	if (pubname == NULL || !is_transfer_object(pubname) || !citus_present())
+		return false;
+	name = get_rel_name(relid);
+	if (name == NULL)
+		return false;
+	digits = strrchr(name, '_');
+	if (digits == NULL || digits[1] == '\0' ||
+		strspn(digits + 1, "0123456789") != strlen(digits + 1) || strlen(digits + 1) > 18)
+		return false;
+	values[0] = ObjectIdGetDatum(relid);
+	values[1] = Int64GetDatum(strtoll(digits + 1, NULL, 10));
+	if (DatumGetInt64(values[1]) <= 0)
+		return false;
+	return citus_query("SELECT 1 FROM pg_catalog.pg_dist_partition p "
+					   "WHERE pg_catalog.to_regclass(pg_catalog.shard_name(p.logicalrelid, $2, false)) "
+					   "      OPERATOR(pg_catalog.=) $1::pg_catalog.regclass "
+					   "AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition q "
+					   "                WHERE q.logicalrelid OPERATOR(pg_catalog.=) $1) "
+					   "LIMIT 1",
+					   2, types, values) != NIL;
+}
+
+/*
  * Is the statement of "facts" Citus's own maintenance, which destroys no
  * data the cluster uses: DROP TABLE of shards this node holds no placement
  * of, DROP and ALTER of the publications and subscriptions and DROP ROLE

@@ -393,6 +393,7 @@ foreach my $mode ('force_logical', 'block_writes')
 });
 is($ret, 0, 'a shard split succeeds') or diag($err);
 cleanup_ok('split');
+
 is($coord->safe_psql('postgres', "SELECT count(*) FROM pg_dist_shard WHERE logicalrelid = 'events'::regclass"),
 	'5', 'events has five shards after the split');
 
@@ -418,6 +419,17 @@ ok($coord->safe_psql('postgres', "SELECT count(*) FROM pg_dist_shard_placement W
 cleanup_ok('rebalance');
 is(join(',', map { blocks_on($_) } @all), join(',', @all_blocks),
 	'no node refused any of Citus\'s maintenance');
+
+# The split's and the rebalancer's publications of shards without a replica
+# identity passed because it is Citus's (its name) and publishes a shard; the same name on
+# a table that is no shard is judged like any publication.
+($ret, $out, $err) = as($w1, 'postgres', q{
+	SET citus.enable_ddl_propagation = off;  -- this node's publication only
+	CREATE TABLE not_a_shard_1 (v int);
+	CREATE PUBLICATION citus_shard_split_publication_9_9_9 FOR TABLE not_a_shard_1;
+});
+like($err, qr/MG011: unplanned destructive statement CREATE PUBLICATION.*\n.*DETAIL:  Rule publish_without_identity/,
+	"a publication named like Citus's transfers, of a table that is no shard, is refused") or diag($err);
 
 # DROP INDEX CONCURRENTLY runs outside the distributed transaction: no
 # authority can reach the workers, so the coordinator refuses it first.
