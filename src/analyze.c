@@ -80,7 +80,6 @@
 
 #include "migrator.h"
 #include "analyze.h"
-#include "citus.h"
 #include "newness.h"
 #include "rules.h"
 #include "script.h"
@@ -4870,14 +4869,14 @@ publication_findings(AnalyzeContext *ctx, Node *stmt, List *findings)
 		RuleFinding *f;
 
 		if (after == 0 || oracle_relation_exempt(ctx->oracle, rv, false) ||
-			upcoming_replica_identity(ctx, pt->relid) ||
-			citus_transfer_publishes_shard(pubname, pt->relid))
+			upcoming_replica_identity(ctx, pt->relid))
 			continue;
 		findings = add_finding(findings, "publish_without_identity",
 							   psprintf("%s.%s", rv->schemaname, rv->relname), -1);
 		f = llast(findings);
 		f->relid = pt->relid;
 		f->blocked_before = before;
+		f->publication = pstrdup(pubname);
 		f->message = psprintf("Publication \"%s\" publishes %s of table \"%s.%s\", whose replica identity cannot serve %s: %s on the publisher.",
 							  pubname, blocked_actions_text(after),
 							  rv->schemaname, rv->relname,

@@ -532,15 +532,15 @@ relation_is_orphaned_shard(Oid relid)
  * DELETE of the shard fail while it copies; so publish_without_identity
  * does not judge it.
  */
-bool
-citus_transfer_publishes_shard(const char *pubname, Oid relid)
+static bool
+transfer_publishes_shard(const char *pubname, Oid relid)
 {
 	const char *name;
 	const char *digits;
 	Oid			types[2] = {OIDOID, INT8OID};
 	Datum		values[2];
 
-	if (pubname == NULL || !is_transfer_object(pubname) || !citus_present())
+	if (pubname == NULL || !is_transfer_object(pubname))
 		return false;
 	name = get_rel_name(relid);
 	if (name == NULL)
@@ -566,7 +566,8 @@ citus_transfer_publishes_shard(const char *pubname, Oid relid)
  * Is the statement of "facts" Citus's own maintenance, which destroys no
  * data the cluster uses: DROP TABLE of shards this node holds no placement
  * of, DROP and ALTER of the publications and subscriptions and DROP ROLE
- * of the roles shard moves and splits create (by their names)?
+ * of the roles shard moves and splits create (by their names), and their
+ * publications of shards without a replica identity?
  */
 bool
 citus_maintenance_statement(StatementFacts *facts)
@@ -585,16 +586,21 @@ citus_maintenance_statement(StatementFacts *facts)
 	if (strcmp(facts->tag, "DROP PUBLICATION") == 0 ||
 		strcmp(facts->tag, "DROP SUBSCRIPTION") == 0 ||
 		strcmp(facts->tag, "ALTER PUBLICATION") == 0 ||
-		strcmp(facts->tag, "ALTER SUBSCRIPTION") == 0)
+		strcmp(facts->tag, "ALTER SUBSCRIPTION") == 0 ||
+		strcmp(facts->tag, "CREATE PUBLICATION") == 0)
 	{
 		/*
 		 * One finding per object, named (the cleanup disables a transfer's
-		 * subscription and detaches its slot before dropping it).
+		 * subscription and detaches its slot before dropping it); or a
+		 * transfer's publication of a shard without a replica identity.
 		 */
 		foreach(lc, facts->findings)
 		{
 			RuleFinding *f = lfirst(lc);
 
+			if (f->publication != NULL &&
+				transfer_publishes_shard(f->publication, f->relid))
+				continue;
 			if (f->object == NULL || !is_transfer_object(f->object))
 				return false;
 		}

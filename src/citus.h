@@ -33,7 +33,6 @@ extern void citus_hide_shards(void);
 
 /* the guard */
 extern bool citus_maintenance_statement(StatementFacts *facts);
-extern bool citus_transfer_publishes_shard(const char *pubname, Oid relid);
 extern bool citus_authority_covers(const char *rule, const char *object,
 								   const char *tag);
 extern void citus_authorize(StatementFacts *facts, List *findings);

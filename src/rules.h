@@ -45,6 +45,8 @@ typedef struct RuleFinding
 								 * judged on, or InvalidOid: the statement's */
 	int			blocked_before; /* publish_without_identity: what failed
 								 * already (PUBLISH_BLOCKS_*) */
+	const char *publication;	/* publish_without_identity: the
+								 * publication, or NULL (a dropped key) */
 } RuleFinding;
 
 /* What a publication makes fail on a table (publish_without_identity). */
